@@ -1,0 +1,54 @@
+"""The export contract: the one agreement between the operational side and the warehouse.
+
+Every table that crosses from `services/` (the simulator's Parquet files or the API's outbox) into the
+warehouse is declared here once, with its columns, types and rules. The simulator writes with the Arrow
+schemas derived from it; the warehouse derives its raw-layer DDL and its row validation from it. Nothing
+else may define the shape of an exported row.
+
+Times are naive local Moscow time (Europe/Moscow, UTC+3 all year), so a row's partition date is simply
+the date of its `occurred_at`.
+"""
+
+from services.contract.schema import CONTRACT_VERSION, Column, Table, arrow_schema
+from services.contract.tables import TABLES, reference_tables, table, transaction_tables
+from services.contract.vocabulary import (
+    AGE_BANDS,
+    BENEFIT_CATEGORIES,
+    CANCELLED_BY,
+    CHANNELS,
+    COST_CATEGORIES,
+    DIAGNOSIS_KINDS,
+    DISPENSARY_ACTIONS,
+    FACILITY_KINDS,
+    FUNDING_SOURCES,
+    INSURANCE_KINDS,
+    REMOTE_CHANNELS,
+    SEXES,
+    VISIT_TYPES,
+    WAIT_STANDARD_UNITS,
+)
+
+__all__ = [
+    "AGE_BANDS",
+    "BENEFIT_CATEGORIES",
+    "CANCELLED_BY",
+    "CHANNELS",
+    "CONTRACT_VERSION",
+    "COST_CATEGORIES",
+    "Column",
+    "DIAGNOSIS_KINDS",
+    "DISPENSARY_ACTIONS",
+    "FACILITY_KINDS",
+    "FUNDING_SOURCES",
+    "INSURANCE_KINDS",
+    "REMOTE_CHANNELS",
+    "SEXES",
+    "TABLES",
+    "Table",
+    "VISIT_TYPES",
+    "WAIT_STANDARD_UNITS",
+    "arrow_schema",
+    "reference_tables",
+    "table",
+    "transaction_tables",
+]

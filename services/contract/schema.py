@@ -1,0 +1,70 @@
+"""How a contract table is declared, and the Arrow schema derived from a declaration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pyarrow as pa
+
+# Bump the minor version for an added nullable column, the major version for anything a reader must
+# change for. Files carry the version in their Parquet metadata.
+CONTRACT_VERSION = "1.0"
+
+LogicalType = Literal["string", "int64", "int32", "float64", "bool", "date", "timestamp"]
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "int64": pa.int64(),
+    "int32": pa.int32(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column and the rules a value must keep (checked row by row at ingest)."""
+
+    name: str
+    type: LogicalType
+    description: str
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None  # closed vocabulary
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None  # a regular expression the whole value must match
+    # (table, column) that must already hold this value; checked for transactions at ingest
+    references: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A contract table: a reference snapshot or an append-only, day-partitioned transaction."""
+
+    name: str
+    kind: Literal["reference", "transaction"]
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"contract table {self.name!r} has no column {name!r}")
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    """The Arrow schema a producer writes a table's Parquet files with."""
+    fields = [pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable) for c in table.columns]
+    return pa.schema(
+        fields,
+        metadata={"emias.contract.table": table.name, "emias.contract.version": CONTRACT_VERSION},
+    )

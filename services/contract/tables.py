@@ -1,0 +1,345 @@
+"""Every table of the export contract (DESIGN.md, "The export contract")."""
+
+from __future__ import annotations
+
+from services.contract.schema import Column, Table
+from services.contract.vocabulary import (
+    AGE_BANDS,
+    BENEFIT_CATEGORIES,
+    CANCELLED_BY,
+    CHANNELS,
+    COST_CATEGORIES,
+    DIAGNOSIS_KINDS,
+    DISPENSARY_ACTIONS,
+    FACILITY_KINDS,
+    FUNDING_SOURCES,
+    INSURANCE_KINDS,
+    SEXES,
+    VISIT_TYPES,
+    WAIT_STANDARD_UNITS,
+)
+
+PATIENT_ID = r"^[0-9a-f]{16}$"  # keyed-hash pseudonym: names and documents never leave the services
+ICD10 = r"^[A-Z][0-9]{2}(\.[0-9]{1,2})?$"
+ATC5 = r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$"
+
+
+def _event_columns(description: str) -> tuple[Column, ...]:
+    """Columns every transaction starts with."""
+    return (
+        Column("event_id", "int64", f"Globally unique id of this {description} event", min=1),
+        Column("occurred_at", "timestamp", "When it happened (local Moscow time); its date is the partition"),
+    )
+
+
+def _patient(description: str = "Pseudonymous patient id") -> Column:
+    return Column("patient_id", "string", description, pattern=PATIENT_ID)
+
+
+REFERENCE_TABLES: tuple[Table, ...] = (
+    Table(
+        "okrugs",
+        "reference",
+        "The city's administrative okrugs",
+        (
+            Column("okrug_id", "string", "Short code, e.g. CAO", pattern=r"^[A-Z]{2,6}$"),
+            Column("name_en", "string", "English name"),
+            Column("name_ru", "string", "Russian name"),
+        ),
+        primary_key=("okrug_id",),
+    ),
+    Table(
+        "districts",
+        "reference",
+        "Districts (raions) and settlements, each in one okrug",
+        (
+            Column("district_id", "int32", "District id", min=1),
+            Column("okrug_id", "string", "Okrug the district belongs to"),
+            Column("name", "string", "District name"),
+        ),
+        primary_key=("district_id",),
+    ),
+    Table(
+        "population",
+        "reference",
+        "Residents by district, sex and 5-year age band at the start of a year: the rate denominators",
+        (
+            Column("year", "int32", "Calendar year", min=2000, max=2100),
+            Column("district_id", "int32", "District", min=1),
+            Column("sex", "string", "M or F", allowed=SEXES),
+            Column("age_band", "string", "5-year age band (ESP 2013 bands, 90+ last)", allowed=AGE_BANDS),
+            Column("population", "int64", "Residents", min=0),
+        ),
+        primary_key=("year", "district_id", "sex", "age_band"),
+    ),
+    Table(
+        "facilities",
+        "reference",
+        "Outpatient units: head polyclinics, their branches, and the other kinds",
+        (
+            Column("facility_id", "int32", "Facility id", min=1),
+            Column("name", "string", "Facility name"),
+            Column("kind", "string", "Kind of unit", allowed=FACILITY_KINDS),
+            Column("parent_facility_id", "int32", "Head polyclinic of a branch", nullable=True, min=1),
+            Column("okrug_id", "string", "Okrug"),
+            Column("district_id", "int32", "District", min=1),
+        ),
+        primary_key=("facility_id",),
+    ),
+    Table(
+        "specialties",
+        "reference",
+        "Doctor specialties with the visit-minute norm and the legal wait standard",
+        (
+            Column("specialty_id", "string", "Code, e.g. therapist", pattern=r"^[a-z_]+$"),
+            Column("name_en", "string", "English name"),
+            Column("name_ru", "string", "Russian name"),
+            Column("minutes_norm", "int32", "Minutes per visit (orders 290n and 973n)", min=1, max=120),
+            Column("wait_standard", "int32", "Legal maximum wait, in wait_standard_unit", min=1),
+            Column("wait_standard_unit", "string", "hours or working_days", allowed=WAIT_STANDARD_UNITS),
+            Column("is_primary_care", "bool", "District therapist, GP or pediatrician"),
+        ),
+        primary_key=("specialty_id",),
+    ),
+    Table(
+        "doctors",
+        "reference",
+        "Doctors' posts, dated: a move to another facility or specialty closes one row and opens another",
+        (
+            Column("doctor_id", "int32", "Doctor id (stable across moves)", min=1),
+            Column("facility_id", "int32", "Facility of the post", min=1),
+            Column("specialty_id", "string", "Specialty of the post"),
+            Column("rate", "float64", "Working rate (1.0 = full time)", min=0.1, max=2.0),
+            Column("valid_from", "date", "First day of the post"),
+            Column("valid_to", "date", "Last day of the post; null while it lasts", nullable=True),
+        ),
+        primary_key=("doctor_id", "valid_from"),
+    ),
+    Table(
+        "patients",
+        "reference",
+        "Residents known to the system, pseudonymous",
+        (
+            _patient(),
+            Column("sex", "string", "M or F", allowed=SEXES),
+            Column("birth_month", "date", "First day of the month of birth"),
+            Column("district_id", "int32", "District of residence", min=1),
+            Column("attached_facility_id", "int32", "Polyclinic of attachment", nullable=True, min=1),
+            Column("insurance", "string", "Insurance held", allowed=INSURANCE_KINDS),
+            Column("death_date", "date", "Date of death, if dead", nullable=True),
+        ),
+        primary_key=("patient_id",),
+    ),
+    Table(
+        "tariffs",
+        "reference",
+        "Price of a visit by funding source, visit type and year (roubles)",
+        (
+            Column("year", "int32", "Calendar year", min=2000, max=2100),
+            Column("funding_source", "string", "Who pays", allowed=FUNDING_SOURCES),
+            Column("visit_type", "string", "Kind of visit", allowed=VISIT_TYPES),
+            Column("tariff_rub", "float64", "Price of one visit", min=0),
+        ),
+        primary_key=("year", "funding_source", "visit_type"),
+    ),
+    Table(
+        "facility_expenses",
+        "reference",
+        "Actual expenses of a facility by month and cost category (roubles)",
+        (
+            Column("facility_id", "int32", "Facility", min=1),
+            Column("month", "date", "First day of the month"),
+            Column("cost_category", "string", "Cost category", allowed=COST_CATEGORIES),
+            Column("amount_rub", "float64", "Amount spent", min=0),
+        ),
+        primary_key=("facility_id", "month", "cost_category"),
+    ),
+)
+
+TRANSACTION_TABLES: tuple[Table, ...] = (
+    Table(
+        "slot_published",
+        "transaction",
+        "A doctor's schedule slot made available for booking",
+        (
+            *_event_columns("slot publication"),
+            Column("slot_id", "int64", "Slot id", min=1),
+            Column("doctor_id", "int32", "Doctor", min=1),
+            Column("facility_id", "int32", "Facility", min=1),
+            Column("specialty_id", "string", "Specialty"),
+            Column("starts_at", "timestamp", "Start of the slot"),
+            Column("duration_min", "int32", "Length of the slot in minutes", min=1, max=240),
+            Column("is_urgent_reserve", "bool", "Held back for urgent (same-day) use"),
+        ),
+        primary_key=("event_id",),
+    ),
+    Table(
+        "appointment_booked",
+        "transaction",
+        "A patient booked into a slot",
+        (
+            *_event_columns("booking"),
+            Column("appointment_id", "int64", "Appointment id", min=1),
+            Column("slot_id", "int64", "Slot booked", min=1, references=("slot_published", "slot_id")),
+            _patient(),
+            Column("channel", "string", "How the booking was made", allowed=CHANNELS),
+            Column("referral_id", "int64", "Referral the booking uses, if any", nullable=True, min=1),
+        ),
+        primary_key=("event_id",),
+    ),
+    Table(
+        "appointment_cancelled",
+        "transaction",
+        "A booking cancelled before its slot",
+        (
+            *_event_columns("cancellation"),
+            Column(
+                "appointment_id",
+                "int64",
+                "Appointment cancelled",
+                min=1,
+                references=("appointment_booked", "appointment_id"),
+            ),
+            Column("cancelled_by", "string", "patient or facility", allowed=CANCELLED_BY),
+            Column("reason", "string", "Free-text reason code", nullable=True),
+        ),
+        primary_key=("event_id",),
+    ),
+    Table(
+        "appointment_attended",
+        "transaction",
+        "The patient came to a booked appointment",
+        (
+            *_event_columns("attendance"),
+            Column(
+                "appointment_id",
+                "int64",
+                "Appointment attended",
+                min=1,
+                references=("appointment_booked", "appointment_id"),
+            ),
+        ),
+        primary_key=("event_id",),
+    ),
+    Table(
+        "appointment_no_show",
+        "transaction",
+        "The patient did not come to a booked appointment (DNA)",
+        (
+            *_event_columns("no-show"),
+            Column(
+                "appointment_id",
+                "int64",
+                "Appointment missed",
+                min=1,
+                references=("appointment_booked", "appointment_id"),
+            ),
+        ),
+        primary_key=("event_id",),
+    ),
+    Table(
+        "encounter_closed",
+        "transaction",
+        "An outpatient visit closed by the doctor (booked or walk-in)",
+        (
+            *_event_columns("encounter"),
+            Column("encounter_id", "int64", "Encounter id", min=1),
+            Column("appointment_id", "int64", "Appointment, null for a walk-in", nullable=True, min=1),
+            _patient(),
+            Column("doctor_id", "int32", "Doctor", min=1),
+            Column("facility_id", "int32", "Facility", min=1),
+            Column("specialty_id", "string", "Specialty"),
+            Column("visit_type", "string", "Kind of visit", allowed=VISIT_TYPES),
+            Column("funding_source", "string", "Who pays", allowed=FUNDING_SOURCES),
+            Column("is_walk_in", "bool", "Came without a booking"),
+            Column("minutes", "int32", "Doctor-minutes used", min=1, max=240),
+        ),
+        primary_key=("event_id",),
+    ),
+    Table(
+        "diagnosis_recorded",
+        "transaction",
+        "A diagnosis written at an encounter",
+        (
+            *_event_columns("diagnosis"),
+            Column("encounter_id", "int64", "Encounter", min=1),
+            _patient(),
+            Column("icd10_code", "string", "ICD-10 code", pattern=ICD10),
+            Column("is_primary", "bool", "The encounter's main diagnosis"),
+            Column("diagnosis_kind", "string", "first_time or known", allowed=DIAGNOSIS_KINDS),
+            Column(
+                "dispensary_action",
+                "string",
+                "Start or stop of dispensary observation",
+                nullable=True,
+                allowed=DISPENSARY_ACTIONS,
+            ),
+        ),
+        primary_key=("event_id",),
+    ),
+    Table(
+        "prescription_issued",
+        "transaction",
+        "An e-prescription written at an encounter",
+        (
+            *_event_columns("prescription"),
+            Column("prescription_id", "int64", "Prescription id", min=1),
+            Column("encounter_id", "int64", "Encounter", min=1),
+            _patient(),
+            Column("doctor_id", "int32", "Prescriber", min=1),
+            Column("atc_code", "string", "Drug, ATC level 5", pattern=ATC5),
+            Column("quantity", "int32", "Packs", min=1, max=100),
+            Column("days_supply", "int32", "Days of treatment", min=1, max=366),
+            Column("benefit_category", "string", "Drug benefit", allowed=BENEFIT_CATEGORIES),
+        ),
+        primary_key=("event_id",),
+    ),
+    Table(
+        "prescription_dispensed",
+        "transaction",
+        "A pharmacy dispensed an e-prescription",
+        (
+            *_event_columns("dispensing"),
+            Column(
+                "prescription_id",
+                "int64",
+                "Prescription dispensed",
+                min=1,
+                references=("prescription_issued", "prescription_id"),
+            ),
+            Column("pharmacy_id", "int32", "Pharmacy", min=1),
+            Column("quantity", "int32", "Packs dispensed", min=1, max=100),
+        ),
+        primary_key=("event_id",),
+    ),
+    Table(
+        "referral_issued",
+        "transaction",
+        "A referral to another specialty written at an encounter",
+        (
+            *_event_columns("referral"),
+            Column("referral_id", "int64", "Referral id", min=1),
+            Column("encounter_id", "int64", "Encounter", min=1),
+            _patient(),
+            Column("to_specialty_id", "string", "Specialty referred to"),
+        ),
+        primary_key=("event_id",),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in REFERENCE_TABLES + TRANSACTION_TABLES}
+
+
+def table(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not a contract table; known: {', '.join(TABLES)}") from None
+
+
+def reference_tables() -> list[Table]:
+    return list(REFERENCE_TABLES)
+
+
+def transaction_tables() -> list[Table]:
+    return list(TRANSACTION_TABLES)
