@@ -1,0 +1,435 @@
+"""Load landing files into the raw layer, checking every row against the contract.
+
+A partition (one transaction table, one day) or a reference snapshot is loaded as a whole and replaces
+what was there, so re-running a load never duplicates. Each row is checked with the rules the contract
+declares (type, nullability, vocabulary, range, pattern, uniqueness of the key, references to earlier
+events); a row that breaks one goes to `raw.raw_quarantine` with the file, its row number, the reason and
+the row itself, and the good rows load. Nothing is dropped: landing = loaded + quarantined, recorded in
+`raw.raw_load_log` and checked by `reconcile()`.
+
+Validation runs in DuckDB whatever the target: in the warehouse file itself for the DuckDB target, in an
+in-memory DuckDB for PostgreSQL (the good rows are then copied over with COPY).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from services.contract import Column, Table
+from services.contract.landing import reference_dir, transaction_dir
+from services.contract.tables import TABLES
+from warehouse.raw import RAW_SCHEMA, raw_columns, raw_schema_ddl, sql_type
+
+# How far back a reference may point (a slot is published at most this long before it is booked, etc.).
+# Bounding the look-up keeps a day's load independent of the history held.
+REFERENCE_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str
+    partition: dt.date | None
+    files: int
+    landing_rows: int
+    loaded_rows: int
+    quarantined_rows: int
+    load_id: str
+
+    @property
+    def reconciles(self) -> bool:
+        return self.landing_rows == self.loaded_rows + self.quarantined_rows
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    table: str
+    partition: dt.date | None
+    landing_rows: int
+    raw_rows: int
+    quarantined_rows: int
+    quarantine_sample: list[dict[str, Any]]
+
+    @property
+    def ok(self) -> bool:
+        return self.landing_rows == self.raw_rows + self.quarantined_rows
+
+
+def load_order() -> list[Table]:
+    """Contract tables ordered so that a referenced table loads before the tables that reference it."""
+    ordered: list[Table] = []
+    pending = list(TABLES.values())
+    while pending:
+        for t in pending:
+            deps = {c.references[0] for c in t.columns if c.references}
+            if deps <= {o.name for o in ordered}:
+                ordered.append(t)
+                pending.remove(t)
+                break
+        else:  # pragma: no cover - the contract has no cycles
+            raise RuntimeError("cycle in contract references")
+    return ordered
+
+
+# --------------------------------------------------------------------------------------------- targets
+
+
+class _Target:
+    """What a load needs from the warehouse it writes to."""
+
+    dialect: str
+
+    def __init__(self, con: Any):
+        self.con = con
+
+    def validation_connection(self) -> duckdb.DuckDBPyConnection:
+        raise NotImplementedError
+
+    def ensure_raw_schema(self) -> None:
+        for stmt in raw_schema_ddl(self.dialect):
+            self.execute(stmt)
+
+    def execute(self, sql: str, params: list | None = None) -> list[tuple]:
+        raise NotImplementedError
+
+    def known_keys_sql(self, vcon: duckdb.DuckDBPyConnection, table: str, column: str, day: dt.date) -> str:
+        """SQL (in the validation connection) of the keys a reference may point at for this day."""
+        raise NotImplementedError
+
+    def replace(self, table: Table, day: dt.date | None, good: pa.Table, bad: pa.Table, log: tuple) -> None:
+        raise NotImplementedError
+
+
+def _where_partition(table: Table, day: dt.date | None, column: str = "_partition_date") -> tuple[str, list]:
+    if table.kind == "transaction":
+        return f"{column} = ?", [day]
+    return "true", []
+
+
+class _DuckDBTarget(_Target):
+    dialect = "duckdb"
+
+    def validation_connection(self) -> duckdb.DuckDBPyConnection:
+        return self.con
+
+    def execute(self, sql: str, params: list | None = None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def known_keys_sql(self, vcon, table, column, day):
+        since = day - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
+        return (
+            f"select {column} as key from {RAW_SCHEMA}.{table} "
+            f"where _partition_date between date '{since}' and date '{day}'"
+        )
+
+    def replace(self, table, day, good, bad, log):
+        con = self.con
+        where, params = _where_partition(table, day)
+        qwhere = "table_name = ? and " + (
+            "partition_date = ?" if table.kind == "transaction" else "partition_date is null"
+        )
+        qparams = [table.name] + ([day] if table.kind == "transaction" else [])
+        con.execute("begin transaction")
+        try:
+            con.execute(f"delete from {RAW_SCHEMA}.{table.name} where {where}", params)
+            con.execute(f"delete from {RAW_SCHEMA}.raw_quarantine where {qwhere}", qparams)
+            con.execute(f"delete from {RAW_SCHEMA}.raw_load_log where {qwhere}", qparams)
+            con.register("_good", good)
+            con.register("_bad", bad)
+            cols = ", ".join(good.column_names)
+            con.execute(f"insert into {RAW_SCHEMA}.{table.name} ({cols}) select {cols} from _good")
+            con.execute(f"insert into {RAW_SCHEMA}.raw_quarantine select * from _bad")
+            con.execute(f"insert into {RAW_SCHEMA}.raw_load_log values (?, ?, ?, ?, ?, ?, ?, ?)", list(log))
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        finally:
+            con.unregister("_good")
+            con.unregister("_bad")
+
+
+class _PostgresTarget(_Target):
+    dialect = "postgres"
+
+    def __init__(self, con: Any):
+        super().__init__(con)
+        self._vcon = duckdb.connect()
+
+    def validation_connection(self) -> duckdb.DuckDBPyConnection:
+        return self._vcon
+
+    def execute(self, sql: str, params: list | None = None) -> list[tuple]:
+        with self.con.cursor() as cur:
+            cur.execute(sql.replace("?", "%s"), params or [])
+            rows = cur.fetchall() if cur.description else []
+        self.con.commit()
+        return rows
+
+    def known_keys_sql(self, vcon, table, column, day):
+        since = day - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
+        with self.con.cursor() as cur:
+            cur.execute(
+                f"select {column} from {RAW_SCHEMA}.{table} where _partition_date between %s and %s",
+                [since, day],
+            )
+            keys = pa.table({"key": pa.array([r[0] for r in cur.fetchall()], type=pa.int64())})
+        self.con.commit()
+        name = f"_known_{table}_{column}"
+        vcon.register(name, keys)
+        return f"select key from {name}"
+
+    def _copy(self, cur, name: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        buf = io.BytesIO()
+        pacsv.write_csv(data, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        cols = ", ".join(data.column_names)
+        with cur.copy(f"copy {RAW_SCHEMA}.{name} ({cols}) from stdin with (format csv)") as copy:
+            copy.write(buf.getvalue())
+
+    def replace(self, table, day, good, bad, log):
+        where, params = _where_partition(table, day)
+        qwhere = "table_name = %s and " + (
+            "partition_date = %s" if table.kind == "transaction" else "partition_date is null"
+        )
+        qparams = [table.name] + ([day] if table.kind == "transaction" else [])
+        with self.con.transaction(), self.con.cursor() as cur:
+            cur.execute(f"delete from {RAW_SCHEMA}.{table.name} where {where.replace('?', '%s')}", params)
+            cur.execute(f"delete from {RAW_SCHEMA}.raw_quarantine where {qwhere}", qparams)
+            cur.execute(f"delete from {RAW_SCHEMA}.raw_load_log where {qwhere}", qparams)
+            self._copy(cur, table.name, good)
+            self._copy(cur, "raw_quarantine", bad)
+            cur.execute(
+                f"insert into {RAW_SCHEMA}.raw_load_log values (%s, %s, %s, %s, %s, %s, %s, %s)", list(log)
+            )
+
+
+def target_for(con: Any) -> _Target:
+    """Wrap a warehouse connection (from `warehouse.connect(read_only=False)`) for loading."""
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        return _DuckDBTarget(con)
+    if not con.autocommit:
+        con.autocommit = True  # transactions are opened explicitly around each replace
+    return _PostgresTarget(con)
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _when(condition: str, *parts: str) -> str:
+    """A rule: when the condition holds, the reason (SQL string parts joined with ||), else null."""
+    return f"case when {condition} then {' || '.join(parts)} end"
+
+
+def _rule_sql(col: Column, present: bool, known_sql: str | None) -> tuple[str, list[str]]:
+    """The typed expression of a column and the SQL of each rule it can break (null when kept)."""
+    name = col.name
+    if not present:
+        return "null", [_quote(f"{name}: column missing from the file")]
+    src = f'src."{name}"'
+    typed = f"try_cast({src} as {sql_type(col.type, 'duckdb')})"
+    text = f"cast({typed} as varchar)"
+    label = _quote(f"{name}: ")
+    rules = []
+    if not col.nullable:
+        rules.append(_when(f"{src} is null", _quote(f"{name}: must not be null")))
+    rules.append(
+        _when(
+            f"{src} is not null and {typed} is null",
+            label,
+            f"left(cast({src} as varchar), 40)",
+            _quote(f" is not a valid {col.type}"),
+        )
+    )
+    if col.allowed:
+        values = ", ".join(_quote(v) for v in col.allowed)
+        rules.append(_when(f"{typed} not in ({values})", label, text, _quote(" is not an allowed value")))
+    if col.min is not None:
+        rules.append(_when(f"{typed} < {col.min}", label, text, _quote(f" is below the minimum {col.min:g}")))
+    if col.max is not None:
+        rules.append(_when(f"{typed} > {col.max}", label, text, _quote(f" is above the maximum {col.max:g}")))
+    if col.pattern:
+        rules.append(
+            _when(
+                f"not regexp_full_match({typed}, {_quote(col.pattern)})",
+                label,
+                text,
+                _quote(f" does not match {col.pattern}"),
+            )
+        )
+    if known_sql is not None and col.references:
+        ref_table, ref_col = col.references
+        rules.append(
+            _when(
+                f"{typed} is not null and {typed} not in ({known_sql})",
+                label,
+                text,
+                _quote(f" is unknown (no earlier {ref_table} row with this {ref_col})"),
+            )
+        )
+    return typed, rules
+
+
+def _validate(
+    target: _Target,
+    table: Table,
+    files: list[Path],
+    day: dt.date | None,
+    load_id: str,
+    loaded_at: dt.datetime,
+) -> tuple[pa.Table, pa.Table, int]:
+    """Check every row of the files; return (good rows in raw layout, quarantine rows, landing rows)."""
+    vcon = target.validation_connection()
+    known: dict[str, str] = {}
+    if table.kind == "transaction":
+        for col in table.columns:
+            if col.references:
+                ref_table, ref_col = col.references
+                # keys loaded earlier, plus those of this very day (already loaded: tables load in order)
+                known[col.name] = target.known_keys_sql(vcon, ref_table, ref_col, day)
+
+    selects = []
+    landing_rows = 0
+    for f in files:
+        landing_rows += pq.ParquetFile(f).metadata.num_rows
+        file_cols = set(pq.read_schema(f).names)
+        typed_cols, rules = [], []
+        for col in table.columns:
+            typed, col_rules = _rule_sql(col, col.name in file_cols, known.get(col.name))
+            typed_cols.append(f'{typed} as "{col.name}"')
+            rules += col_rules
+        for extra in sorted(file_cols - set(table.column_names)):
+            rules.append(_quote(f"{extra}: column is not in the contract"))
+        selects.append(
+            f"select {', '.join(typed_cols)}, "
+            f"list_filter([{', '.join(rules)}], lambda r: r is not null) as _reasons, "
+            f"{_quote(str(f))} as _source_file, src.file_row_number as _row_number, "
+            f"to_json(src) as _row_json "
+            f"from read_parquet({_quote(str(f))}, file_row_number = true, hive_partitioning = false) as src"
+        )
+    vcon.execute("create or replace temp table _checked as " + " union all ".join(selects))
+
+    # A key seen twice (in one file or across the day's files) keeps its first row only.
+    if table.primary_key:
+        key = ", ".join(f'"{k}"' for k in table.primary_key)
+        reason = _quote(f"{', '.join(table.primary_key)}: duplicate of an earlier row")
+        vcon.execute(
+            f"""
+            create or replace temp table _checked as
+            select * replace (
+                case when row_number() over (partition by {key} order by _source_file, _row_number) > 1
+                          and {" and ".join(f'"{k}" is not null' for k in table.primary_key)}
+                     then list_append(_reasons, {reason}) else _reasons end as _reasons)
+            from _checked
+            """
+        )
+
+    meta = ", ".join(
+        ([f"date '{day}' as _partition_date"] if table.kind == "transaction" else [])
+        + ["_source_file", f"{_quote(load_id)} as _load_id", f"timestamp '{loaded_at}' as _loaded_at"]
+    )
+    cols = ", ".join(f'"{c}"' for c in table.column_names)
+    good = vcon.sql(
+        f"select {cols}, {meta} from _checked where len(_reasons) = 0 order by _source_file, _row_number"
+    ).to_arrow_table()
+    part = f"date '{day}'" if table.kind == "transaction" else "cast(null as date)"
+    bad = vcon.sql(
+        f"""
+        select {_quote(table.name)} as table_name, {part} as partition_date, _source_file as source_file,
+               _row_number as row_number, array_to_string(_reasons, '; ') as reason,
+               cast(_row_json as varchar) as row_json, {_quote(load_id)} as _load_id,
+               timestamp '{loaded_at}' as _loaded_at
+        from _checked where len(_reasons) > 0 order by _source_file, _row_number
+        """
+    ).to_arrow_table()
+    vcon.execute("drop table if exists _checked")
+    assert good.column_names == raw_columns(table)
+    return good, bad, landing_rows
+
+
+# ------------------------------------------------------------------------------------------------ load
+
+
+def landing_files(landing: Path, table: Table, day: dt.date | None = None) -> list[Path]:
+    folder = (
+        transaction_dir(landing, table.name, day)
+        if table.kind == "transaction"
+        else reference_dir(landing, table.name)
+    )
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def load(target: _Target, landing: Path, table: Table, day: dt.date | None = None) -> LoadResult:
+    """Load one transaction partition (`day`) or one reference snapshot, replacing what was there."""
+    if table.kind == "transaction" and day is None:
+        raise ValueError(f"{table.name} is a transaction table: give the partition day")
+    files = landing_files(landing, table, day)
+    load_id = uuid.uuid4().hex
+    loaded_at = dt.datetime.now().replace(microsecond=0)
+    if files:
+        good, bad, landing_rows = _validate(target, table, files, day, load_id, loaded_at)
+    else:  # an empty partition is still a load: it clears what was there and logs zero
+        nulls = ", ".join(f"null::{_raw_type(table, c)} as {c}" for c in raw_columns(table))
+        good = target.validation_connection().sql(f"select {nulls} where false").to_arrow_table()
+        bad = _empty_quarantine(target)
+        landing_rows = 0
+    partition = day if table.kind == "transaction" else None
+    log = (table.name, partition, len(files), landing_rows, good.num_rows, bad.num_rows, load_id, loaded_at)
+    target.replace(table, partition, good, bad, log)
+    return LoadResult(table.name, day, len(files), landing_rows, good.num_rows, bad.num_rows, load_id)
+
+
+def _raw_type(table: Table, column: str) -> str:
+    if column in table.column_names:
+        return sql_type(table.column(column).type, "duckdb")
+    return {"_partition_date": "date", "_loaded_at": "timestamp"}.get(column, "varchar")
+
+
+def _empty_quarantine(target: _Target) -> pa.Table:
+    return (
+        target.validation_connection()
+        .sql(
+            "select null::varchar as table_name, null::date as partition_date, null::varchar as source_file, "
+            "null::bigint as row_number, null::varchar as reason, null::varchar as row_json, "
+            "null::varchar as _load_id, null::timestamp as _loaded_at where false"
+        )
+        .to_arrow_table()
+    )
+
+
+def reconcile(target: _Target, landing: Path, table: Table, day: dt.date | None = None) -> Reconciliation:
+    """Count the landing rows again and compare them with what the warehouse holds for the partition."""
+    files = landing_files(landing, table, day)
+    landing_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    if table.kind == "transaction":
+        raw_rows = target.execute(
+            f"select count(*) from {RAW_SCHEMA}.{table.name} where _partition_date = ?", [day]
+        )[0][0]
+        qwhere, qparams = "table_name = ? and partition_date = ?", [table.name, day]
+    else:
+        raw_rows = target.execute(f"select count(*) from {RAW_SCHEMA}.{table.name}")[0][0]
+        qwhere, qparams = "table_name = ? and partition_date is null", [table.name]
+    quarantined = target.execute(f"select count(*) from {RAW_SCHEMA}.raw_quarantine where {qwhere}", qparams)[
+        0
+    ][0]
+    sample_rows = target.execute(
+        f"select source_file, row_number, reason from {RAW_SCHEMA}.raw_quarantine where {qwhere} "
+        "order by source_file, row_number limit 20",
+        qparams,
+    )
+    sample = [{"file": r[0], "row": r[1], "reason": r[2]} for r in sample_rows]
+    return Reconciliation(table.name, day, landing_rows, raw_rows, quarantined, sample)

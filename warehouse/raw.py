@@ -1,0 +1,86 @@
+"""The raw layer: tables exactly as exported (derived from the contract) plus load metadata.
+
+raw.<contract table>   the contract's columns, then _partition_date (transactions only),
+                       _source_file, _load_id, _loaded_at
+raw.raw_quarantine     rows that broke the contract: table, partition, file, row number, reason, the row
+raw.raw_load_log       one row per loaded (table, partition): landing = loaded + quarantined
+"""
+
+from __future__ import annotations
+
+from services.contract import Table
+from services.contract.tables import TABLES
+
+RAW_SCHEMA = "raw"
+
+_SQL_TYPES = {
+    "duckdb": {
+        "string": "varchar",
+        "int64": "bigint",
+        "int32": "integer",
+        "float64": "double",
+        "bool": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+    },
+    "postgres": {
+        "string": "varchar",
+        "int64": "bigint",
+        "int32": "integer",
+        "float64": "double precision",
+        "bool": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+    },
+}
+
+LOAD_COLUMNS = ("_source_file", "_load_id", "_loaded_at")
+
+
+def sql_type(logical: str, dialect: str) -> str:
+    return _SQL_TYPES[dialect][logical]
+
+
+def raw_columns(table: Table) -> list[str]:
+    """Column order of a raw table."""
+    extra = ["_partition_date"] if table.kind == "transaction" else []
+    return [*table.column_names, *extra, *LOAD_COLUMNS]
+
+
+def raw_table_ddl(table: Table, dialect: str) -> str:
+    cols = [f"{c.name} {sql_type(c.type, dialect)}" for c in table.columns]
+    if table.kind == "transaction":
+        cols.append("_partition_date date not null")
+    cols += ["_source_file varchar not null", "_load_id varchar not null", "_loaded_at timestamp not null"]
+    return f"create table if not exists {RAW_SCHEMA}.{table.name} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+QUARANTINE_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_quarantine (
+    table_name varchar not null,
+    partition_date date,
+    source_file varchar not null,
+    row_number bigint not null,
+    reason varchar not null,
+    row_json varchar not null,
+    _load_id varchar not null,
+    _loaded_at timestamp not null
+)"""
+
+LOAD_LOG_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_load_log (
+    table_name varchar not null,
+    partition_date date,
+    source_files integer not null,
+    landing_rows bigint not null,
+    loaded_rows bigint not null,
+    quarantined_rows bigint not null,
+    _load_id varchar not null,
+    _loaded_at timestamp not null
+)"""
+
+
+def raw_schema_ddl(dialect: str) -> list[str]:
+    """Every statement that creates the raw layer (idempotent)."""
+    stmts = [f"create schema if not exists {RAW_SCHEMA}"]
+    stmts += [raw_table_ddl(t, dialect) for t in TABLES.values()]
+    stmts += [QUARANTINE_DDL, LOAD_LOG_DDL]
+    return stmts
