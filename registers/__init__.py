@@ -1,0 +1,66 @@
+"""Disease registers and epidemiology methods of the platform.
+
+A notebook needs only this import::
+
+    from registers import load_registers, crude_rate, dsr, isr, proportion, funnel_limits, suppress_small
+
+- register definitions: `load_registers`, `Register`, `code_set_frame`, `code_set_rows`, `code_range_rows`,
+  `RegisterDefinitionError` (registers/definitions/<code>.yaml, one file per register);
+- rates with limits: `crude_rate`, `proportion`, `dsr`, `isr` (frames, pandas or polars), built on the array
+  functions `byars`, `exact_poisson`, `poisson_limits`, `wilson`;
+- comparing units: `funnel_limits`, `funnel_significance`;
+- publishing: `suppress_small`.
+"""
+
+from registers.definitions import (
+    Register,
+    RegisterDefinitionError,
+    code_range_rows,
+    code_set_frame,
+    code_set_rows,
+    load_registers,
+)
+from registers.funnels import funnel_limits, funnel_significance
+from registers.methods import (
+    ESP2013,
+    StandardPopulation,
+    byars,
+    byars_lower,
+    byars_upper,
+    crude_rate,
+    dsr,
+    exact_poisson,
+    isr,
+    poisson_limits,
+    proportion,
+    wilson,
+    wilson_lower,
+    wilson_upper,
+)
+from registers.suppression import suppress_small
+
+__all__ = [
+    "ESP2013",
+    "Register",
+    "RegisterDefinitionError",
+    "StandardPopulation",
+    "byars",
+    "byars_lower",
+    "byars_upper",
+    "code_range_rows",
+    "code_set_frame",
+    "code_set_rows",
+    "crude_rate",
+    "dsr",
+    "exact_poisson",
+    "funnel_limits",
+    "funnel_significance",
+    "isr",
+    "load_registers",
+    "poisson_limits",
+    "proportion",
+    "suppress_small",
+    "wilson",
+    "wilson_lower",
+    "wilson_upper",
+]

@@ -28,10 +28,10 @@ from registers.methods import (
     Confidence,
     _column,
     _levels,
+    _like,
     _suffix,
     _to_pandas,
     _z,
-    _like,
 )
 
 __all__ = ["funnel_limits", "funnel_significance"]
@@ -75,7 +75,8 @@ def funnel_limits(
     `np.geomspace(min_pop, max_pop, 100)` for a smooth line. statistic: "proportion" (Wilson score) or
     "rate" / "ratio" (exact Poisson); see the module docstring for the method.
     Returns a pandas frame (polars with `polars=True`): `denominator`, `baseline` (target * multiplier),
-    `lower<level>cl` / `upper<level>cl` for each confidence (95% and 99.8%, the 2- and 3-sigma lines), `method`.
+    `lower<level>cl` / `upper<level>cl` for each confidence (95% and 99.8%: the 2- and 3-sigma lines),
+    `method`.
     """
     if statistic not in _STATISTICS:
         raise ValueError(f"statistic must be one of {_STATISTICS}")

@@ -72,8 +72,25 @@ ESP2013 = StandardPopulation(
     name="ESP2013",
     bands=tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",),
     weights=(
-        5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000,
-        7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000,
+        5000,
+        5500,
+        5500,
+        5500,
+        6000,
+        6000,
+        6500,
+        7000,
+        7000,
+        7000,
+        7000,
+        6500,
+        6000,
+        5500,
+        5000,
+        4000,
+        2500,
+        1500,
+        1000,
     ),  # fmt: skip
 )
 
@@ -171,8 +188,10 @@ def exact_poisson(x: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndar
     return lower, upper
 
 
-def poisson_limits(x: Any, confidence: float = 0.95, exact_below: float = 10) -> tuple[np.ndarray, np.ndarray]:
-    """Limits of a Poisson count as PHE reports them: exact below `exact_below` (10) events, Byar's from there.
+def poisson_limits(
+    x: Any, confidence: float = 0.95, exact_below: float = 10
+) -> tuple[np.ndarray, np.ndarray]:
+    """Limits of a Poisson count as PHE reports them: exact below `exact_below` (10) events, else Byar's.
 
     Byar's approximation is within a fraction of a percent of the exact limits from 10 events and is the
     method of the PHE technical guidance for crude rates and indirectly standardised ratios.
@@ -373,7 +392,9 @@ def _band_position(df: pd.DataFrame, by: list[str], age_band: str | None, bands:
 def _group_sizes_ok(df: pd.DataFrame, by: list[str], size: int, what: str) -> None:
     sizes = df.groupby(by, sort=False, dropna=False).size() if by else pd.Series([len(df)])
     if (sizes != size).any():
-        raise ValueError(f"each group must have one row per age band of the {what} ({size}); got {sorted(set(sizes))}")
+        raise ValueError(
+            f"each group must have one row per age band of the {what} ({size}); got {sorted(set(sizes))}"
+        )
 
 
 def dsr(
@@ -410,7 +431,9 @@ def dsr(
     if isinstance(standard, str):
         w = _column(df, standard)
     else:
-        weights = np.asarray(standard.weights if isinstance(standard, StandardPopulation) else standard, float)
+        weights = np.asarray(
+            standard.weights if isinstance(standard, StandardPopulation) else standard, float
+        )
         bands = standard.bands if isinstance(standard, StandardPopulation) else None
         if age_band is None:
             _group_sizes_ok(df, keys, len(weights), "standard population")
@@ -524,7 +547,9 @@ def isr(
             lo, hi = poisson_limits(obs, c)
             lower[c], upper[c] = lo / exp * scale, hi / exp * scale
     _add_limits(out, levels, lower, upper)
-    label = f"indirectly standardised {statistic} " + (f"per {multiplier:g}" if statistic == "rate" else f"x {multiplier:g}")
+    label = f"indirectly standardised {statistic} " + (
+        f"per {multiplier:g}" if statistic == "rate" else f"x {multiplier:g}"
+    )
     out |= {"method": _poisson_method(obs), "confidence": _confidence_label(levels), "statistic": label}
     base = agg.drop(columns=["_rx", "_rn"])
     return _finish(base, out, frame)
