@@ -1,0 +1,73 @@
+"""Request dependencies as typed aliases: the database session and the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from services.api.security import Principal, resolve_token
+from services.api.settings import Settings
+
+bearer = HTTPBearer(auto_error=False, description="A token from `emias api token ROLE ...`")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    # Leaving the block without commit (an error, a refusal) rolls the whole transaction back.
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def current_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    unauthorised = HTTPException(
+        status.HTTP_401_UNAUTHORIZED, "missing or unknown bearer token", {"WWW-Authenticate": "Bearer"}
+    )
+    if credentials is None:
+        raise unauthorised
+    principal = resolve_token(session, credentials.credentials, request.app.state.token_cache)
+    if principal is None:
+        raise unauthorised
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def forbidden(why: str) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, why)
+
+
+def not_found(what: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"{what} not found")
+
+
+def conflict(why: str) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, why)
+
+
+def field_error(where: str, field: str, msg: str) -> HTTPException:
+    """A 422 shaped like FastAPI's own validation errors, for rules a schema cannot express."""
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        [{"type": "value_error", "loc": [where, field], "msg": msg}],
+    )
+
+
+def require_role(principal: Principal, *roles: str) -> None:
+    if principal.role not in roles:
+        raise forbidden(f"role {principal.role} may not do this")

@@ -1,0 +1,82 @@
+"""The FastAPI application: `create_app(settings)` wires the store, the routes and the access log.
+
+Run it with `emias api serve` (or `uvicorn services.api.main:create_app --factory`). OpenAPI docs at /docs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.api.db import make_engine, session_factory, upgrade
+from services.api.routes import booking, directory, patients, prescriptions, records, referrals
+from services.api.security import TokenCache
+from services.api.settings import Settings
+
+API_PREFIX = "/api/v1"
+access_log = logging.getLogger("services.api.access")
+
+
+class AccessLog:
+    """Logs method, route template, status and time of each request.
+
+    The route template (`/api/v1/patients/{patient_id}/card`), never the actual path, so no patient id
+    reaches the logs; uvicorn's own access log is switched off for the same reason.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start, status = time.perf_counter(), 500
+
+        async def send_status(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                route = getattr(scope.get("route"), "path", "-")
+                ms = (time.perf_counter() - start) * 1000
+                access_log.info("%s %s %s %.1fms", scope["method"], route, status, ms)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.db_url, settings.db_pool_size, settings.db_max_overflow)
+    if settings.migrate_on_startup:
+        upgrade(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="EMIAS operational API",
+        summary="Booking, outpatient records, e-prescriptions, referrals; every change feeds the warehouse.",
+        version="1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.token_cache = TokenCache(settings.token_cache_seconds)
+    for module in (directory, patients, booking, records, prescriptions, referrals):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.add_middleware(AccessLog)
+    return app

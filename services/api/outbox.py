@@ -1,0 +1,201 @@
+"""The outbox: export-contract rows written with each state change, and the reader the warehouse uses.
+
+Writing: `emit(session, table, row)` adds one contract transaction row to the `outbox` table inside the
+caller's database transaction, so the change and its export commit or roll back together. The row must be
+exactly the contract table's columns (checked here; a bad row is a bug and fails the request).
+
+Event ids: `event_id = 2**62 | seq`. The simulator's event ids are positive int64 below 2**62, so the two
+producers never collide; `seq` is unique, so API event ids are unique too.
+
+Order: readers rely on `seq` being the commit order. On PostgreSQL a sequence value is taken before commit,
+so two transactions could commit out of seq order and a reader that had already passed seq N would skip a
+late N-1. To rule that out, every transaction takes one transaction-scoped advisory lock right before it
+writes its outbox rows and keeps it until commit (PostgreSQL makes a commit visible before it releases the
+transaction's locks). Outbox writes therefore commit one at a time in seq order: whenever a reader sees seq
+N, every lower seq is either committed and visible or will never exist (a rolled-back transaction leaves a
+gap, which is fine). The lock is held only for the outbox insert and the commit, after the business rows
+are written, so it costs well under a millisecond per transaction. SQLite has one writer at a time anyway.
+
+Reading: `read_outbox(engine_or_url, after_seq, limit)` returns the rows with seq > after_seq in seq order,
+converted to the contract's Python types. A loader that stores the last seq it loaded in the same
+transaction as the rows it loaded is exactly-once and resumable. This module imports no web framework.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from services.api.models import API_ID_BASE, OutboxEntry
+from services.contract import table as contract_table
+from services.contract.schema import Table
+
+# Any fixed number will do; it only has to be the same for every writer of this database.
+OUTBOX_LOCK_KEY = 0x454D4941  # "EMIA"
+
+INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+MOSCOW_OFFSET = dt.timedelta(hours=3)  # Europe/Moscow is UTC+3 all year
+
+
+def moscow_now() -> dt.datetime:
+    """Now as naive local Moscow time, the contract's clock (to the millisecond)."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None) + MOSCOW_OFFSET
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def event_id(seq: int) -> int:
+    return API_ID_BASE | seq
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One outbox row: its sequence number, contract table and the row with contract Python types."""
+
+    seq: int
+    table_name: str
+    row: dict[str, Any]
+
+
+# --- checking a row against the contract -----------------------------------------------------------------
+
+
+@cache
+def _pattern(p: str) -> re.Pattern[str]:
+    return re.compile(p)
+
+
+def validate_row(table_name: str, row: dict[str, Any]) -> list[str]:
+    """What is wrong with a row of a contract transaction table (empty when it keeps every rule)."""
+    try:
+        t = contract_table(table_name)
+    except KeyError as e:
+        return [str(e)]
+    if t.kind != "transaction":
+        return [f"{table_name} is not a transaction table"]
+    problems = []
+    names = set(t.column_names)
+    if set(row) != names:
+        missing, extra = sorted(names - set(row)), sorted(set(row) - names)
+        problems.append(f"{table_name}: columns missing {missing}, unexpected {extra}")
+    for c in t.columns:
+        if c.name not in row:
+            continue
+        v = row[c.name]
+        where = f"{table_name}.{c.name}"
+        if v is None:
+            if not c.nullable:
+                problems.append(f"{where} is null")
+            continue
+        ok = {
+            "string": isinstance(v, str),
+            "int64": isinstance(v, int) and not isinstance(v, bool),
+            "int32": isinstance(v, int) and not isinstance(v, bool),
+            "float64": isinstance(v, float | int) and not isinstance(v, bool),
+            "bool": isinstance(v, bool),
+            "date": isinstance(v, dt.date) and not isinstance(v, dt.datetime),
+            "timestamp": isinstance(v, dt.datetime) and v.tzinfo is None,
+        }[c.type]
+        if not ok:
+            problems.append(f"{where}: {type(v).__name__} is not {c.type}")
+            continue
+        if c.type in INT_RANGES and not INT_RANGES[c.type][0] <= v <= INT_RANGES[c.type][1]:
+            problems.append(f"{where}: {v} is out of {c.type} range")
+        if c.allowed is not None and v not in c.allowed:
+            problems.append(f"{where}: {v!r} is not one of {c.allowed}")
+        if c.min is not None and v < c.min:
+            problems.append(f"{where}: {v} < {c.min}")
+        if c.max is not None and v > c.max:
+            problems.append(f"{where}: {v} > {c.max}")
+        if c.pattern is not None and not _pattern(c.pattern).fullmatch(v):
+            problems.append(f"{where}: {v!r} does not match {c.pattern}")
+    return problems
+
+
+# --- writing ---------------------------------------------------------------------------------------------
+
+
+def _to_json(v: Any) -> Any:
+    if isinstance(v, dt.datetime | dt.date):
+        return v.isoformat()
+    return v
+
+
+def _from_json(t: Table, payload: dict[str, Any]) -> dict[str, Any]:
+    row = {}
+    for c in t.columns:
+        v = payload[c.name]
+        if v is not None:
+            if c.type == "timestamp":
+                v = dt.datetime.fromisoformat(v)
+            elif c.type == "date":
+                v = dt.date.fromisoformat(v)
+            elif c.type == "float64":
+                v = float(v)
+        row[c.name] = v
+    return row
+
+
+def emit(session: Session, table_name: str, row: dict[str, Any]) -> int:
+    """Write one contract row (all columns but event_id) to the outbox in the session's transaction.
+
+    Call it after the business rows of the transaction are written (it takes the outbox lock, held to
+    commit). Returns the event id.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("select pg_advisory_xact_lock(:k)"), {"k": OUTBOX_LOCK_KEY})
+    now = moscow_now()
+    seq = session.execute(
+        insert(OutboxEntry)
+        .values(table_name=table_name, payload={}, created_at=now)
+        .returning(OutboxEntry.seq)
+    ).scalar_one()
+    full = {"event_id": event_id(seq), **row}
+    problems = validate_row(table_name, full)
+    if problems:
+        raise ValueError("outbox row breaks the contract: " + "; ".join(problems))
+    ordered = {c: _to_json(full[c]) for c in contract_table(table_name).column_names}
+    session.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(payload=ordered))
+    return full["event_id"]
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
+    return create_engine(url)
+
+
+def _engine(engine_or_url: Engine | str) -> Engine:
+    return _engine_for(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+
+
+def read_outbox(engine_or_url: Engine | str, after_seq: int, limit: int) -> list[OutboxRow]:
+    """Outbox rows with seq > after_seq, in seq order, at most `limit` of them.
+
+    Resume from the last seq you stored; an empty list means you are up to date.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    stmt = (
+        select(OutboxEntry.seq, OutboxEntry.table_name, OutboxEntry.payload)
+        .where(OutboxEntry.seq > after_seq)
+        .order_by(OutboxEntry.seq)
+        .limit(limit)
+    )
+    with _engine(engine_or_url).connect() as conn:
+        rows = conn.execute(stmt).all()
+    return [OutboxRow(seq, name, _from_json(contract_table(name), payload)) for seq, name, payload in rows]
+
+
+def outbox_high_water(engine_or_url: Engine | str) -> int:
+    """The highest committed seq (0 when the outbox is empty): read up to here to be up to date."""
+    with _engine(engine_or_url).connect() as conn:
+        return conn.execute(select(func.coalesce(func.max(OutboxEntry.seq), 0))).scalar_one()
