@@ -1,0 +1,13 @@
+{#- An 8-byte float on every target (dbt.type_float() is 4 bytes on DuckDB). -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'emias')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}double{%- endmacro %}
+
+{% macro postgres__type_double() -%}double precision{%- endmacro %}
+
+{#- A share as an 8-byte float, null when the denominator is zero. -#}
+{% macro safe_ratio(numerator, denominator) -%}
+    case when {{ denominator }} > 0 then cast({{ numerator }} as {{ type_double() }}) / {{ denominator }} end
+{%- endmacro %}

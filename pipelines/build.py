@@ -1,0 +1,102 @@
+"""Build the warehouse in process: load the landing folder into raw, then run dbt.
+
+The command line (`emias build`) and the tests call `build()`; the Dagster UI runs the same assets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from pipelines.instance import ensure_dagster_home
+from services.contract import transaction_tables
+from services.contract.landing import landed_days
+from warehouse import get_settings
+
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
+
+class BuildError(RuntimeError):
+    """The build could not run (nothing landed, a day outside the partitions, a failed step)."""
+
+
+@dataclass
+class BuildReport:
+    target: str
+    days: list[dt.date]
+    failed_checks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_outcomes(result: dg.ExecuteInProcessResult, report: BuildReport) -> None:
+    for ev in result.get_asset_check_evaluations():
+        if ev.passed:
+            continue
+        name = f"{ev.asset_key.to_user_string()}:{ev.check_name}"
+        if ev.severity == dg.AssetCheckSeverity.WARN:
+            report.warnings.append(name)
+        else:
+            report.failed_checks.append(name)
+
+
+def _days_to_load(landing, partition: dt.date | None) -> list[dt.date]:
+    from pipelines.partitions import daily_partitions
+
+    if partition is not None:
+        days = [partition]
+    else:
+        landed = sorted({d for t in transaction_tables() for d in landed_days(landing, t.name)})
+        if not landed:
+            raise BuildError(f"nothing has landed in {landing}: run `emias simulate` first")
+        # a contiguous range: a day with no files is loaded as empty, which clears it
+        days = [landed[0] + dt.timedelta(days=i) for i in range((landed[-1] - landed[0]).days + 1)]
+    keys = daily_partitions.get_partition_keys()
+    first, last = keys[0], keys[-1]
+    outside = [d for d in days if not first <= d.isoformat() <= last]
+    if outside:
+        raise BuildError(
+            f"day {outside[0]} is outside the pipeline's day partitions ({first} .. {last}): "
+            "a day becomes a partition once it is over"
+        )
+    return days
+
+
+def build(target: str | None = None, partition: dt.date | None = None) -> BuildReport:
+    """Load reference snapshots, the transaction days (all landed days, or one), then `dbt build`."""
+    ensure_dagster_home()
+    from pipelines.assets.ingest import reference_assets, transaction_assets
+    from pipelines.assets.warehouse_models import warehouse_models
+    from pipelines.resources import WarehouseResource, dbt_resource
+
+    settings = get_settings(target)
+    days = _days_to_load(settings.landing_dir, partition)
+    resources = {"warehouse": WarehouseResource(target=settings.target), "dbt": dbt_resource(settings.target)}
+    instance = dg.DagsterInstance.get()
+    report = BuildReport(target=settings.target, days=days)
+
+    steps = [
+        ("reference snapshots", reference_assets, {}),
+        (
+            "transactions",
+            transaction_assets,
+            {
+                "dagster/asset_partition_range_start": days[0].isoformat(),
+                "dagster/asset_partition_range_end": days[-1].isoformat(),
+            },
+        ),
+        ("dbt build", [warehouse_models], {}),
+    ]
+    for label, assets, tags in steps:
+        result = dg.materialize(
+            assets, resources=resources, instance=instance, tags=tags, raise_on_error=False
+        )
+        _check_outcomes(result, report)
+        if not result.success:
+            failed = [e.step_key for e in result.all_events if e.is_step_failure]
+            raise BuildError(f"{label} failed (steps: {', '.join(failed) or '?'}); see the Dagster run log")
+    if report.failed_checks:
+        raise BuildError("failing checks: " + ", ".join(report.failed_checks))
+    return report
