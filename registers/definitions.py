@@ -114,7 +114,7 @@ class Register(BaseModel):
         """The 3-character categories of the register, exclusions removed, in code order.
 
         Every syntactically possible category inside a range is listed (I14 inside I10-I15 although WHO
-        ICD-10 has no I14), so the table answers exactly as `matches` does
+        ICD-10 has no I14), so the table answers exactly as `matches` does,
         whatever edition a code comes from.
         """
         excluded = {c for lo, hi in self._ranges(self.exclusions) for c in _expand(lo, hi)}
