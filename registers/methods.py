@@ -233,7 +233,10 @@ def _wilson(x: Any, n: Any, confidence: float, sign: float) -> np.ndarray:
     if np.any(x > n):
         raise ValueError("numerators must be less than or equal to denominators for a proportion")
     z = _z(_single(confidence))
-    return (2 * x + z**2 + sign * z * np.sqrt(z**2 + 4 * x * (1 - x / n))) / (2 * (n + z**2))
+    limit = (2 * x + z**2 + sign * z * np.sqrt(z**2 + 4 * x * (1 - x / n))) / (2 * (n + z**2))
+    # At x = 0 and x = n the formula is exactly 0 and 1; say so rather than leave a rounding error.
+    edge = (x == 0) if sign < 0 else (x == n)
+    return np.where(edge, 0.0 if sign < 0 else 1.0, limit)
 
 
 # --------------------------------------------------------------------------------------------------
