@@ -1,0 +1,121 @@
+"""Seed the service's directory from a simulated city's landing folder, so a demo has real data.
+
+Loads facilities, specialties, doctors (current posts), patients and the slots published for days from
+`from_date` on (default: today, Moscow time). The rows keep the simulator's ids (all below 2**62, so they
+never meet ids the API mints). Seeding writes nothing to the outbox: these rows reached the warehouse
+through the simulator's own files already. Seeded slots are offered as free; bookings the simulator made
+for them stay in the simulated history only. Seeding twice adds only what is new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+
+from services.api.db import make_engine, upgrade
+from services.api.models import Doctor, Facility, Patient, Slot, Specialty
+from services.api.outbox import moscow_now
+from services.contract.landing import landed_days, reference_dir, transaction_dir
+
+BATCH = 5000
+
+
+def _parquet_rows(files: list[Path], columns: list[str]) -> Iterator[dict]:
+    for f in sorted(files):
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=BATCH, columns=columns):
+            yield from batch.to_pylist()
+
+
+def _reference(landing: Path, table: str, columns: list[str], key) -> dict:
+    """A reference snapshot keyed by `key`; where parts repeat a key, the later file wins."""
+    files = [p for p in reference_dir(landing, table).glob("*.parquet") if p.is_file()]
+    return {key(r): r for r in _parquet_rows(files, columns)}
+
+
+def _insert_new(engine: Engine, model, rows: list[dict]) -> int:
+    """Insert rows whose primary key is not there yet; returns how many rows were offered."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[engine.dialect.name]
+    with engine.begin() as conn:
+        for i in range(0, len(rows), BATCH):
+            conn.execute(dialect.insert(model).on_conflict_do_nothing(), rows[i : i + BATCH])
+    return len(rows)
+
+
+def seed_from_landing(landing: Path, db_url: str, from_date: dt.date | None = None) -> dict[str, int]:
+    """Load a landing folder's directory, patients and future slots into the store at `db_url`.
+
+    Returns the number of rows read per table (already present rows are skipped, not counted apart).
+    """
+    landing = Path(landing)
+    from_date = from_date or moscow_now().date()
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        facilities = _reference(
+            landing,
+            "facilities",
+            ["facility_id", "name", "kind", "parent_facility_id", "okrug_id", "district_id"],
+            lambda r: r["facility_id"],
+        )
+        specialties = _reference(
+            landing,
+            "specialties",
+            ["specialty_id", "name_en", "name_ru", "minutes_norm", "wait_standard", "wait_standard_unit"]
+            + ["is_primary_care"],
+            lambda r: r["specialty_id"],
+        )
+        posts = _reference(
+            landing,
+            "doctors",
+            ["doctor_id", "facility_id", "specialty_id", "rate", "valid_from", "valid_to"],
+            lambda r: (r["doctor_id"], r["valid_from"]),
+        )
+        doctors: dict[int, dict] = {}
+        for post in sorted(posts.values(), key=lambda r: r["valid_from"]):
+            lasts = post["valid_to"] is None or post["valid_to"] >= from_date
+            if lasts and post["facility_id"] in facilities and post["specialty_id"] in specialties:
+                doctors[post["doctor_id"]] = {
+                    k: post[k] for k in ("doctor_id", "facility_id", "specialty_id", "rate")
+                }
+        patients = _reference(
+            landing,
+            "patients",
+            [
+                "patient_id",
+                "sex",
+                "birth_month",
+                "district_id",
+                "attached_facility_id",
+                "insurance",
+                "death_date",
+            ],
+            lambda r: r["patient_id"],
+        )
+        start = dt.datetime.combine(from_date, dt.time())
+        slot_files = [
+            f
+            for day in landed_days(landing, "slot_published")
+            if day >= from_date - dt.timedelta(days=62)  # slots are published weeks ahead of their day
+            for f in transaction_dir(landing, "slot_published", day).glob("*.parquet")
+        ]
+        slot_columns = ["slot_id", "doctor_id", "facility_id", "specialty_id", "starts_at", "duration_min"]
+        slots = [
+            {**s, "is_booked": False}
+            for s in _parquet_rows(slot_files, [*slot_columns, "is_urgent_reserve"])
+            if s["starts_at"] >= start and s["doctor_id"] in doctors
+        ]
+        counts = {
+            "facilities": _insert_new(engine, Facility, list(facilities.values())),
+            "specialties": _insert_new(engine, Specialty, list(specialties.values())),
+            "doctors": _insert_new(engine, Doctor, list(doctors.values())),
+            "patients": _insert_new(engine, Patient, list(patients.values())),
+            "slots": _insert_new(engine, Slot, slots),
+        }
+    finally:
+        engine.dispose()
+    return counts

@@ -1,0 +1,248 @@
+"""Fixtures for the API tests: a small city's landing folder, and the API on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+
+from services.api.db import session_factory
+from services.api.main import create_app
+from services.api.outbox import moscow_now
+from services.api.security import issue_token, pseudonym
+from services.api.seed import seed_from_landing
+from services.api.settings import Settings
+from services.contract import arrow_schema, table
+from services.contract.landing import reference_dir, transaction_dir
+
+KEY = "test-pseudonym-key"
+N_PATIENTS = 120
+
+
+def write(path: Path, table_name: str, rows: list[dict]) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=arrow_schema(table(table_name))), path / "part-0.parquet"
+    )
+
+
+def patient_ids() -> list[str]:
+    return [pseudonym(KEY, f"sim:{i}") for i in range(N_PATIENTS)]
+
+
+@pytest.fixture(scope="session")
+def landing(tmp_path_factory) -> Path:
+    """Two facilities, two specialties, four doctors, 120 patients, slots from tomorrow (and a past one)."""
+    root = tmp_path_factory.mktemp("landing")
+    today = moscow_now().date()
+    tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(8))
+    write(
+        reference_dir(root, "facilities"),
+        "facilities",
+        [
+            dict(
+                facility_id=1,
+                name="GP 1",
+                kind="adult_polyclinic",
+                parent_facility_id=None,
+                okrug_id="CAO",
+                district_id=1,
+            ),
+            dict(
+                facility_id=2,
+                name="GP 2",
+                kind="adult_polyclinic",
+                parent_facility_id=None,
+                okrug_id="SAO",
+                district_id=2,
+            ),
+        ],
+    )
+    write(
+        reference_dir(root, "specialties"),
+        "specialties",
+        [
+            dict(
+                specialty_id="therapist",
+                name_en="Therapist",
+                name_ru="Терапевт",
+                minutes_norm=15,
+                wait_standard=24,
+                wait_standard_unit="hours",
+                is_primary_care=True,
+            ),
+            dict(
+                specialty_id="cardiologist",
+                name_en="Cardiologist",
+                name_ru="Кардиолог",
+                minutes_norm=20,
+                wait_standard=14,
+                wait_standard_unit="working_days",
+                is_primary_care=False,
+            ),
+        ],
+    )
+    long_ago = dt.date(2020, 1, 1)
+    write(
+        reference_dir(root, "doctors"),
+        "doctors",
+        [
+            dict(
+                doctor_id=10,
+                facility_id=1,
+                specialty_id="therapist",
+                rate=1.0,
+                valid_from=long_ago,
+                valid_to=None,
+            ),
+            dict(
+                doctor_id=11,
+                facility_id=1,
+                specialty_id="cardiologist",
+                rate=1.0,
+                valid_from=long_ago,
+                valid_to=None,
+            ),
+            dict(
+                doctor_id=20,
+                facility_id=2,
+                specialty_id="therapist",
+                rate=1.0,
+                valid_from=long_ago,
+                valid_to=None,
+            ),
+            # moved from facility 1 to 2: only the lasting post is loaded
+            dict(
+                doctor_id=21,
+                facility_id=1,
+                specialty_id="cardiologist",
+                rate=0.5,
+                valid_from=long_ago,
+                valid_to=dt.date(2021, 1, 1),
+            ),
+            dict(
+                doctor_id=21,
+                facility_id=2,
+                specialty_id="cardiologist",
+                rate=1.0,
+                valid_from=dt.date(2021, 1, 2),
+                valid_to=None,
+            ),
+        ],
+    )
+    write(
+        reference_dir(root, "patients"),
+        "patients",
+        [
+            dict(
+                patient_id=pid,
+                sex="MF"[i % 2],
+                birth_month=dt.date(1950 + i % 50, 1 + i % 12, 1),
+                district_id=1 + i % 2,
+                attached_facility_id=1 + i % 2,
+                insurance="OMS",
+                death_date=None,
+            )
+            for i, pid in enumerate(patient_ids())
+        ],
+    )
+    slots, slot_id = [], 1
+    for doctor_id, facility_id, specialty_id, n in (
+        (10, 1, "therapist", 40),
+        (11, 1, "cardiologist", 10),
+        (20, 2, "therapist", 20),
+        (21, 2, "cardiologist", 10),
+    ):
+        for k in range(n):
+            slots.append(
+                dict(
+                    event_id=1000 + slot_id,
+                    occurred_at=tomorrow - dt.timedelta(days=2),
+                    slot_id=slot_id,
+                    doctor_id=doctor_id,
+                    facility_id=facility_id,
+                    specialty_id=specialty_id,
+                    starts_at=tomorrow + dt.timedelta(minutes=15 * k),
+                    duration_min=15,
+                    is_urgent_reserve=False,
+                )
+            )
+            slot_id += 1
+    write(transaction_dir(root, "slot_published", today - dt.timedelta(days=1)), "slot_published", slots)
+    past = [dict(slots[0], event_id=999, slot_id=999, starts_at=tomorrow - dt.timedelta(days=3))]
+    write(transaction_dir(root, "slot_published", today - dt.timedelta(days=4)), "slot_published", past)
+    return root
+
+
+def pg_url(dbname: str) -> str:
+    user, host, port = os.environ["PGUSER"], os.environ["PGHOST"], os.environ["PGPORT"]
+    password = os.environ.get("PGPASSWORD", "")
+    auth = f"{user}:{password}" if password else user
+    return f"postgresql+psycopg://{auth}@{host}:{port}/{dbname}"
+
+
+@dataclass
+class Api:
+    """A seeded API and tokens for every role."""
+
+    client: TestClient
+    db_url: str
+    app: object
+    tokens: dict[str, str] = field(default_factory=dict)
+    patients: list[str] = field(default_factory=list)
+    patient_tokens: list[str] = field(default_factory=list)
+
+    def headers(self, who: str | int) -> dict[str, str]:
+        token = self.patient_tokens[who] if isinstance(who, int) else self.tokens[who]
+        return {"Authorization": f"Bearer {token}"}
+
+    def post(self, who, url, **kw):
+        return self.client.post(f"/api/v1{url}", headers=self.headers(who), **kw)
+
+    def get(self, who, url, **kw):
+        return self.client.get(f"/api/v1{url}", headers=self.headers(who), **kw)
+
+
+def build_api(db_url: str, landing: Path, n_patient_tokens: int = 10) -> Api:
+    seed_from_landing(landing, db_url)
+    app = create_app(Settings(api_db_url=db_url, pseudonym_key=KEY, migrate_on_startup=True))
+    api = Api(client=TestClient(app), db_url=db_url, app=app, patients=patient_ids())
+    with session_factory(app.state.engine)() as s:
+        api.tokens = {
+            "admin": issue_token(s, "admin"),
+            "registry1": issue_token(s, "registry", facility_id=1),
+            "registry2": issue_token(s, "registry", facility_id=2),
+            "doctor1": issue_token(s, "doctor", doctor_id=10),
+            "cardio1": issue_token(s, "doctor", doctor_id=11),
+            "doctor2": issue_token(s, "doctor", doctor_id=20),
+            "pharmacist": issue_token(s, "pharmacist", pharmacy_id=7),
+        }
+        api.patient_tokens = [
+            issue_token(s, "patient", patient_id=p) for p in api.patients[:n_patient_tokens]
+        ]
+        s.commit()
+    return api
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'api.sqlite'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def api(request, landing, tmp_path):
+    """The API seeded from the landing folder, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+    else:
+        url = pg_url(request.getfixturevalue("postgres_database"))
+    api = build_api(url, landing)
+    with api.client:
+        yield api
+    api.app.state.engine.dispose()
