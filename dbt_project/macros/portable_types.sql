@@ -1,11 +1,7 @@
 {#- An 8-byte float on every target (dbt.type_float() is 4 bytes on DuckDB). -#}
 {% macro type_double() -%}
-    {{ return(adapter.dispatch('type_double', 'emias')()) }}
+    {%- if target.type == 'postgres' -%}double precision{%- else -%}double{%- endif -%}
 {%- endmacro %}
-
-{% macro default__type_double() -%}double{%- endmacro %}
-
-{% macro postgres__type_double() -%}double precision{%- endmacro %}
 
 {#- A share as an 8-byte float, null when the denominator is zero. -#}
 {% macro safe_ratio(numerator, denominator) -%}
