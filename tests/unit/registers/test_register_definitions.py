@@ -1,4 +1,4 @@
-"""Register definitions: the shipped ones load cleanly; every malformed case fails naming file, field, rule."""
+"""Register definitions: the shipped ones load; a malformed one fails naming the file, the field, the rule."""
 
 from __future__ import annotations
 
