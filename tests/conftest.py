@@ -16,7 +16,9 @@ def postgres_env() -> dict[str, str]:
     test would hide exactly the failures it exists to catch.
     """
     if not os.environ.get("PGHOST"):
-        pytest.fail('no PostgreSQL configured: run `eval "$(bash .ci/pg start)"` first (it sets PGHOST, PGPORT...)')
+        pytest.fail(
+            'no PostgreSQL configured: run `eval "$(bash .ci/pg start)"` first (it sets PGHOST, PGPORT...)'
+        )
     return {k: os.environ.get(k, "") for k in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE")}
 
 
@@ -33,3 +35,40 @@ def postgres_database(postgres_env):
     finally:
         admin.execute(f'drop database if exists "{name}" with (force)')
         admin.close()
+
+
+# ------------------------------------------------------------------------------------ a small city
+
+CITY = {"scale": 0.001, "start": "2025-01-06", "days": 21, "seed": 7}
+
+
+@pytest.fixture(scope="session")
+def city_dir(tmp_path_factory):
+    """A small simulated city's landing folder (simulated once per test session)."""
+    import datetime as dt
+
+    from services.simulator import simulate
+
+    data = tmp_path_factory.mktemp("city")
+    simulate(
+        data / "landing",
+        scale=CITY["scale"],
+        start=dt.date.fromisoformat(CITY["start"]),
+        days=CITY["days"],
+        seed=CITY["seed"],
+    )
+    return data
+
+
+@pytest.fixture(scope="session")
+def built_city(city_dir):
+    """The small city built into a DuckDB warehouse; EMIAS_DATA_DIR points at it for the session."""
+    from pipelines.build import build
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EMIAS_DATA_DIR", str(city_dir))
+        mp.setenv("DAGSTER_HOME", str(city_dir / "dagster_home"))
+        mp.delenv("EMIAS_TARGET", raising=False)
+        mp.delenv("EMIAS_DUCKDB_PATH", raising=False)
+        report = build("duckdb")
+        yield {"data_dir": city_dir, "report": report}

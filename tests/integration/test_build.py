@@ -1,0 +1,130 @@
+"""The whole slice on a small city: landing files -> raw -> dbt marts, on DuckDB and PostgreSQL."""
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.build import build
+from services.contract import TABLES, arrow_schema, table
+from services.contract.landing import transaction_dir
+
+MARTS = ["dim_facilities", "fct_appointments", "mart_facility_load_daily"]
+
+
+def _counts(con_execute) -> dict[str, int]:
+    counts = {f"raw.{t}": con_execute(f"select count(*) from raw.{t}")[0][0] for t in TABLES}
+    counts |= {f"marts.{m}": con_execute(f"select count(*) from marts.{m}")[0][0] for m in MARTS}
+    counts["raw.raw_quarantine"] = con_execute("select count(*) from raw.raw_quarantine")[0][0]
+    return counts
+
+
+def _duckdb_counts(data_dir) -> dict[str, int]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return _counts(lambda sql: con.execute(sql).fetchall())
+
+
+def test_the_build_loads_every_table_and_quarantines_nothing(built_city):
+    counts = _duckdb_counts(built_city["data_dir"])
+    assert counts["raw.raw_quarantine"] == 0, "the simulator's export must validate against the contract"
+    for name in [
+        "okrugs",
+        "facilities",
+        "patients",
+        "slot_published",
+        "appointment_booked",
+        "encounter_closed",
+    ]:
+        assert counts[f"raw.{name}"] > 0, name
+    assert all(counts[f"marts.{m}"] > 0 for m in MARTS)
+    assert built_city["report"].failed_checks == []
+    with duckdb.connect(str(built_city["data_dir"] / "warehouse.duckdb"), read_only=True) as con:
+        okrugs = con.execute("select count(distinct okrug_id) from marts.dim_facilities").fetchone()[0]
+        util = con.execute(
+            "select min(utilisation), max(utilisation) from marts.mart_facility_load_daily"
+        ).fetchone()
+    assert okrugs == 12
+    assert 0 <= util[0] <= util[1] <= 1
+
+
+def test_building_twice_gives_the_same_counts_and_one_partition_leaves_the_others(built_city, monkeypatch):
+    data_dir = built_city["data_dir"]
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DAGSTER_HOME", str(data_dir / "dagster_home"))
+    before = _duckdb_counts(data_dir)
+    build("duckdb")
+    assert _duckdb_counts(data_dir) == before
+
+    def load_ids():
+        with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+            return dict(
+                con.execute(
+                    "select cast(_partition_date as varchar), min(_load_id) "
+                    "from raw.appointment_booked group by 1"
+                ).fetchall()
+            )
+
+    old = load_ids()
+    day = sorted(old)[3]
+    build("duckdb", dt.date.fromisoformat(day))
+    new = load_ids()
+    assert new[day] != old[day]  # that day was reloaded...
+    assert {d: i for d, i in new.items() if d != day} == {
+        d: i for d, i in old.items() if d != day
+    }  # ...alone
+    assert _duckdb_counts(data_dir) == before
+
+
+def test_postgres_build_matches_duckdb(built_city, postgres_database, monkeypatch, tmp_path):
+    import psycopg
+
+    data_dir = built_city["data_dir"]
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("PGDATABASE", postgres_database)
+    build("postgres")
+    with psycopg.connect(dbname=postgres_database) as con:
+        pg = _counts(lambda sql: con.execute(sql).fetchall())
+    assert pg == _duckdb_counts(data_dir)
+
+
+def test_a_bad_row_is_quarantined_named_by_the_check_and_the_good_rows_load(
+    built_city, monkeypatch, tmp_path
+):
+    data_dir = tmp_path / "data"
+    shutil.copytree(built_city["data_dir"] / "landing", data_dir / "landing")
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    day = dt.date(2025, 1, 10)
+    folder = transaction_dir(data_dir / "landing", "appointment_booked", day)
+    good_rows = pq.read_table(next(folder.glob("*.parquet"))).num_rows
+    bad = dict(
+        event_id=9_000_000_000_001, occurred_at=dt.datetime(2025, 1, 10, 10),
+        appointment_id=9_000_000_000_001, slot_id=424242, patient_id="0123456789abcdef",
+        channel="portal", referral_id=None,
+    )  # fmt: skip
+    pq.write_table(
+        pa.Table.from_pylist([bad], schema=arrow_schema(table("appointment_booked"))), folder / "late.parquet"
+    )
+    report = build("duckdb")
+    assert "raw/appointment_booked:no_quarantined_rows" in report.warnings
+    assert report.failed_checks == []  # landing = raw + quarantine still holds
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        reason, source = con.execute("select reason, source_file from raw.raw_quarantine").fetchone()
+        loaded = con.execute(
+            "select count(*) from raw.appointment_booked where _partition_date = ?", [day]
+        ).fetchone()[0]
+    assert reason == "slot_id: 424242 is unknown (no earlier slot_published row with this slot_id)"
+    assert source.endswith("late.parquet")
+    assert loaded == good_rows
+
+
+def test_a_day_outside_the_partitions_is_refused(built_city, monkeypatch):
+    from pipelines.build import BuildError
+
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(built_city["data_dir"]))
+    with pytest.raises(BuildError, match="outside the pipeline's day partitions"):
+        build("duckdb", dt.date.today() + dt.timedelta(days=30))
