@@ -276,12 +276,12 @@ def _keys(by: str | Sequence[str] | None) -> list[str]:
 
 
 def _aggregate(df: pd.DataFrame, by: list[str], columns: list[str]) -> pd.DataFrame:
-    """Sum `columns` by `by` (groups in order of first appearance); without `by`, the rows as they are.
+    """Sum `columns` by `by` (groups in order of first appearance); without `by`, the frame as it is.
 
     A group whose values are all missing sums to missing, not to a silent zero.
     """
     if not by:
-        return df[columns].reset_index(drop=True).copy()
+        return df.reset_index(drop=True).copy()
     grouped = df.groupby(by, sort=False, dropna=False)[columns].sum(min_count=1)
     return grouped.reset_index()
 
@@ -441,6 +441,8 @@ def dsr(
         if age_band is None:
             _group_sizes_ok(df, keys, len(weights), "standard population")
         w = weights[_band_position(df, keys, age_band, bands)]
+    if np.any((x > 0) & ~(n > 0)):
+        raise ValueError("a band with events has no population (zero or missing): the rate is undefined")
     # A band with no events contributes nothing, whatever its population (0/0 would be NaN).
     with np.errstate(divide="ignore", invalid="ignore"):
         term = np.where(x == 0, 0.0, w * x / n)

@@ -62,7 +62,7 @@ def test_poisson_funnel_passes_through_phe_points(observed):
     assert limits["upper95_0cl"][1] == pytest.approx(observed / pop_high * 100_000, rel=1e-6)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(
     target=st.floats(0.001, 3.0),
     n=st.floats(1.0, 1e6),
@@ -135,7 +135,7 @@ def test_suppress_small_threshold_and_unknown_column():
         suppress_small(pl.from_pandas(frame), "n", also=["missing"])
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, database=None)
 @given(values=st.lists(st.one_of(st.none(), st.integers(0, 50)), min_size=1, max_size=30))
 def test_suppress_small_same_answer_on_pandas_and_polars(values):
     pdf = pd.DataFrame({"n": pd.array(values, dtype="Int64")})

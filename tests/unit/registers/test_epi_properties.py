@@ -26,7 +26,7 @@ from registers import (
 
 counts = st.integers(min_value=0, max_value=100_000)
 levels = st.sampled_from([0.9, 0.95, 0.99, 0.998])
-FAST = settings(max_examples=150, deadline=None)
+FAST = settings(max_examples=150, deadline=None, database=None)  # no .hypothesis/ in the repo
 
 
 @FAST
@@ -199,3 +199,15 @@ def test_binomial_sanity_of_wilson_against_exact_coverage_direction():
     lo, hi = wilson(x, n, 0.95)
     cp_lo, cp_hi = binom.ppf(0.025, n, 0.3) / n, binom.ppf(0.975, n, 0.3) / n
     assert hi - lo < (cp_hi - cp_lo) + 0.05
+
+
+def test_row_level_rates_keep_the_other_columns():
+    frame = pd.DataFrame({"okrug": ["A", "B"], "x": [5, 50], "pop": [1000, 1000]})
+    result = proportion(frame, "x", "pop", multiplier=100)
+    assert list(result["okrug"]) == ["A", "B"] and result["value"].tolist() == [0.5, 5.0]
+
+
+def test_dsr_refuses_events_without_population():
+    frame = pd.DataFrame({"x": [1] + [5] * 18, "n": [0] + [100] * 18})
+    with pytest.raises(ValueError, match="no population"):
+        dsr(frame, "x", "n")
