@@ -46,6 +46,8 @@ class AccessLog:
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 route = getattr(scope.get("route"), "path", "-")
+                if scope["path"].startswith(API_PREFIX) and not route.startswith(API_PREFIX):
+                    route = API_PREFIX + route  # routes of an included router know their path without prefix
                 ms = (time.perf_counter() - start) * 1000
                 access_log.info("%s %s %s %.1fms", scope["method"], route, status, ms)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,19 +232,48 @@ def build_api(db_url: str, landing: Path, n_patient_tokens: int = 10) -> Api:
     return api
 
 
-@pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'api.sqlite'}"
+@contextmanager
+def fresh_postgres_database():
+    """A new empty database on the test server, dropped afterwards (like `postgres_database`, any scope)."""
+    import psycopg
+
+    name = f"emias_api_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(dbname=os.environ.get("PGDATABASE") or "postgres", autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+        try:
+            yield name
+        finally:
+            admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+@contextmanager
+def seeded_api(backend: str, landing: Path, tmp_path: Path, **kw):
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+        else:
+            url = pg_url(stack.enter_context(fresh_postgres_database()))
+        api = build_api(url, landing, **kw)
+        try:
+            with api.client:
+                yield api
+        finally:
+            api.app.state.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def api(request, landing, tmp_path):
     """The API seeded from the landing folder, once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'api.sqlite'}"
-    else:
-        url = pg_url(request.getfixturevalue("postgres_database"))
-    api = build_api(url, landing)
-    with api.client:
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres_env")  # fails loudly without a server
+    with seeded_api(request.param, landing, tmp_path) as api:
         yield api
-    api.app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_api(request, landing, tmp_path_factory):
+    """Like `api` but shared by a module's tests: for tests that only read or are refused."""
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres_env")
+    with seeded_api(request.param, landing, tmp_path_factory.mktemp("api")) as api:
+        yield api
