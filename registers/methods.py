@@ -386,6 +386,8 @@ def _band_position(df: pd.DataFrame, by: list[str], age_band: str | None, bands:
         unknown = sorted(set(labels) - set(index))
         if unknown:
             raise ValueError(f"age bands {unknown} are not bands of the standard {list(bands)}")
+        if labels.to_frame().assign(**{k: df[k] for k in by}).duplicated().any():
+            raise ValueError(f"an age band appears twice in a group (column {age_band!r})")
         return labels.map(index).to_numpy(dtype=int)
     if not by:
         return np.arange(len(df))
@@ -438,8 +440,8 @@ def dsr(
             standard.weights if isinstance(standard, StandardPopulation) else standard, float
         )
         bands = standard.bands if isinstance(standard, StandardPopulation) else None
-        if age_band is None:
-            _group_sizes_ok(df, keys, len(weights), "standard population")
+        # One row per band in every group, whether bands are matched by position or by label.
+        _group_sizes_ok(df, keys, len(weights), "standard population")
         w = weights[_band_position(df, keys, age_band, bands)]
     if np.any((x > 0) & ~(n > 0)):
         raise ValueError("a band with events has no population (zero or missing): the rate is undefined")

@@ -211,3 +211,13 @@ def test_dsr_refuses_events_without_population():
     frame = pd.DataFrame({"x": [1] + [5] * 18, "n": [0] + [100] * 18})
     with pytest.raises(ValueError, match="no population"):
         dsr(frame, "x", "n")
+
+
+def test_dsr_by_label_refuses_a_missing_or_repeated_band():
+    bands = list(ESP2013.bands)
+    missing = pd.DataFrame({"band": bands[:-1], "x": [5] * 18, "n": [100] * 18})
+    with pytest.raises(ValueError, match="one row per age band"):
+        dsr(missing, "x", "n", age_band="band")
+    repeated = pd.DataFrame({"band": bands[:-1] + ["0-4"], "x": [5] * 19, "n": [100] * 19})
+    with pytest.raises(ValueError, match="appears twice"):
+        dsr(repeated, "x", "n", age_band="band")
