@@ -6,8 +6,9 @@ A notebook needs only this import::
 
 - register definitions: `load_registers`, `Register`, `code_set_frame`, `code_set_rows`, `code_range_rows`,
   `RegisterDefinitionError` (registers/definitions/<code>.yaml, one file per register);
-- rates with limits: `crude_rate`, `proportion`, `dsr`, `isr` (frames, pandas or polars), built on the array
-  functions `byars`, `exact_poisson`, `poisson_limits`, `wilson`;
+- rates with limits on frames (pandas or polars): `crude_rate`, `proportion`, `dsr`, `isr`, and
+  `rate_summary` (crude rate and DSR per group), built on the array functions `byars`, `exact_poisson`,
+  `poisson_limits`, `wilson`; the standard population `ESP2013`;
 - comparing units: `funnel_limits`, `funnel_significance`;
 - publishing: `suppress_small`.
 """
@@ -33,6 +34,7 @@ from registers.methods import (
     isr,
     poisson_limits,
     proportion,
+    rate_summary,
     wilson,
     wilson_lower,
     wilson_upper,
@@ -59,6 +61,7 @@ __all__ = [
     "load_registers",
     "poisson_limits",
     "proportion",
+    "rate_summary",
     "suppress_small",
     "wilson",
     "wilson_lower",

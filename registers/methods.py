@@ -39,6 +39,7 @@ __all__ = [
     "isr",
     "poisson_limits",
     "proportion",
+    "rate_summary",
     "wilson",
     "wilson_lower",
     "wilson_upper",
@@ -560,3 +561,47 @@ def isr(
     out |= {"method": _poisson_method(obs), "confidence": _confidence_label(levels), "statistic": label}
     base = agg.drop(columns=["_rx", "_rn"])
     return _finish(base, out, frame)
+
+
+def rate_summary(
+    frame: Any,
+    count: str,
+    population: str,
+    *,
+    by: str | Sequence[str] | None = None,
+    age_band: str | None = None,
+    standard: StandardPopulation | Sequence[float] | str = ESP2013,
+    multiplier: float = 100_000,
+    confidence: Confidence = 0.95,
+    min_count: float = 10,
+) -> Any:
+    """Count, population, crude rate and DSR with their limits, one row per group: the prevalence table.
+
+    frame holds one row per group x age band (e.g. a register-prevalence mart: okrug x sex x 5-year band
+    with the population denominator). Crude rate as `crude_rate` (columns prefixed `crude_`), directly
+    standardised rate as `dsr` (prefixed `dsr_`; NaN below `min_count` events).
+    """
+    keys = _keys(by)
+    df = _to_pandas(frame)
+    crude = crude_rate(df, count, population, by=keys or None, multiplier=multiplier, confidence=confidence)
+    if not keys:
+        crude = crude[[count, population]].sum().to_frame().T
+        crude = crude_rate(crude, count, population, multiplier=multiplier, confidence=confidence)
+    std = dsr(
+        df,
+        count,
+        population,
+        by=keys or None,
+        standard=standard,
+        age_band=age_band,
+        multiplier=multiplier,
+        confidence=confidence,
+        min_count=min_count,
+    )
+    limit_cols = [c for c in crude.columns if c.startswith(("lower", "upper"))]
+    crude = crude[[*keys, count, population, "value", *limit_cols]].rename(
+        columns={c: f"crude_{c}" for c in ["value", *limit_cols]}
+    )
+    std = std[[*keys, "value", *limit_cols]].rename(columns={c: f"dsr_{c}" for c in ["value", *limit_cols]})
+    result = crude.merge(std, on=keys, how="left") if keys else pd.concat([crude, std], axis=1)
+    return _like(result.reset_index(drop=True), frame)

@@ -21,6 +21,7 @@ from registers import (
     isr,
     poisson_limits,
     proportion,
+    rate_summary,
     wilson,
 )
 
@@ -221,3 +222,26 @@ def test_dsr_by_label_refuses_a_missing_or_repeated_band():
     repeated = pd.DataFrame({"band": bands[:-1] + ["0-4"], "x": [5] * 19, "n": [100] * 19})
     with pytest.raises(ValueError, match="appears twice"):
         dsr(repeated, "x", "n", age_band="band")
+
+
+def test_rate_summary_gives_crude_and_dsr_per_group_on_polars():
+    bands = list(ESP2013.bands)
+    frame = pl.DataFrame(
+        {
+            "okrug": ["A"] * 19 + ["B"] * 19,
+            "band": bands * 2,
+            "x": [20] * 19 + [1] * 19,
+            "pop": [1000] * 38,
+        }
+    )
+    out = rate_summary(frame, "x", "pop", by="okrug", age_band="band")
+    assert isinstance(out, pl.DataFrame)
+    a = out.filter(pl.col("okrug") == "A").row(0, named=True)
+    assert (
+        a["x"] == 380
+        and a["crude_value"] == pytest.approx(2000.0)
+        and a["dsr_value"] == pytest.approx(2000.0)
+    )
+    assert a["dsr_lower95_0cl"] < 2000 < a["dsr_upper95_0cl"]
+    whole = rate_summary(frame.to_pandas().query("okrug == 'A'"), "x", "pop", age_band="band")
+    assert whole["crude_value"][0] == pytest.approx(2000.0) and whole["dsr_value"][0] == pytest.approx(2000.0)
