@@ -1,0 +1,305 @@
+# ruff: noqa: E501  (calibration tables keep one entry per line, wider than code)
+"""The calibrated facts the synthetic city is built from, as data.
+
+Numbers come from `shared/domain/CALIBRATION.md`; those marked EST there (or here) are estimates. Other parts
+of the platform import the targets from here (e.g. `REGISTERS` with the prevalence each register should show)
+to compare warehouse results against what the simulator was told to produce.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# ---------------------------------------------------------------------------------------------------------
+# The city at scale 1.0
+RESIDENTS = 13_000_000
+DOCTORS = 23_600
+BOOKINGS_PER_WEEK = 1_600_000
+
+# (okrug_id, name_en, name_ru, population, number of districts or settlements)
+OKRUGS: tuple[tuple[str, str, str, int, int], ...] = (
+    ("CAO", "Tsentralny", "Центральный", 772_000, 10),
+    ("SAO", "Severny", "Северный", 1_180_000, 16),
+    ("SVAO", "Severo-Vostochny", "Северо-Восточный", 1_430_000, 17),
+    ("VAO", "Vostochny", "Восточный", 1_450_000, 16),
+    ("YUVAO", "Yugo-Vostochny", "Юго-Восточный", 1_490_000, 12),
+    ("YUAO", "Yuzhny", "Южный", 1_790_000, 16),
+    ("YUZAO", "Yugo-Zapadny", "Юго-Западный", 1_360_000, 12),
+    ("ZAO", "Zapadny", "Западный", 1_400_000, 13),
+    ("SZAO", "Severo-Zapadny", "Северо-Западный", 1_000_000, 8),
+    ("ZELAO", "Zelenogradsky", "Зеленоградский", 250_000, 5),
+    ("NAO", "Novomoskovsky", "Новомосковский", 280_000, 11),  # settlements
+    ("TAO", "Troitsky", "Троицкий", 150_000, 10),  # settlements
+)
+
+# Units of each kind at scale 1.0 (~660 in all). Every okrug keeps at least one adult and one children's
+# head polyclinic at any scale; every other kind keeps at least one unit in the city.
+FACILITY_COUNTS = {
+    "adult_polyclinic": 105,
+    "adult_branch": 320,
+    "children_polyclinic": 55,
+    "children_branch": 120,
+    "womens_consultation": 32,
+    "dental_clinic": 22,
+    "diagnostic_centre": 6,
+}
+
+# Age pyramid (share of residents by 5-year band, both sexes) and the male share by band. EST, Moscow-like.
+BAND_WEIGHTS = (5.5, 6.0, 5.5, 4.5, 4.5, 6.0, 8.5, 9.0, 8.0, 7.0, 6.0, 6.0, 6.5, 6.0, 4.5, 2.5, 2.0, 1.2, 0.5)
+MALE_SHARE = (0.51, 0.51, 0.51, 0.51, 0.5, 0.5, 0.49, 0.49, 0.48, 0.47, 0.46, 0.45, 0.43, 0.41, 0.38,
+              0.35, 0.31, 0.27, 0.22)  # fmt: skip
+
+ADULT_AGE = 18
+UNATTACHED_SHARE = 0.015  # residents without a polyclinic of attachment (and without OMS)
+DMS_SHARE = 0.12  # residents holding voluntary insurance on top of OMS (EST)
+
+
+@dataclass(frozen=True)
+class Specialty:
+    specialty_id: str
+    name_en: str
+    name_ru: str
+    minutes_norm: int
+    wait_standard: int
+    wait_standard_unit: str
+    is_primary_care: bool
+    # booked visits a year per resident of the catchment (adults, children, women, everyone); EST
+    bookings_per_capita: float
+    catchment: str  # adults | children | women | all
+    hosts: tuple[str, ...]  # facility kinds with this specialty
+    mean_lead_days: float  # mean days from booking to slot for ordinary bookings (EST)
+
+
+PUBLISH_AHEAD_PRIMARY = 14  # days ahead a primary-care schedule opens
+PUBLISH_AHEAD_SPECIALIST = 35  # specialists open further ahead: the > 28 days booking band exists
+
+SPECIALTIES: tuple[Specialty, ...] = (
+    Specialty("therapist", "District therapist", "Участковый терапевт", 15, 24, "hours", True, 2.6, "adults",
+              ("adult_polyclinic", "adult_branch"), 0.7),
+    Specialty("general_practitioner", "General practitioner", "Врач общей практики", 18, 24, "hours", True, 0.6,
+              "adults", ("adult_polyclinic", "adult_branch"), 0.7),
+    Specialty("pediatrician", "District pediatrician", "Участковый педиатр", 15, 24, "hours", True, 4.5,
+              "children", ("children_polyclinic", "children_branch"), 0.7),
+    Specialty("neurologist", "Neurologist", "Невролог", 22, 14, "working_days", False, 0.45, "network",
+              ("adult_polyclinic", "children_polyclinic"), 8.0),
+    Specialty("ent", "Otorhinolaryngologist (ENT)", "Оториноларинголог", 16, 14, "working_days", False, 0.4,
+              "network", ("adult_polyclinic", "children_polyclinic"), 6.0),
+    Specialty("ophthalmologist", "Ophthalmologist", "Офтальмолог", 14, 14, "working_days", False, 0.45,
+              "network", ("adult_polyclinic", "children_polyclinic"), 7.0),
+    Specialty("obstetrician_gynaecologist", "Obstetrician-gynaecologist", "Акушер-гинеколог", 22, 14,
+              "working_days", False, 1.2, "women", ("womens_consultation",), 6.0),
+    Specialty("cardiologist", "Cardiologist", "Кардиолог", 24, 14, "working_days", False, 0.3, "network",
+              ("adult_polyclinic", "diagnostic_centre"), 5.0),
+    Specialty("endocrinologist", "Endocrinologist", "Эндокринолог", 19, 14, "working_days", False, 0.25,
+              "network", ("adult_polyclinic", "diagnostic_centre"), 9.0),
+    Specialty("surgeon", "Surgeon", "Хирург", 26, 14, "working_days", False, 0.4, "network",
+              ("adult_polyclinic", "children_polyclinic"), 5.0),
+    Specialty("pulmonologist", "Pulmonologist", "Пульмонолог", 26, 14, "working_days", False, 0.08, "network",
+              ("adult_polyclinic", "diagnostic_centre"), 10.0),
+    Specialty("oncologist", "Oncologist", "Онколог", 23, 14, "working_days", False, 0.12, "network",
+              ("adult_polyclinic", "diagnostic_centre"), 6.0),
+    Specialty("infectious_disease", "Infectious disease specialist", "Инфекционист", 20, 14, "working_days",
+              False, 0.06, "network", ("adult_polyclinic",), 5.0),
+    Specialty("phthisiatrician", "Phthisiatrician (TB)", "Фтизиатр", 35, 14, "working_days", False, 0.03,
+              "network", ("adult_polyclinic",), 7.0),
+    Specialty("dental_therapist", "Dental therapist", "Стоматолог-терапевт", 44, 14, "working_days", False, 0.5,
+              "all", ("dental_clinic",), 6.0),
+)  # fmt: skip
+
+SPECIALTY_IDS = tuple(s.specialty_id for s in SPECIALTIES)
+PRIMARY_CARE = tuple(s.specialty_id for s in SPECIALTIES if s.is_primary_care)
+TARGET_UTILISATION = 0.82  # booked share of ordinary slots at scale 1.0 sets the number of doctors
+URGENT_RESERVE_EVERY = 10  # every 10th primary-care slot is held for same-day urgent use
+DIAGNOSTIC_CENTRE_SHARE = 0.3  # of specialist demand for the kinds a diagnostic centre offers
+
+# ---------------------------------------------------------------------------------------------------------
+# Access behaviour
+WEEKDAY_DEMAND = (1.16, 1.04, 1.0, 0.98, 0.92, 0.25, 0.2)  # Mon..Sun; weekends are duty care only
+WEEKDAY_NO_SHOW = (1.18, 1.08, 1.0, 0.92, 0.82, 0.9, 0.9)  # no-shows fall from Monday to Friday
+# no-show probability by booking band (England, GP Online): same day, next day, 2-7, 8-14, 15-21, 22-28, >28
+NO_SHOW_BY_BAND = (0.019, 0.05, 0.068, 0.082, 0.086, 0.089, 0.092)
+BAND_EDGES = (0, 1, 2, 8, 15, 22, 29)  # lower bound (days) of each band
+CANCEL_RATE = 0.03
+CANCELLED_BY_FACILITY = 0.2
+WALK_IN_RATIO = 0.2  # walk-ins per booked primary-care visit (> 14% of primary-care visits), before season
+CHANNELS_ORDINARY = {  # remote (first four) well above 80%
+    "portal": 0.33, "mobile_app": 0.41, "call_centre": 0.08, "kiosk": 0.06, "registry_desk": 0.07,
+    "doctor_referral": 0.05,
+}  # fmt: skip
+CHANNELS_SPECIALIST = {
+    "portal": 0.3, "mobile_app": 0.36, "call_centre": 0.07, "kiosk": 0.05, "registry_desk": 0.04,
+    "doctor_referral": 0.18,
+}  # fmt: skip
+CHANNELS_URGENT = {"call_centre": 0.55, "registry_desk": 0.45}
+CHANNELS_DISPENSARY = {"doctor_referral": 0.3, "portal": 0.3, "mobile_app": 0.4}
+
+# Respiratory season: peak weeks 3-8; summer baseline. Share of primary-care disease visits with J00-J22.
+RESP_SEASON_PEAK_WEEK = 5.5
+RESP_SEASON_WIDTH_WEEKS = 3.5
+RESP_SHARE_BASE = 0.1
+RESP_SHARE_PEAK = 0.34
+SEASON_DEMAND_BOOST = 0.3  # extra primary-care demand at the peak
+SCHOOL_SURGE = ((8, 15), (9, 18), 0.3)  # pediatric certificates 15 Aug - 18 Sep, +30%
+
+
+@dataclass(frozen=True)
+class Register:
+    """A chronic-disease register: its codes, the prevalence the city is built with, and its care."""
+
+    register_id: str
+    name: str
+    code_range: tuple[str, str]  # ICD-10 three-character categories, inclusive
+    per_100k: float  # residents on the register at the epoch, per 100k of the denominator
+    denominator: str  # all | adults (18+) | adults40 (40+)
+    incidence_per_100k: float  # new cases a year, per 100k of the denominator
+    source: str  # "calibration" or "EST"
+    specialty: str  # who holds the dispensary visits (children: the pediatrician)
+    visit_every_days: int
+    codes: tuple[tuple[str, float], ...]  # ICD-10 codes written, with their shares
+    drugs: tuple[tuple[str, float], ...]  # ATC codes of the repeat prescriptions, with probabilities
+    age_mid: float  # age at which the age curve reaches half its height
+    age_width: float
+    male_ratio: float
+    min_age: int = 0
+    end_after_days: tuple[int, int] | None = None  # dispensary observation stops (cure) after this many days
+
+    def contains(self, icd10_code: str) -> bool:
+        return self.code_range[0] <= icd10_code[:3] <= self.code_range[1]
+
+
+REGISTERS: tuple[Register, ...] = (
+    Register("diabetes", "Diabetes mellitus", ("E10", "E14"), 3400, "all", 300, "calibration", "endocrinologist", 91,
+             (("E11.9", 0.92), ("E10.9", 0.08)),
+             (("A10BA02", 0.75), ("A10BB09", 0.3), ("A10BK01", 0.2), ("A10AE04", 0.1)), 58, 9, 1.0),
+    Register("hypertension", "Hypertensive diseases", ("I10", "I15"), 14000, "adults", 1168, "calibration",
+             "therapist", 182, (("I10", 0.55), ("I11.9", 0.4), ("I15.9", 0.05)),
+             (("C09AA02", 0.35), ("C09CA01", 0.4), ("C08CA01", 0.35), ("C07AB07", 0.3), ("C03BA11", 0.25)),
+             57, 8, 1.0, 18),
+    Register("ihd", "Ischaemic heart disease", ("I20", "I25"), 6500, "adults", 500, "EST", "cardiologist", 120,
+             (("I25.1", 0.7), ("I20.8", 0.2), ("I25.2", 0.1)),
+             (("C10AA05", 0.5), ("C10AA07", 0.35), ("B01AC06", 0.6), ("C07AB07", 0.5), ("B01AC04", 0.15)),
+             67, 8, 1.4, 30),
+    Register("cerebrovascular", "Cerebrovascular diseases", ("I60", "I69"), 5500, "adults", 400, "EST",
+             "neurologist", 182, (("I67.8", 0.6), ("I69.3", 0.3), ("I63.9", 0.1)),
+             (("B01AC06", 0.6), ("C10AA05", 0.5), ("B01AF02", 0.15)), 69, 8, 1.1, 30),
+    Register("copd", "Chronic obstructive pulmonary disease", ("J44", "J44"), 1500, "adults40", 100, "EST",
+             "pulmonologist", 182, (("J44.9", 0.8), ("J44.8", 0.2)), (("R03BB04", 0.7), ("R03AK07", 0.5)),
+             64, 8, 2.0, 40),
+    Register("asthma", "Asthma", ("J45", "J45"), 1000, "all", 50, "calibration", "pulmonologist", 182,
+             (("J45.9", 0.6), ("J45.0", 0.4)), (("R03AC02", 0.8), ("R03AK07", 0.5)), 10, 15, 1.0),
+    Register("malignant", "Malignant neoplasms", ("C00", "C97"), 2500, "all", 425, "calibration", "oncologist", 91,
+             (("C50.9", 0.25), ("C18.9", 0.15), ("C34.9", 0.12), ("C61", 0.12), ("C44.9", 0.2), ("C16.9", 0.16)),
+             (("L02BA01", 0.2), ("A02BC01", 0.2)), 64, 9, 1.0, 18, (1460, 2190)),
+    Register("tuberculosis", "Tuberculosis", ("A15", "A19"), 60, "all", 40, "calibration", "phthisiatrician", 30,
+             (("A15.0", 0.7), ("A16.2", 0.3)), (("J04AC01", 0.95), ("J04AB02", 0.9)), 40, 12, 2.2, 18,
+             (300, 600)),
+    Register("hiv", "HIV disease", ("B20", "B24"), 800, "all", 49, "calibration", "infectious_disease", 91,
+             (("B24", 0.6), ("B20.9", 0.4)), (("J05AR03", 0.95),), 40, 7, 1.6, 18),
+    Register("heart_failure", "Heart failure", ("I50", "I50"), 1800, "adults", 300, "EST", "cardiologist", 120,
+             (("I50.0", 0.7), ("I50.9", 0.3)), (("C03CA01", 0.6), ("C07AB07", 0.5), ("C09AA02", 0.4)),
+             72, 7, 1.2, 40),
+    Register("ckd", "Chronic kidney disease", ("N18", "N18"), 1500, "adults", 200, "EST", "therapist", 182,
+             (("N18.3", 0.6), ("N18.9", 0.4)), (("C09CA01", 0.6),), 66, 9, 1.0, 30),
+)  # fmt: skip
+
+REGISTER_IDS = tuple(r.register_id for r in REGISTERS)
+CHILD_REGISTER_SPECIALTY = "pediatrician"  # children's dispensary visits are with their pediatrician
+
+# Benefit category of a repeat prescription by register (none, federal, regional, high_cost_nosology).
+BENEFIT_SHARES_CHRONIC = (0.3, 0.25, 0.45, 0.0)
+BENEFIT_SHARES_BY_REGISTER = {
+    "tuberculosis": (0.0, 1.0, 0.0, 0.0),
+    "hiv": (0.0, 1.0, 0.0, 0.0),
+    "malignant": (0.1, 0.3, 0.4, 0.2),
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# What an ordinary visit is about. Codes (ICD-10) and their weights by specialty; none is a register code.
+RESPIRATORY_CODES = (("J06.9", 0.55), ("J00", 0.12), ("J02.9", 0.08), ("J20.9", 0.12), ("J18.9", 0.05),
+                     ("J03.9", 0.05), ("J11.1", 0.03))  # fmt: skip
+OTHER_CODES = {
+    "primary": (("M54.5", 0.2), ("K29.7", 0.12), ("N39.0", 0.08), ("R51", 0.1), ("E78.0", 0.12), ("E66.0", 0.08),
+                ("L30.9", 0.08), ("K21.9", 0.08), ("I48", 0.04), ("R10.4", 0.1)),
+    "neurologist": (("G43.9", 0.3), ("M54.2", 0.4), ("G47.0", 0.3)),
+    "ent": (("H66.9", 0.35), ("J32.9", 0.35), ("H61.2", 0.3)),
+    "ophthalmologist": (("H52.1", 0.4), ("H40.1", 0.25), ("H10.9", 0.35)),
+    "obstetrician_gynaecologist": (("Z34.0", 0.35), ("N76.0", 0.3), ("N95.1", 0.35)),
+    "cardiologist": (("I48", 0.35), ("R07.4", 0.35), ("I49.9", 0.3)),
+    "endocrinologist": (("E04.1", 0.35), ("E66.0", 0.35), ("E78.0", 0.3)),
+    "surgeon": (("M17.9", 0.35), ("L02.4", 0.3), ("K40.9", 0.35)),
+    "pulmonologist": (("J18.9", 0.4), ("R05", 0.6)),
+    "oncologist": (("D22.5", 0.5), ("D24", 0.5)),
+    "infectious_disease": (("A09.9", 0.5), ("B34.9", 0.5)),
+    "phthisiatrician": (("Z03.0", 1.0),),
+    "dental_therapist": (("K02.1", 0.6), ("K05.1", 0.4)),
+}  # fmt: skip
+URGENT_CODES = (("J06.9", 0.35), ("R50.9", 0.2), ("T14.0", 0.15), ("R10.4", 0.15), ("M54.5", 0.15))
+PREVENTIVE_CODES = (("Z00.0", 0.7), ("Z01.8", 0.2), ("Z10.8", 0.1))
+SCREENING_CODES = (("Z00.0", 0.6), ("Z13.9", 0.4))
+# Acute prescriptions: probability a disease visit ends with one, and the drugs written
+ACUTE_RX_PROB = 0.3
+ACUTE_DRUGS_RESPIRATORY = (("J01CA04", 0.35), ("R05CB01", 0.35), ("M01AE01", 0.3))
+ACUTE_DRUGS_OTHER = (("M01AE01", 0.4), ("A02BC01", 0.35), ("C10AA05", 0.25))
+DISPENSED_SHARE = 0.86
+PHARMACIES = 2_000
+REFERRAL_PROB_PRIMARY = 0.08  # a primary-care disease visit ends with a referral to a specialist
+
+# Visit types of ordinary bookings (disease, preventive, screening) by kind of doctor
+VISIT_MIX_PRIMARY = (0.78, 0.1, 0.12)
+VISIT_MIX_SPECIALIST = (0.9, 0.1, 0.0)
+PREVENTIVE_MINUTES_SHARE = 0.65  # preventive visits take 60-70% of the norm
+
+# ---------------------------------------------------------------------------------------------------------
+# Money (roubles). OMS standard costs by year for 2022-2024 (regional programmes); other years grow 5.5% a year.
+TARIFF_YEARS = range(2015, 2036)
+OMS_TARIFFS_2022_2024 = {
+    "disease": (755, 783, 831),
+    "dispensary": (755, 783, 831),
+    "urgent": (793, 842, 893),
+    "preventive": (2240, 2381, 2522),
+    "screening": (2700, 2800, 2900),
+}
+TARIFF_GROWTH = 0.055
+BUDGET_FACTOR = 1.0  # budget-funded care priced as OMS
+DMS_FACTOR = 3.2  # voluntary insurance and paid visits: 2,500-5,000 roubles in Moscow (EST)
+PAID_FACTOR = 3.6
+PAYROLL_TAX = 0.302
+# facility expenses relative to tariff revenue of the expected visits (spending a bit above the tariffs)
+EXPENSE_TO_REVENUE = 1.08
+COST_SHARES = {  # shares of the total; payroll_taxes is 30.2% of payroll
+    "payroll": 0.5,
+    "payroll_taxes": 0.5 * PAYROLL_TAX,
+    "drugs_consumables": 0.12,
+    "utilities": 0.08,
+    "equipment": 0.07,
+    "other": 1 - 0.5 - 0.5 * PAYROLL_TAX - 0.12 - 0.08 - 0.07,
+}
+
+
+def tariff(year: int, funding_source: str, visit_type: str) -> float:
+    """The price of one visit (roubles): OMS programme figures, grown or deflated 5.5% a year outside 2022-24."""
+    base = OMS_TARIFFS_2022_2024[visit_type]
+    if year <= 2022:
+        value = base[0] / (1 + TARIFF_GROWTH) ** (2022 - year)
+    elif year >= 2024:
+        value = base[2] * (1 + TARIFF_GROWTH) ** (year - 2024)
+    else:
+        value = base[year - 2022]
+    factor = {"OMS": 1.0, "budget": BUDGET_FACTOR, "DMS": DMS_FACTOR, "paid": PAID_FACTOR}[funding_source]
+    return round(value * factor, 2)
+
+
+def register_targets() -> list[dict]:
+    """The register prevalence targets as rows (for tests and reference lines elsewhere)."""
+    return [
+        {
+            "register_id": r.register_id,
+            "code_from": r.code_range[0],
+            "code_to": r.code_range[1],
+            "per_100k": r.per_100k,
+            "denominator": r.denominator,
+            "incidence_per_100k": r.incidence_per_100k,
+            "source": r.source,
+        }
+        for r in REGISTERS
+    ]

@@ -1,0 +1,134 @@
+"""The simulator's run contract: same seed, same rows; continued runs equal one run; clear errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from services.contract import TABLES
+from services.simulator import SimulationError, parse_start, simulate
+from services.simulator.validate import check_landing
+
+START = dt.date(2025, 3, 3)
+SCALE = 0.001
+
+
+def _files(landing: Path) -> dict[str, Path]:
+    return {str(p.relative_to(landing)): p for p in sorted(landing.rglob("*.parquet"))}
+
+
+def _assert_same(a: Path, b: Path) -> None:
+    fa, fb = _files(a), _files(b)
+    assert fa.keys() == fb.keys()
+    for rel in fa:
+        ta, tb = pq.read_table(fa[rel]), pq.read_table(fb[rel])
+        assert ta.equals(tb), f"{rel} differs"
+
+
+@pytest.fixture(scope="module")
+def one_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    landing = tmp_path_factory.mktemp("one") / "landing"
+    counts = simulate(landing, scale=SCALE, start=START, days=12, seed=7)
+    return landing, counts
+
+
+def test_writes_every_table_and_keeps_the_contract(one_run):
+    landing, counts = one_run
+    assert set(counts) == set(TABLES)
+    for name, t in TABLES.items():
+        assert counts[name] > 0, name
+        if t.kind == "transaction":
+            days = sorted(p.name for p in (landing / name).iterdir())
+            assert days == [f"date={START + dt.timedelta(d)}" for d in range(12)]
+    assert check_landing(landing) == []
+    manifest = json.loads((landing / "_city.json").read_text())
+    assert manifest["seed"] == 7 and manifest["scale"] == SCALE and manifest["epoch"] == START.isoformat()
+
+
+def test_same_seed_same_rows(one_run, tmp_path):
+    landing, counts = one_run
+    again = simulate(tmp_path / "landing", scale=SCALE, start=START, days=12, seed=7)
+    assert again == counts
+    _assert_same(landing, tmp_path / "landing")
+
+
+def test_other_seed_other_rows(one_run, tmp_path):
+    landing, _ = one_run
+    simulate(tmp_path / "landing", scale=SCALE, start=START, days=2, seed=8)
+    a = pq.read_table(landing / "patients" / "part-0.parquet").column("patient_id")
+    b = pq.read_table(tmp_path / "landing" / "patients" / "part-0.parquet").column("patient_id")
+    assert not a.equals(b)
+
+
+def test_continued_runs_equal_one_run(one_run, tmp_path):
+    landing, counts = one_run
+    pieces = tmp_path / "landing"
+    first = simulate(pieces, scale=SCALE, start=START, days=5, seed=7)
+    second = simulate(pieces, scale=SCALE, start=START + dt.timedelta(5), days=7, seed=7)
+    _assert_same(landing, pieces)
+    for name, t in TABLES.items():
+        if t.kind == "transaction":
+            assert first[name] + second[name] == counts[name], name
+
+
+def test_rerunning_a_day_rewrites_only_that_day(one_run, tmp_path):
+    landing, _ = one_run
+    other = tmp_path / "landing"
+    simulate(other, scale=SCALE, start=START, days=3, seed=7)
+    day2 = other / "encounter_closed" / f"date={START + dt.timedelta(1)}" / "part-0.parquet"
+    mtime = day2.stat().st_mtime_ns
+    counts = simulate(other, scale=SCALE, start=START + dt.timedelta(2), days=1, seed=7)
+    assert day2.stat().st_mtime_ns == mtime
+    rel = f"encounter_closed/date={START + dt.timedelta(2)}/part-0.parquet"
+    assert pq.read_table(other / rel).equals(pq.read_table(landing / rel))
+    assert counts["encounter_closed"] == pq.read_table(other / rel).num_rows
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scale": 0}, "scale must be above 0"),
+        ({"scale": -1.0}, "scale must be above 0"),
+        ({"scale": 50.0}, "at most"),
+        ({"scale": float("nan")}, "scale must be a number"),
+        ({"scale": "big"}, "scale must be a number"),
+        ({"days": 0}, "days must be"),
+        ({"days": 1.5}, "days must be"),
+        ({"start": "01.03.2025"}, "YYYY-MM-DD"),
+        ({"start": None}, "YYYY-MM-DD"),
+        ({"seed": -3}, "seed must be"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(tmp_path, kwargs, message):
+    args = {"scale": SCALE, "start": START, "days": 1, "seed": 1} | kwargs
+    with pytest.raises(SimulationError, match=message) as err:
+        simulate(tmp_path / "landing", **args)
+    assert "\n" not in str(err.value)
+    assert isinstance(err.value, ValueError)
+    assert not (tmp_path / "landing" / "_city.json").exists()
+
+
+def test_folder_of_another_city_is_refused(tmp_path):
+    landing = tmp_path / "landing"
+    simulate(landing, scale=SCALE, start=START, days=1, seed=1)
+    with pytest.raises(SimulationError, match="holds another city"):
+        simulate(landing, scale=SCALE, start=START, days=1, seed=2)
+    with pytest.raises(SimulationError, match="holds another city"):
+        simulate(landing, scale=0.002, start=START, days=1, seed=1)
+    with pytest.raises(SimulationError, match="cannot start before"):
+        simulate(landing, scale=SCALE, start=START - dt.timedelta(1), days=1, seed=1)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SimulationError, match="not a folder"):
+        simulate(tmp_path / "file", scale=SCALE, start=START, days=1, seed=1)
+
+
+def test_parse_start():
+    assert parse_start("2025-01-31") == dt.date(2025, 1, 31)
+    assert parse_start(dt.datetime(2025, 1, 31, 10)) == dt.date(2025, 1, 31)
+    for bad in ("2025-13-01", "yesterday", "", "31/01/2025"):
+        with pytest.raises(SimulationError):
+            parse_start(bad)
