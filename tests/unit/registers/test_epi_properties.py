@@ -27,7 +27,7 @@ from registers import (
 
 counts = st.integers(min_value=0, max_value=100_000)
 levels = st.sampled_from([0.9, 0.95, 0.99, 0.998])
-FAST = settings(max_examples=150, deadline=None, database=None)  # no .hypothesis/ in the repo
+FAST = settings(max_examples=100, deadline=None, database=None)  # no .hypothesis/ in the repo
 
 
 @FAST
@@ -157,7 +157,7 @@ def test_dsr_unknown_band_label_is_refused():
         dsr(frame, "x", "n", age_band="band")
 
 
-@FAST
+@settings(max_examples=40, deadline=None, database=None)
 @given(
     x=st.lists(st.integers(0, 500), min_size=19, max_size=19),
     n=st.lists(st.integers(1, 50_000), min_size=19, max_size=19),
