@@ -108,6 +108,7 @@ SPECIALTIES: tuple[Specialty, ...] = (
 
 SPECIALTY_IDS = tuple(s.specialty_id for s in SPECIALTIES)
 PRIMARY_CARE = tuple(s.specialty_id for s in SPECIALTIES if s.is_primary_care)
+DEMAND_FIT = 0.85  # all bookings_per_capita scaled so that scale 1.0 books ~1.6M a week (dispensary included)
 TARGET_UTILISATION = 0.82  # booked share of ordinary slots at scale 1.0 sets the number of doctors
 URGENT_RESERVE_EVERY = 10  # every 10th primary-care slot is held for same-day urgent use
 DIAGNOSTIC_CENTRE_SHARE = 0.3  # of specialist demand for the kinds a diagnostic centre offers
@@ -121,17 +122,18 @@ NO_SHOW_BY_BAND = (0.019, 0.05, 0.068, 0.082, 0.086, 0.089, 0.092)
 BAND_EDGES = (0, 1, 2, 8, 15, 22, 29)  # lower bound (days) of each band
 CANCEL_RATE = 0.03
 CANCELLED_BY_FACILITY = 0.2
-WALK_IN_RATIO = 0.2  # walk-ins per booked primary-care visit (> 14% of primary-care visits), before season
+WALK_IN_RATIO = 0.17  # walk-ins per booked primary-care visit (> 14% of primary-care visits), before season
 CHANNELS_ORDINARY = {  # remote (first four) well above 80%
-    "portal": 0.33, "mobile_app": 0.41, "call_centre": 0.08, "kiosk": 0.06, "registry_desk": 0.07,
-    "doctor_referral": 0.05,
+    "portal": 0.34, "mobile_app": 0.43, "call_centre": 0.08, "kiosk": 0.06, "registry_desk": 0.06,
+    "doctor_referral": 0.03,
 }  # fmt: skip
 CHANNELS_SPECIALIST = {
-    "portal": 0.3, "mobile_app": 0.36, "call_centre": 0.07, "kiosk": 0.05, "registry_desk": 0.04,
-    "doctor_referral": 0.18,
+    "portal": 0.32, "mobile_app": 0.4, "call_centre": 0.08, "kiosk": 0.05, "registry_desk": 0.03,
+    "doctor_referral": 0.12,
 }  # fmt: skip
-CHANNELS_URGENT = {"call_centre": 0.55, "registry_desk": 0.45}
-CHANNELS_DISPENSARY = {"doctor_referral": 0.3, "portal": 0.3, "mobile_app": 0.4}
+CHANNELS_URGENT = {"call_centre": 0.6, "registry_desk": 0.4}
+CHANNELS_DISPENSARY = {"doctor_referral": 0.25, "portal": 0.3, "mobile_app": 0.35, "call_centre": 0.1}
+# the first dispensary visit is arranged by the polyclinic's call (same or next day), later ones at the last visit
 
 # Respiratory season: peak weeks 3-8; summer baseline. Share of primary-care disease visits with J00-J22.
 RESP_SEASON_PEAK_WEEK = 5.5

@@ -308,7 +308,7 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
                     share /= max(1, int(((fac_kind == DIAGNOSTIC) & (fac_okrug == fac_okrug[f])).sum()))
             if sp.catchment == "women" and k != WOMENS:
                 share = 0.0
-            base_demand[key] = catch_len[key] * sp.bookings_per_capita / working_days * share
+            base_demand[key] = catch_len[key] * sp.bookings_per_capita * cal.DEMAND_FIT / working_days * share
 
     # --- register conditions -------------------------------------------------------------------------
     rng = city_rng(seed, 5)

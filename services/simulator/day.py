@@ -19,7 +19,6 @@ from services.simulator import calibration as cal
 from services.simulator.city import (
     IS_PRIMARY,
     MINUTES,
-    NEVER,
     NSPEC,
     ORD_1970,
     PUBLISH_AHEAD,
@@ -146,8 +145,7 @@ def dispensary_due(city: City, s: int) -> dict[str, np.ndarray]:
     tw = np.array([len(city.cond_slices[r]) - 1 for r in range(len(cal.REGISTERS))])[reg]
     first_w = weekday_index(np.maximum(city.cond_onset[cond], city.epoch_ord))
     first_w = np.maximum(first_w, w_epoch)
-    end = city.cond_end[cond]
-    end_w = np.where(end == NEVER, np.iinfo(np.int64).max, weekday_index(np.minimum(end, NEVER - 10)))
+    end_w = weekday_index(city.cond_end[cond].astype(np.int64))  # NEVER maps far into the future
     patient = city.cond_patient[cond]
     ok = (w >= first_w) & (w - tw < end_w) & (city.pat_death[patient] > s) & (city.pat_fac[patient] >= 0)
     cond, tw, first_w, end_w = cond[ok], tw[ok], first_w[ok], end_w[ok]
@@ -272,7 +270,7 @@ def generate_day(city: City, s: int, full: bool = True) -> dict[str, dict[str, n
     lead_spec = np.floor(rng.exponential(1.0, nb) * mean_lead).astype(np.int64)
     lead = np.where(primary, lead_primary, lead_spec)
     lead_disp = 7 + (rng.random(nb) * (PUBLISH_AHEAD[b_spec] - 7)).astype(np.int64)
-    lead = np.where(b_kind == KIND_DISPENSARY, lead_disp, lead)
+    lead = np.where(b_kind == KIND_DISPENSARY, np.where(b_start, rng.integers(0, 2, nb), lead_disp), lead)
     lead = np.where(b_kind == KIND_URGENT, 0, lead)
     lead = np.minimum(np.minimum(lead, PUBLISH_AHEAD[b_spec]), s - epoch_ord)  # nothing before the epoch
     book_day_s = day_s - lead * DAY_S
