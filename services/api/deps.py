@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from services.api.security import Principal, resolve_token
+from services.api.security import Principal, hash_token, resolve_token
 from services.api.settings import Settings
 
 bearer = HTTPBearer(auto_error=False, description="A token from `emias api token ROLE ...`")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    # Leaving the block without commit (an error, a refusal) rolls the whole transaction back.
-    with request.app.state.sessions() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    # Async so that FastAPI does not spend a thread hop on it: making a session does no I/O, and closing
+    # one after a commit does none either. Leaving without commit (an error, a refusal) rolls back.
+    session = request.app.state.sessions()
+    try:
         yield session
+    finally:
+        session.close()
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -29,7 +34,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -39,7 +44,10 @@ def current_principal(
     )
     if credentials is None:
         raise unauthorised
-    principal = resolve_token(session, credentials.credentials, request.app.state.token_cache)
+    cache = request.app.state.token_cache
+    principal = cache.get(hash_token(credentials.credentials))
+    if principal is None:  # not seen lately: ask the database, off the event loop
+        principal = await run_in_threadpool(resolve_token, session, credentials.credentials, cache)
     if principal is None:
         raise unauthorised
     return principal

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, create_engine, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from services.api.models import API_ID_BASE, OutboxEntry
@@ -38,6 +38,16 @@ from services.contract.schema import Table
 
 # Any fixed number will do; it only has to be the same for every writer of this database.
 OUTBOX_LOCK_KEY = 0x454D4941  # "EMIA"
+# A subquery calling a volatile function is never flattened, so the lock is granted before nextval runs.
+NEXT_SEQ_LOCKED = text(
+    "select nextval(pg_get_serial_sequence('outbox', 'seq'))"
+    " from (select pg_advisory_xact_lock(:k)) as locked"
+)
+
+OUTBOX = OutboxEntry.__table__
+INSERT = insert(OUTBOX)
+INSERT_RETURNING_SEQ = insert(OUTBOX).returning(OUTBOX.c.seq)
+SET_PAYLOAD = update(OUTBOX).where(OUTBOX.c.seq == bindparam("s"))
 
 INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 MOSCOW_OFFSET = dt.timedelta(hours=3)  # Europe/Moscow is UTC+3 all year
@@ -147,22 +157,29 @@ def emit(session: Session, table_name: str, row: dict[str, Any]) -> int:
     Call it after the business rows of the transaction are written (it takes the outbox lock, held to
     commit). Returns the event id.
     """
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("select pg_advisory_xact_lock(:k)"), {"k": OUTBOX_LOCK_KEY})
+    session.flush()  # the business rows first: no row lock may be awaited while holding the outbox lock
+    conn = session.connection()
     now = moscow_now()
-    seq = session.execute(
-        insert(OutboxEntry)
-        .values(table_name=table_name, payload={}, created_at=now)
-        .returning(OutboxEntry.seq)
+    if conn.dialect.name == "postgresql":
+        # Lock, then draw the seq (the subquery runs first), then insert the finished row: two round trips.
+        seq = conn.execute(NEXT_SEQ_LOCKED, {"k": OUTBOX_LOCK_KEY}).scalar_one()
+        payload = _payload(table_name, seq, row)
+        conn.execute(INSERT, {"seq": seq, "table_name": table_name, "payload": payload, "created_at": now})
+        return event_id(seq)
+    # SQLite: the transaction already holds the database's write lock; the seq comes from AUTOINCREMENT.
+    seq = conn.execute(
+        INSERT_RETURNING_SEQ, {"table_name": table_name, "payload": {}, "created_at": now}
     ).scalar_one()
+    conn.execute(SET_PAYLOAD, {"s": seq, "payload": _payload(table_name, seq, row)})
+    return event_id(seq)
+
+
+def _payload(table_name: str, seq: int, row: dict[str, Any]) -> dict[str, Any]:
     full = {"event_id": event_id(seq), **row}
     problems = validate_row(table_name, full)
     if problems:
         raise ValueError("outbox row breaks the contract: " + "; ".join(problems))
-    ordered = {c: _to_json(full[c]) for c in contract_table(table_name).column_names}
-    session.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(payload=ordered))
-    return full["event_id"]
+    return {c: _to_json(full[c]) for c in contract_table(table_name).column_names}
 
 
 # --- reading ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ facility; admin anywhere. The race for a slot is settled by a conditional UPDATE
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,19 +37,24 @@ DEFAULT_CHANNEL = {
 STAFF = ("registry", "doctor")
 
 
+SLOTS, APPOINTMENTS = Slot.__table__, Appointment.__table__
+# Built once: booking is the hot path, and building a statement costs more than running it here.
+TAKE_SLOT = (
+    update(SLOTS)
+    .where(SLOTS.c.slot_id == bindparam("sid"), SLOTS.c.is_booked.is_(False))
+    .values(is_booked=True)
+    .returning(SLOTS.c.facility_id, SLOTS.c.specialty_id, SLOTS.c.starts_at)
+)
+INSERT_APPOINTMENT = insert(APPOINTMENTS).returning(APPOINTMENTS.c.appointment_id)
+
+
 def _take_slot(session: Session, slot_id: int):
     """Mark a free slot booked; the one transaction whose UPDATE matches wins, the others get 409.
 
     On PostgreSQL a concurrent UPDATE of the same row waits for the first to commit or roll back, then
     re-checks `is_booked` and matches nothing; on SQLite writers are serialised.
     """
-    row = session.execute(
-        update(Slot)
-        .where(Slot.slot_id == slot_id, Slot.is_booked.is_(False))
-        .values(is_booked=True)
-        .returning(Slot.facility_id, Slot.specialty_id, Slot.starts_at)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+    row = session.connection().execute(TAKE_SLOT, {"sid": slot_id}).one_or_none()
     if row is None:
         if session.get(Slot, slot_id) is None:
             raise field_error("body", "slot_id", "no such slot")
@@ -64,14 +69,14 @@ def _check_facility(who: Principal, facility_id: int, doing: str) -> None:
         raise forbidden(f"{who.role} staff {doing} at their own facility only")
 
 
-def _booking_row(appt: Appointment) -> dict:
+def _booking_row(appt: dict) -> dict:
     return {
-        "occurred_at": appt.booked_at,
-        "appointment_id": appt.appointment_id,
-        "slot_id": appt.slot_id,
-        "patient_id": appt.patient_id,
-        "channel": appt.channel,
-        "referral_id": appt.referral_id,
+        "occurred_at": appt["booked_at"],
+        "appointment_id": appt["appointment_id"],
+        "slot_id": appt["slot_id"],
+        "patient_id": appt["patient_id"],
+        "channel": appt["channel"],
+        "referral_id": appt["referral_id"],
     }
 
 
@@ -93,11 +98,10 @@ def _use_referral(
         raise conflict("referral already used")
 
 
-def _insert_appointment(session: Session, **values) -> Appointment:
-    appt = Appointment(status="booked", booked_at=moscow_now(), **values)
-    session.add(appt)
+def _insert_appointment(session: Session, **values) -> dict:
+    appt = {**values, "status": "booked", "booked_at": moscow_now()}
     try:
-        session.flush()
+        appt["appointment_id"] = session.connection().execute(INSERT_APPOINTMENT, appt).scalar_one()
     except IntegrityError:  # the unique index on a slot's active appointment: a second line of defence
         raise conflict("slot already taken") from None
     return appt
@@ -127,7 +131,7 @@ def book(body: BookingIn, session: SessionDep, who: PrincipalDep):
         referral_id=body.referral_id,
     )
     if body.referral_id is not None:
-        _use_referral(session, body.referral_id, patient_id, slot.specialty_id, appt.appointment_id)
+        _use_referral(session, body.referral_id, patient_id, slot.specialty_id, appt["appointment_id"])
     emit(session, "appointment_booked", _booking_row(appt))
     session.commit()
     return appt
@@ -204,7 +208,9 @@ def reschedule(appointment_id: int, body: RescheduleIn, session: SessionDep, who
         referral_id=appt.referral_id,
     )
     if appt.referral_id is not None:
-        _use_referral(session, appt.referral_id, appt.patient_id, new_slot.specialty_id, new.appointment_id)
+        _use_referral(
+            session, appt.referral_id, appt.patient_id, new_slot.specialty_id, new["appointment_id"]
+        )
     emit(session, "appointment_cancelled", cancelled)
     emit(session, "appointment_booked", _booking_row(new))
     session.commit()

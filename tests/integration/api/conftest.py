@@ -277,3 +277,13 @@ def shared_api(request, landing, tmp_path_factory):
         request.getfixturevalue("postgres_env")
     with seeded_api(request.param, landing, tmp_path_factory.mktemp("api")) as api:
         yield api
+
+
+@pytest.fixture
+def make_api(landing, tmp_path):
+    """A context manager factory: `with make_api("postgresql", n_patient_tokens=100) as api: ...`."""
+
+    def make(backend: str, **kw):
+        return seeded_api(backend, landing, tmp_path, **kw)
+
+    return make
