@@ -372,7 +372,8 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
         np.add.at(disp_demand, fac[ok] * NSPEC + spec[ok], 1.0 / tw_of[ri])
     mean_rate = float((DOCTOR_RATES[0] * DOCTOR_RATES[1]).sum())
     slots_per_doctor_day = 360 * mean_rate / MINUTES * 0.9 * (1 - IS_PRIMARY / cal.URGENT_RESERVE_EVERY)
-    need = (base_demand + disp_demand) / cal.TARGET_UTILISATION
+    # dispensary visits cluster on some days (planned by phase), so they get extra headroom
+    need = (base_demand + 1.5 * disp_demand) / cal.TARGET_UTILISATION
     host_keys = np.flatnonzero(hosts.reshape(-1))
     n_docs = np.maximum(1, np.round(need[host_keys] / slots_per_doctor_day[host_keys % NSPEC])).astype(
         np.int64
@@ -384,7 +385,7 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
     # a unit that needs less than one doctor (small scales) gets one on a part-time rate, so a small city
     # keeps the shape of the network without idle schedules
     part_time = np.repeat(need[host_keys] / slots_per_doctor_day[host_keys % NSPEC], n_docs)
-    d_rate = np.where(part_time < 1, np.clip(np.round(part_time * mean_rate, 1), 0.1, 1.0), d_rate)
+    d_rate = np.where(part_time < 1, np.clip(np.ceil(part_time * mean_rate * 10) / 10, 0.1, 1.0), d_rate)
     d_from = epoch_ord - 30 - rng.integers(0, 7300, n_doc)
     # a few doctors move to another unit with the same specialty: their post closes and another opens
     moves = np.flatnonzero(rng.random(n_doc) < 0.04)

@@ -206,15 +206,25 @@ def generate_day(city: City, s: int, full: bool = True) -> dict[str, dict[str, n
     home = city.pat_fac[dpat]
     head = np.where(city.fac_parent[home] >= 0, city.fac_parent[home], home)
     dfac = np.where(child | IS_PRIMARY[dspec], home, head)
-    dkey = dfac.astype(np.int64) * NSPEC + dspec
-    dorder = np.lexsort((dcond, dkey))
-    dkey_sorted = dkey[dorder]
-    drank = _ranks(dkey_sorted)
     key_first = np.searchsorted(skey, np.arange(n_keys) * 2)  # first ordinary slot of each key (sorted)
-    matched = drank < free_count[dkey_sorted]
-    disp_rows = dorder[matched]
-    disp_slot = order[key_first[dkey_sorted[matched]] + drank[matched]]
-    n_disp_key = np.bincount(dkey_sorted[matched], minlength=n_keys)
+    n_disp_key = np.zeros(n_keys, dtype=np.int64)
+    rows_parts, slot_parts = [], []
+    # the register's own doctor first; when that unit has no free slot the district doctor sees the patient
+    district_doctor = np.where(child, SPEC_INDEX["pediatrician"], SPEC_INDEX["therapist"])
+    gp = np.where(child, SPEC_INDEX["pediatrician"], SPEC_INDEX["general_practitioner"])
+    todo = np.arange(len(dcond))
+    for fac_r, spec_r in ((dfac, dspec), (home, district_doctor), (home, gp), (head, district_doctor)):
+        k = fac_r[todo].astype(np.int64) * NSPEC + spec_r[todo]
+        o = np.lexsort((dcond[todo], k))
+        ks = k[o]
+        r = _ranks(ks) + n_disp_key[ks]
+        ok = r < free_count[ks]
+        rows_parts.append(todo[o[ok]])
+        slot_parts.append(order[key_first[ks[ok]] + r[ok]])
+        n_disp_key += np.bincount(ks[ok], minlength=n_keys)
+        todo = np.sort(todo[o[~ok]])
+    disp_rows = np.concatenate(rows_parts)
+    disp_slot = np.concatenate(slot_parts)
 
     # ordinary demand fills the rest, up to the free slots
     spec_of_key = np.arange(n_keys) % NSPEC

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from services.contract import TABLES, arrow_schema
-from services.contract.landing import landed_days, transaction_dir
+from services.contract.landing import landed_days
 
 MAX_REFERENCE_AGE_DAYS = 90
 
@@ -20,13 +20,19 @@ def read_table(landing: Path, name: str) -> pa.Table:
     t = TABLES[name]
     if t.kind == "reference":
         return pq.read_table(Path(landing) / name / "part-0.parquet")
-    parts = []
-    for day in landed_days(landing, name):
-        tbl = pq.read_table(transaction_dir(landing, name, day) / "part-0.parquet")
-        parts.append(tbl.append_column("_day", pa.array([day] * tbl.num_rows, pa.date32())))
-    if not parts:
+    if not landed_days(landing, name):
         return arrow_schema(t).empty_table().append_column("_day", pa.array([], pa.date32()))
-    return pa.concat_tables(parts)
+    con = _duck()
+    tbl = con.sql(
+        f"""select * exclude (date), cast(date as date) as _day
+        from read_parquet('{Path(landing) / name}/date=*/part-0.parquet', hive_partitioning = true)"""
+    ).to_arrow_table()
+    # DuckDB hands back its own field nullability; keep the contract's schema for the checks
+    schema = arrow_schema(t)
+    return pa.Table.from_arrays(
+        [tbl.column(f.name).cast(f.type) for f in schema] + [tbl.column("_day")],
+        schema=pa.schema(list(schema) + [pa.field("_day", pa.date32())], metadata=schema.metadata),
+    )
 
 
 def check_table(name: str, tbl: pa.Table) -> list[str]:

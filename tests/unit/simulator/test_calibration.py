@@ -1,0 +1,341 @@
+"""The simulated city behaves like the calibration says (issue 3, acceptance 1), measured on its own output.
+
+One year of a small city (26k residents) is simulated once for the module and read with DuckDB; register
+prevalence is also checked on the city's state at a larger scale, where ±15% is meaningful for rare registers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from services.contract import FACILITY_KINDS, TABLES
+from services.simulator import calibration as cal
+from services.simulator import simulate
+from services.simulator.city import build_city, register_prevalence
+from services.simulator.reference import reference_tables
+from services.simulator.validate import check_landing
+
+SEED, SCALE, START, DAYS = 11, 0.002, dt.date(2025, 1, 1), 365
+LAST = START + dt.timedelta(DAYS - 1)
+BANDS_SQL = """case when lead = 0 then 0 when lead = 1 then 1 when lead <= 7 then 2 else 3 end"""
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory) -> tuple[Path, duckdb.DuckDBPyConnection]:
+    landing = tmp_path_factory.mktemp("year") / "landing"
+    simulate(landing, scale=SCALE, start=START, days=DAYS, seed=SEED)
+    con = duckdb.connect()
+    for name, t in TABLES.items():
+        glob = f"{landing}/{name}/*/*.parquet" if t.kind == "transaction" else f"{landing}/{name}/*.parquet"
+        con.execute(f"create table {name} as select * from read_parquet('{glob}', hive_partitioning = false)")
+    # bookings whose slot falls inside the year (later slots have no outcome yet), with lead and outcome
+    con.execute(
+        f"""create table bookings as
+        select b.appointment_id, b.channel, s.specialty_id, s.starts_at,
+               date_diff('day', cast(b.occurred_at as date), cast(s.starts_at as date)) as lead,
+               n.appointment_id is not null as no_show, c.appointment_id is not null as cancelled
+        from appointment_booked b
+        join slot_published s using (slot_id)
+        left join appointment_no_show n using (appointment_id)
+        left join appointment_cancelled c using (appointment_id)
+        where cast(s.starts_at as date) <= date '{LAST}'"""
+    )
+    return landing, con
+
+
+def one(con, sql):
+    return con.execute(sql).fetchone()
+
+
+def test_a_year_keeps_the_contract(year):
+    landing, _ = year
+    assert check_landing(landing) == []
+
+
+def test_no_show_rises_with_the_booking_band(year):
+    _, con = year
+    rates = con.execute(
+        f"""select {BANDS_SQL} as band, avg(no_show::int) from bookings where not cancelled
+        group by band order by band"""
+    ).fetchall()
+    assert [b for b, _ in rates] == [0, 1, 2, 3]
+    values = [r for _, r in rates]
+    assert values == sorted(values) and values[0] < 0.03 < values[-1], values
+    overall = one(con, "select avg(no_show::int) from bookings where not cancelled")[0]
+    assert 0.03 < overall < 0.08
+
+
+def test_no_show_falls_from_monday_to_friday(year):
+    _, con = year
+    by_day = dict(
+        con.execute(
+            "select isodow(starts_at), avg(no_show::int) from bookings where not cancelled group by 1"
+        ).fetchall()
+    )
+    assert by_day[1] > by_day[3] > by_day[5]
+
+
+def test_about_three_percent_cancelled_by_patient_or_facility(year):
+    _, con = year
+    assert 0.02 < one(con, "select avg(cancelled::int) from bookings")[0] < 0.04
+    by = dict(con.execute("select cancelled_by, count(*) from appointment_cancelled group by 1").fetchall())
+    assert by["patient"] > by["facility"] > 0
+
+
+def test_monday_is_the_busiest_day(year):
+    _, con = year
+    per_day = dict(
+        con.execute(
+            """select isodow(d), avg(n) from (select cast(occurred_at as date) d, count(*) n
+            from encounter_closed group by 1) group by 1"""
+        ).fetchall()
+    )
+    assert max(per_day, key=per_day.get) == 1
+    assert 1.05 < per_day[1] / per_day[5] < 1.35  # England: Monday 16% above Friday
+    assert per_day[6] < 0.3 * per_day[3] and per_day[7] < 0.3 * per_day[3]  # weekends: duty care only
+
+
+def test_remote_booking_above_80_percent(year):
+    _, con = year
+    remote = one(
+        con,
+        """select avg((channel in ('portal', 'mobile_app', 'call_centre', 'kiosk'))::int)
+        from appointment_booked""",
+    )[0]
+    assert 0.8 < remote < 0.95
+
+
+def test_walk_ins_above_14_percent_of_primary_care(year):
+    _, con = year
+    shares = dict(
+        con.execute(
+            """select s.is_primary_care, avg(e.is_walk_in::int) from encounter_closed e
+            join specialties s using (specialty_id) group by 1"""
+        ).fetchall()
+    )
+    assert 0.14 < shares[True] < 0.3
+    assert shares[False] == 0
+    nulls = one(con, "select count(*) from encounter_closed where is_walk_in and appointment_id is not null")[
+        0
+    ]
+    assert nulls == 0
+
+
+def test_lead_times_by_specialty(year):
+    _, con = year
+    same_next = one(con, "select avg((lead <= 1)::int) from bookings where specialty_id = 'therapist'")[0]
+    assert same_next > 0.8  # 88% of therapist bookings same or next day (2016)
+    spec_median = one(
+        con,
+        """select median(lead) from bookings b join specialties s using (specialty_id)
+        where not is_primary_care""",
+    )[0]
+    assert spec_median >= 2
+    assert one(con, "select max(lead) from bookings")[0] > 28  # the > 28 days band exists
+
+
+def test_respiratory_visits_peak_in_january_february(year):
+    _, con = year
+    weeks = dict(
+        con.execute(
+            """select week(occurred_at), count(*) from diagnosis_recorded
+            where is_primary and icd10_code >= 'J00' and icd10_code < 'J23' and year(occurred_at) = 2025
+            group by 1"""
+        ).fetchall()
+    )
+    peak = max((w for w in weeks if w < 53), key=weeks.get)
+    assert 3 <= peak <= 8
+    summer = np.mean([weeks[w] for w in range(24, 34)])
+    assert weeks[peak] > 2 * summer
+
+
+def test_opening_hours(year):
+    _, con = year
+    rows = con.execute(
+        """select isodow(starts_at) >= 6, min(hour(starts_at)),
+            max(starts_at::time + to_minutes(duration_min)), bool_and(is_primary_care)
+        from slot_published join specialties using (specialty_id) group by 1"""
+    ).fetchall()
+    hours = {weekend: (lo, hi, prim) for weekend, lo, hi, prim in rows}
+    assert hours[False][0] == 8 and hours[False][1] <= dt.time(20, 0)
+    assert hours[True][0] == 9 and hours[True][1] <= dt.time(15, 0) and hours[True][2]
+
+
+def test_a_year_reveals_the_registers_at_their_prevalence(year):
+    _, con = year
+    city = build_city(SEED, SCALE, START)
+    age = (START.year * 12 - city.pat_birth_mi) // 12
+    denominators = {
+        "all": city.n_patients,
+        "adults": int((age >= 18).sum()),
+        "adults40": int((age >= 40).sum()),
+    }
+    state = register_prevalence(city)
+    for reg in cal.REGISTERS:
+        lo, hi = reg.code_range
+        starts = one(
+            con,
+            f"""select count(*), count(distinct patient_id) from diagnosis_recorded
+            where dispensary_action = 'start' and diagnosis_kind = 'known'
+              and icd10_code >= '{lo}' and icd10_code < '{hi}.99'""",
+        )
+        assert starts[0] == starts[1], f"{reg.register_id}: a patient started twice"
+        on_register = state[reg.register_id]["cases"]
+        if on_register >= 100:  # nearly everyone on the register shows up within a year
+            assert starts[1] / on_register > 0.9, (reg.register_id, starts[1], on_register)
+        if (
+            reg.per_100k * denominators[reg.denominator] / 1e5 >= 800
+        ):  # enough cases for ±15% to mean something
+            per_100k = starts[1] / denominators[reg.denominator] * 1e5
+            assert abs(per_100k / reg.per_100k - 1) < 0.15, (reg.register_id, per_100k, reg.per_100k)
+    kinds = dict(
+        con.execute(
+            """select diagnosis_kind, count(*) from diagnosis_recorded
+            where dispensary_action = 'start' group by 1"""
+        ).fetchall()
+    )
+    assert kinds["first_time"] > 0 and kinds["known"] > kinds["first_time"]  # new cases during the year
+    later = one(
+        con,
+        """select count(*) from diagnosis_recorded d join encounter_closed e using (encounter_id)
+        where e.visit_type = 'dispensary' and d.is_primary and d.dispensary_action is null
+          and d.diagnosis_kind = 'known'""",
+    )[0]
+    assert later > 0
+
+
+def test_repeat_prescriptions_follow_the_guideline_groups(year):
+    _, con = year
+    groups = {"E1": ("A10",), "I1": ("C09", "C08", "C07", "C03"), "A1": ("J04",), "B2": ("J05",)}
+    for prefix, atc in groups.items():
+        rows = con.execute(
+            f"""select p.atc_code, p.days_supply, p.benefit_category from diagnosis_recorded d
+            join encounter_closed e using (encounter_id)
+            join prescription_issued p using (encounter_id)
+            where e.visit_type = 'dispensary' and d.is_primary and d.icd10_code like '{prefix}%'"""
+        ).fetchall()
+        assert rows, prefix
+        assert all(r[0].startswith(atc) for r in rows), prefix
+        assert all(r[1] >= 28 for r in rows)
+    without = one(
+        con,
+        """select count(*) from encounter_closed e where visit_type = 'dispensary'
+        and not exists (select 1 from prescription_issued p where p.encounter_id = e.encounter_id)""",
+    )[0]
+    assert without == 0
+    benefits = dict(
+        con.execute("select benefit_category, count(*) from prescription_issued group by 1").fetchall()
+    )
+    assert {"none", "federal", "regional"} <= set(benefits)
+
+
+def test_prescriptions_are_mostly_dispensed_within_a_week(year):
+    _, con = year
+    issued = one(con, f"select count(*) from prescription_issued where occurred_at < date '{LAST}' - 7")[0]
+    dispensed, late = one(
+        con,
+        f"""select count(*), max(date_diff('day', p.occurred_at, d.occurred_at)) from prescription_dispensed d
+        join prescription_issued p using (prescription_id) where p.occurred_at < date '{LAST}' - 7""",
+    )
+    assert 0.8 < dispensed / issued < 0.92
+    assert late <= 7
+
+
+def test_dispensary_stop_when_observation_ends(year):
+    _, con = year
+    stops = one(con, "select count(*) from diagnosis_recorded where dispensary_action = 'stop'")[0]
+    assert stops > 0
+
+
+def test_tariffs_are_the_programme_figures(year):
+    _, con = year
+    got = dict(
+        (tuple(r[:2]), r[2])
+        for r in con.execute(
+            """select year, visit_type, tariff_rub from tariffs
+            where funding_source = 'OMS' and year between 2022 and 2024"""
+        ).fetchall()
+    )
+    for visit_type, values in cal.OMS_TARIFFS_2022_2024.items():
+        for year_, value in zip((2022, 2023, 2024), values, strict=True):
+            assert got[(year_, visit_type)] == value
+    assert one(con, "select count(distinct funding_source) from tariffs")[0] == 4
+
+
+def test_expenses_are_consistent_with_tariffs(year):
+    _, con = year
+    expenses = one(con, "select sum(amount_rub) from facility_expenses")[0]
+    revenue = one(
+        con,
+        """select sum(t.tariff_rub) from encounter_closed e join tariffs t
+        on t.year = year(e.occurred_at) and t.funding_source = e.funding_source
+        and t.visit_type = e.visit_type""",
+    )[0]
+    assert 0.9 < expenses / revenue < 2.0
+    taxes = dict(
+        con.execute("select cost_category, sum(amount_rub) from facility_expenses group by 1").fetchall()
+    )
+    assert taxes["payroll_taxes"] / taxes["payroll"] == pytest.approx(cal.PAYROLL_TAX, rel=0.01)
+
+
+@pytest.fixture(scope="module")
+def city05():
+    return build_city(5, 0.05, START)  # 650k residents: even TB (60 per 100k) has ~400 cases
+
+
+def test_register_prevalence_of_the_city_within_15_percent(city05):
+    city = city05
+    for register_id, p in register_prevalence(city).items():
+        assert abs(p["per_100k"] / p["target_per_100k"] - 1) < 0.15, (register_id, p)
+    # TB incidence: new cases in the first year per 100k (calibration: 32-53)
+    tb = cal.REGISTER_IDS.index("tuberculosis")
+    sel = (
+        (city.cond_reg == tb) & (city.cond_onset >= city.epoch_ord) & (city.cond_onset < city.epoch_ord + 365)
+    )
+    assert 32 <= sel.sum() / city.n_patients * 1e5 <= 53
+
+
+def test_register_targets_are_exposed_as_data():
+    rows = cal.register_targets()
+    by_id = {r["register_id"]: r for r in rows}
+    assert by_id["diabetes"]["per_100k"] == 3400 and by_id["diabetes"]["code_from"] == "E10"
+    assert by_id["hypertension"]["denominator"] == "adults"
+    assert {"ihd", "cerebrovascular", "copd", "asthma", "malignant", "tuberculosis", "hiv"} <= set(by_id)
+    assert next(r for r in cal.REGISTERS if r.register_id == "diabetes").contains("E11.9")
+
+
+def test_a_small_city_keeps_the_shape_of_moscow():
+    city = build_city(1, 0.001, START)
+    ref = reference_tables(city, START)
+    facilities = ref["facilities"].to_pylist()
+    assert {f["kind"] for f in facilities} == set(FACILITY_KINDS)
+    heads = {f["okrug_id"] for f in facilities if f["kind"] in ("adult_polyclinic", "children_polyclinic")}
+    assert len(heads) == 12 and ref["okrugs"].num_rows == 12
+    by_id = {f["facility_id"]: f for f in facilities}
+    for f in facilities:
+        if f["kind"] == "branch":
+            assert by_id[f["parent_facility_id"]]["kind"] in ("adult_polyclinic", "children_polyclinic")
+        else:
+            assert f["parent_facility_id"] is None
+    assert ref["districts"].num_rows == 146
+    pop = ref["population"].to_pydict()
+    assert sum(pop["population"]) == city.n_patients == 13_000
+    specialties = {s["specialty_id"]: s for s in ref["specialties"].to_pylist()}
+    assert (
+        specialties["therapist"]["minutes_norm"] == 15
+        and specialties["therapist"]["wait_standard_unit"] == "hours"
+    )
+    assert specialties["cardiologist"]["minutes_norm"] == 24
+
+
+def test_scale_sets_the_size_of_the_city(city05):
+    city = city05
+    assert city.n_patients == 650_000
+    units, doctors = len(city.fac_kind), len(np.unique(city.post_doctor))
+    assert 33 <= units <= 55  # ~660 at scale 1.0, with a floor of two head polyclinics per okrug
+    assert 0.8 * 1_180 <= doctors <= 1.25 * 1_180  # ~23,600 at scale 1.0
