@@ -14,7 +14,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x454D4942  # serialises start-up migrations of several workers on PostgreSQL
 
 
-def make_engine(db_url: str, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+def make_engine(db_url: str, pool_size: int = 10, max_overflow: int = 30) -> Engine:
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":

@@ -34,9 +34,15 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def _lookup(sessions, token: str, cache) -> Principal | None:
+    # A session of its own, closed at once: the request's session must not hold a connection while it
+    # waits for a worker thread, or a burst of new tokens can starve the pool.
+    with sessions() as session:
+        return resolve_token(session, token, cache)
+
+
 async def current_principal(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     unauthorised = HTTPException(
@@ -47,7 +53,9 @@ async def current_principal(
     cache = request.app.state.token_cache
     principal = cache.get(hash_token(credentials.credentials))
     if principal is None:  # not seen lately: ask the database, off the event loop
-        principal = await run_in_threadpool(resolve_token, session, credentials.credentials, cache)
+        principal = await run_in_threadpool(
+            _lookup, request.app.state.sessions, credentials.credentials, cache
+        )
     if principal is None:
         raise unauthorised
     return principal

@@ -16,8 +16,9 @@ class Settings(BaseSettings):
     api_db_url: str = ""
     # The key of the patient pseudonym (HMAC). The default is for demos only; set a real secret in production.
     pseudonym_key: str = Field(default="emias-demo-pseudonym-key", min_length=8)
+    # Up to 40 connections: as many as the worker threads that run requests (anyio's default limit).
     db_pool_size: int = 10
-    db_max_overflow: int = 20
+    db_max_overflow: int = 30
     # Seconds a resolved token is remembered in-process; saves a query per request, delays revocation.
     token_cache_seconds: float = 30.0
     migrate_on_startup: bool = True
