@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -13,8 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
-from services.api.db import session_factory
+from services.api.db import make_engine, session_factory
 from services.api.main import create_app
 from services.api.outbox import moscow_now
 from services.api.security import issue_token, pseudonym
@@ -211,12 +213,20 @@ class Api:
         return self.client.get(f"/api/v1{url}", headers=self.headers(who), **kw)
 
 
-def build_api(db_url: str, landing: Path, n_patient_tokens: int = 10) -> Api:
-    seed_from_landing(landing, db_url)
-    app = create_app(Settings(api_db_url=db_url, pseudonym_key=KEY, migrate_on_startup=True))
-    api = Api(client=TestClient(app), db_url=db_url, app=app, patients=patient_ids())
-    with session_factory(app.state.engine)() as s:
-        api.tokens = {
+@dataclass
+class Template:
+    """A migrated, seeded store with tokens issued, copied for each test (much cheaper than seeding)."""
+
+    db_url: str
+    tokens: dict[str, str]
+    patient_tokens: list[str]
+
+
+def prepare_template(db_url: str, landing: Path) -> Template:
+    seed_from_landing(landing, db_url)  # migrates first
+    engine = make_engine(db_url)
+    with session_factory(engine)() as s:
+        tokens = {
             "admin": issue_token(s, "admin"),
             "registry1": issue_token(s, "registry", facility_id=1),
             "registry2": issue_token(s, "registry", facility_id=2),
@@ -225,65 +235,76 @@ def build_api(db_url: str, landing: Path, n_patient_tokens: int = 10) -> Api:
             "doctor2": issue_token(s, "doctor", doctor_id=20),
             "pharmacist": issue_token(s, "pharmacist", pharmacy_id=7),
         }
-        api.patient_tokens = [
-            issue_token(s, "patient", patient_id=p) for p in api.patients[:n_patient_tokens]
-        ]
+        patient_tokens = [issue_token(s, "patient", patient_id=p) for p in patient_ids()[:100]]
         s.commit()
-    return api
+    engine.dispose()
+    return Template(db_url, tokens, patient_tokens)
 
 
 @contextmanager
-def fresh_postgres_database():
-    """A new empty database on the test server, dropped afterwards (like `postgres_database`, any scope)."""
+def fresh_postgres_database(template: str | None = None):
+    """A new database on the test server (empty, or a copy of `template`), dropped afterwards."""
     import psycopg
 
     name = f"emias_api_{uuid.uuid4().hex[:10]}"
+    copy = f' template "{template}"' if template else ""
     with psycopg.connect(dbname=os.environ.get("PGDATABASE") or "postgres", autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
+        admin.execute(f'create database "{name}"{copy}')
         try:
             yield name
         finally:
             admin.execute(f'drop database if exists "{name}" with (force)')
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(landing, tmp_path_factory) -> Template:
+    return prepare_template(f"sqlite:///{tmp_path_factory.mktemp('template') / 'api.sqlite'}", landing)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(landing, postgres_env):
+    with fresh_postgres_database() as name:
+        yield prepare_template(pg_url(name), landing)
+
+
 @contextmanager
-def seeded_api(backend: str, landing: Path, tmp_path: Path, **kw):
+def seeded_api(template: Template, tmp_path: Path):
+    """The API on a copy of a template store, with a TestClient."""
     with ExitStack() as stack:
-        if backend == "sqlite":
+        if template.db_url.startswith("sqlite"):
             url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+            shutil.copy(make_url(template.db_url).database, make_url(url).database)
         else:
-            url = pg_url(stack.enter_context(fresh_postgres_database()))
-        api = build_api(url, landing, **kw)
+            url = pg_url(stack.enter_context(fresh_postgres_database(make_url(template.db_url).database)))
+        app = create_app(Settings(api_db_url=url, pseudonym_key=KEY, migrate_on_startup=False))
+        api = Api(TestClient(app), url, app, template.tokens, patient_ids(), template.patient_tokens)
         try:
             with api.client:
                 yield api
         finally:
-            api.app.state.engine.dispose()
+            app.state.engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def api(request, landing, tmp_path):
-    """The API seeded from the landing folder, once on SQLite and once on PostgreSQL."""
-    if request.param == "postgresql":
-        request.getfixturevalue("postgres_env")  # fails loudly without a server
-    with seeded_api(request.param, landing, tmp_path) as api:
+def template_for(request, backend: str) -> Template:
+    # Requesting PostgreSQL fails loudly without a server (postgres_env), never skips.
+    return request.getfixturevalue(f"{backend}_template")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def api(request, tmp_path):
+    """The API on a seeded store of its own, once on SQLite and once on PostgreSQL."""
+    with seeded_api(template_for(request, request.param), tmp_path) as api:
         yield api
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def shared_api(request, landing, tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def shared_api(request, tmp_path_factory):
     """Like `api` but shared by a module's tests: for tests that only read or are refused."""
-    if request.param == "postgresql":
-        request.getfixturevalue("postgres_env")
-    with seeded_api(request.param, landing, tmp_path_factory.mktemp("api")) as api:
+    with seeded_api(template_for(request, request.param), tmp_path_factory.mktemp("api")) as api:
         yield api
 
 
 @pytest.fixture
-def make_api(landing, tmp_path):
-    """A context manager factory: `with make_api("postgresql", n_patient_tokens=100) as api: ...`."""
-
-    def make(backend: str, **kw):
-        return seeded_api(backend, landing, tmp_path, **kw)
-
-    return make
+def make_api(request, tmp_path):
+    """A context manager factory: `with make_api("postgres") as api: ...`."""
+    return lambda backend: seeded_api(template_for(request, backend), tmp_path)

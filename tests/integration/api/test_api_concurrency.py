@@ -92,11 +92,9 @@ class OutboxFollower(threading.Thread):
             time.sleep(0.002)
 
 
-@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
-def test_100_clients_race_for_20_slots(backend, make_api, request):
-    if backend == "postgresql":
-        request.getfixturevalue("postgres_env")
-    with make_api(backend, n_patient_tokens=CLIENTS) as api:
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_100_clients_race_for_20_slots(backend, make_api):
+    with make_api(backend) as api:
         slots = [s["slot_id"] for s in api.get("admin", "/slots", params={"limit": SLOTS}).json()]
         assert len(slots) == SLOTS
         engine = api.app.state.engine
