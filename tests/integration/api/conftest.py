@@ -308,3 +308,9 @@ def shared_api(request, tmp_path_factory):
 def make_api(request, tmp_path):
     """A context manager factory: `with make_api("postgres") as api: ...`."""
     return lambda backend: seeded_api(template_for(request, backend), tmp_path)
+
+
+@pytest.fixture
+def postgres_url(postgres_database) -> str:
+    """The SQLAlchemy URL of a fresh, empty PostgreSQL database."""
+    return pg_url(postgres_database)
