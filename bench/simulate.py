@@ -30,6 +30,11 @@ def _folder_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def _load() -> str:
+    # other work on the machine slows the wall time; the load average says how much
+    return " ".join(f"{x:.1f}" for x in psutil.getloadavg())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=0.1)
@@ -54,6 +59,8 @@ def main() -> None:
 
     watcher = threading.Thread(target=sample, daemon=True)
     watcher.start()
+    start_usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = start_usage.ru_utime + start_usage.ru_stime
     t0 = time.perf_counter()
     counts = simulate(
         landing, scale=args.scale, start=dt.date.fromisoformat(args.start), days=args.days, seed=args.seed
@@ -70,7 +77,9 @@ def main() -> None:
     for name, n in counts.items():
         print(f"{name:<24}{n:>14,}{n / wall:>14,.0f}")
     print(f"{'all tables':<24}{total:>14,}{total / wall:>14,.0f}")
-    print(f"wall time      {wall:,.1f} s")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu0
+    print(f"wall time      {wall:,.1f} s (CPU {cpu:,.1f} s on {psutil.cpu_count()} cores; load {_load()})")
     print(f"bytes on disk  {size / 1e9:,.3f} GB ({size / max(total, 1):.1f} bytes a row)")
     print(f"peak RSS       {peak_rss / 2**30:,.2f} GiB (at start {base_rss / 2**30:,.2f} GiB)")
     factor = (1.0 / args.scale) * (365 / args.days)

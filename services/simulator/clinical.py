@@ -44,7 +44,7 @@ for _i, _sp in enumerate(cal.SPECIALTIES):
 
 
 def _pick(rng: np.random.Generator, pairs, n: int) -> np.ndarray:
-    lut = np.array([ICD_INDEX.get(c, DRUG_INDEX.get(c, -1)) for c, _ in pairs], dtype=np.int16)
+    lut = np.array([ICD_INDEX[c] for c, _ in pairs], dtype=np.int16)
     w = np.array([p for _, p in pairs], dtype=float)
     idx = np.searchsorted(np.cumsum(w / w.sum()), rng.random(n), side="right")
     return lut[np.minimum(idx, len(w) - 1)]

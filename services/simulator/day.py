@@ -34,9 +34,9 @@ from services.simulator.codes import (
 )
 
 DAY_S = 86_400
-# purposes of the per-day random streams
-(P_WORK, P_DEMAND, P_BOOK, P_PATIENT, P_CANCEL, P_OUTCOME, P_WALKIN, P_ENCOUNTER, P_DIAG, P_RX, P_DISPENSE,
- P_REFERRAL, P_DISP) = range(1, 14)  # fmt: skip
+# purposes of the per-day random streams (clinical.py uses 21-24); each stage draws from its own stream, so
+# the look-ahead days that stop after booking draw exactly what a full day would
+P_WORK, P_DEMAND, P_BOOK, P_PATIENT, P_CANCEL, P_OUTCOME, P_WALKIN, P_ENCOUNTER = range(1, 9)
 DISPENSE_MAX_DELAY = 7  # days: the engine regenerates this many days before a run for their dispensing
 VT_DISEASE, VT_PREVENTIVE, VT_DISPENSARY, VT_URGENT, VT_SCREENING = (
     VISIT_INDEX[v] for v in ("disease", "preventive", "dispensary", "urgent", "screening")
@@ -58,11 +58,6 @@ def season_bump(s: int) -> float:
 def _choice(rng: np.random.Generator, weights, n: int) -> np.ndarray:
     p = np.asarray(weights, dtype=float)
     return np.minimum(np.searchsorted(np.cumsum(p / p.sum()), rng.random(n), side="right"), len(p) - 1)
-
-
-def _codes(pairs, n: int, rng: np.random.Generator, index: dict) -> np.ndarray:
-    lut = np.array([index[c] for c, _ in pairs], dtype=np.int16)
-    return lut[_choice(rng, [w for _, w in pairs], n)]
 
 
 def _ranks(sorted_keys: np.ndarray) -> np.ndarray:

@@ -339,3 +339,27 @@ def test_scale_sets_the_size_of_the_city(city05):
     units, doctors = len(city.fac_kind), len(np.unique(city.post_doctor))
     assert 33 <= units <= 55  # ~660 at scale 1.0, with a floor of two head polyclinics per okrug
     assert 0.8 * 1_180 <= doctors <= 1.25 * 1_180  # ~23,600 at scale 1.0
+
+
+def test_every_booking_ends_in_exactly_one_outcome(year):
+    _, con = year
+    outcomes = con.execute(
+        f"""with o as (
+            select appointment_id, 'cancelled' as outcome from appointment_cancelled
+            union all select appointment_id, 'attended' from appointment_attended
+            union all select appointment_id, 'no_show' from appointment_no_show)
+        select count(*) filter (where n = 0), count(*) filter (where n > 1) from (
+            select b.appointment_id, count(o.outcome) as n from appointment_booked b
+            join slot_published s using (slot_id) left join o using (appointment_id)
+            where cast(s.starts_at as date) <= date '{LAST}' group by 1)"""
+    ).fetchone()
+    assert outcomes == (0, 0)
+    unmatched = one(
+        con,
+        """select count(*) from appointment_attended a
+        full join (select * from encounter_closed where not is_walk_in) e using (appointment_id)
+        where a.event_id is null or e.event_id is null""",
+    )[0]
+    assert unmatched == 0
+    doubled = one(con, "select count(*) - count(distinct slot_id) from appointment_booked")[0]
+    assert doubled == 0  # a slot is booked once
