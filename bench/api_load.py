@@ -91,6 +91,28 @@ def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen:
             time.sleep(0.1)
 
 
+def cpu_seconds(server: subprocess.Popen) -> dict[str, float]:
+    """CPU time used so far by the API's processes and by the PostgreSQL server's processes.
+
+    On a shared machine wall-clock throughput measures the neighbours too; CPU per booking does not.
+    """
+    import psutil
+
+    def total(procs) -> float:
+        seconds = 0.0
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                seconds += t.user + t.system
+            except psutil.Error:
+                continue
+        return seconds
+
+    api = psutil.Process(server.pid)
+    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postgresql")]
+    return {"api": total([api, *api.children(recursive=True)]), "postgres": total(postgres)}
+
+
 def seed(db_url: str, clients: int, slots_per_client: int) -> tuple[list[str], list[list[int]]]:
     """A facility, doctors, one patient and token per client, and each client's own future slots."""
     from sqlalchemy import insert
@@ -195,7 +217,9 @@ def main() -> None:
         tokens, shares = seed(db_url, args.clients, args.slots_per_client)
         port = free_port()
         server = start_server(db_url, port, args.workers)
+        before = cpu_seconds(server)
         latencies, other, elapsed = asyncio.run(load(port, tokens, shares, args.seconds))
+        used = {k: v - before[k] for k, v in cpu_seconds(server).items()}
         from services.api.outbox import outbox_high_water, read_outbox
 
         outbox = read_outbox(db_url, 0, 10**7)
@@ -207,6 +231,12 @@ def main() -> None:
             f"{len(latencies)} bookings in {elapsed:.1f} s = {len(latencies) / elapsed:.0f} bookings/s; "
             f"latency p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms; other answers {other or 'none'}; "
             f"outbox rows {len(outbox)}"
+        )
+        per = {k: 1000 * v / len(latencies) for k, v in used.items()}
+        print(
+            f"CPU per booking: API {per['api']:.2f} ms + PostgreSQL {per['postgres']:.2f} ms; "
+            f"so 2 idle cores would carry about {2000 / (per['api'] + per['postgres']):.0f} bookings/s "
+            f"(load average during the run: {os.getloadavg()[0]:.1f})"
         )
     finally:
         if server is not None:
