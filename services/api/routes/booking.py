@@ -108,7 +108,7 @@ def _insert_appointment(session: Session, **values) -> dict:
 
 
 @router.post("/appointments", response_model=AppointmentOut, status_code=201)
-def book(body: BookingIn, session: SessionDep, who: PrincipalDep):
+def book_slot(body: BookingIn, session: SessionDep, who: PrincipalDep):
     """Book a slot. 409 when the slot is taken or has started."""
     if who.role == "patient":
         if body.patient_id is not None and body.patient_id != who.patient_id:
@@ -181,7 +181,9 @@ def _cancel(session: Session, appt: Appointment, slot: Slot, by: str, reason: st
 
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut)
-def cancel(appointment_id: int, session: SessionDep, who: PrincipalDep, body: CancelIn | None = None):
+def cancel_appointment(
+    appointment_id: int, session: SessionDep, who: PrincipalDep, body: CancelIn | None = None
+):
     appt, slot = _own_appointment(session, who, appointment_id)
     by = "patient" if who.role == "patient" else "facility"
     row = _cancel(session, appt, slot, by, body.reason if body else None)
@@ -191,7 +193,7 @@ def cancel(appointment_id: int, session: SessionDep, who: PrincipalDep, body: Ca
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response_model=AppointmentOut, status_code=201)
-def reschedule(appointment_id: int, body: RescheduleIn, session: SessionDep, who: PrincipalDep):
+def reschedule_appointment(appointment_id: int, body: RescheduleIn, session: SessionDep, who: PrincipalDep):
     """Move a booking to a free slot of the same specialty: the old one is cancelled, a new one booked."""
     appt, old_slot = _own_appointment(session, who, appointment_id)
     new_slot = _take_slot(session, body.slot_id)
@@ -218,7 +220,7 @@ def reschedule(appointment_id: int, body: RescheduleIn, session: SessionDep, who
 
 
 @router.post("/appointments/{appointment_id}/attendance", response_model=AppointmentOut)
-def attendance(appointment_id: int, body: AttendanceIn, session: SessionDep, who: PrincipalDep):
+def record_attendance(appointment_id: int, body: AttendanceIn, session: SessionDep, who: PrincipalDep):
     """Record that the patient came (or did not): registry staff or a doctor of the slot's facility."""
     require_role(who, "registry", "doctor", "admin")
     appt, _slot = _own_appointment(session, who, appointment_id)

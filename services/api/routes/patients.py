@@ -31,7 +31,7 @@ router = APIRouter(tags=["patients"])
 
 
 @router.post("/patients", response_model=PatientOut, status_code=201)
-def register(body: PatientIn, session: SessionDep, settings: SettingsDep, who: PrincipalDep):
+def register_patient(body: PatientIn, session: SessionDep, settings: SettingsDep, who: PrincipalDep):
     """Register a patient. The id is a keyed pseudonym of the OMS policy number."""
     require_role(who, "registry", "admin")
     patient_id = pseudonym(settings.pseudonym_key, f"oms:{body.oms_policy}")
@@ -44,7 +44,7 @@ def register(body: PatientIn, session: SessionDep, settings: SettingsDep, who: P
 
 
 @router.get("/patients/{patient_id}/card", response_model=CardOut)
-def card(patient_id: PatientId, session: SessionDep, who: PrincipalDep):
+def outpatient_card(patient_id: PatientId, session: SessionDep, who: PrincipalDep):
     """The outpatient card: the patient's own, or any patient's for a doctor or admin, or for registry staff
     of the patient's polyclinic of attachment."""
     if who.role == "patient" and patient_id != who.patient_id:

@@ -16,7 +16,7 @@ router = APIRouter(tags=["prescriptions"])
 
 
 @router.post("/prescriptions", response_model=PrescriptionOut, status_code=201)
-def issue(body: PrescriptionIn, session: SessionDep, who: PrincipalDep):
+def issue_prescription(body: PrescriptionIn, session: SessionDep, who: PrincipalDep):
     enc = doctors_encounter(session, who, body.encounter_id)
     rx = Prescription(
         encounter_id=enc.encounter_id,
@@ -47,7 +47,9 @@ def issue(body: PrescriptionIn, session: SessionDep, who: PrincipalDep):
 
 
 @router.post("/prescriptions/{prescription_id}/dispense", response_model=PrescriptionOut)
-def dispense(prescription_id: int, session: SessionDep, who: PrincipalDep, body: DispenseIn | None = None):
+def dispense_prescription(
+    prescription_id: int, session: SessionDep, who: PrincipalDep, body: DispenseIn | None = None
+):
     """Dispense a prescription (pharmacists); a prescription is dispensed once."""
     require_role(who, "pharmacist")
     rx = session.get(Prescription, prescription_id)

@@ -16,7 +16,7 @@ router = APIRouter(tags=["referrals"])
 
 
 @router.post("/referrals", response_model=ReferralOut, status_code=201)
-def issue(body: ReferralIn, session: SessionDep, who: PrincipalDep):
+def issue_referral(body: ReferralIn, session: SessionDep, who: PrincipalDep):
     enc = doctors_encounter(session, who, body.encounter_id)
     if session.get(Specialty, body.to_specialty_id) is None:
         raise field_error("body", "to_specialty_id", "no such specialty")
