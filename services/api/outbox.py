@@ -24,6 +24,7 @@ transaction as the rows it loaded is exactly-once and resumable. This module imp
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -38,14 +39,21 @@ from services.contract.schema import Table
 
 # Any fixed number will do; it only has to be the same for every writer of this database.
 OUTBOX_LOCK_KEY = 0x454D4941  # "EMIA"
+# One round trip on PostgreSQL: take the lock, then draw the seq, then insert the row with its event id.
 # A subquery calling a volatile function is never flattened, so the lock is granted before nextval runs.
-NEXT_SEQ_LOCKED = text(
-    "select nextval(pg_get_serial_sequence('outbox', 'seq'))"
-    " from (select pg_advisory_xact_lock(:k)) as locked"
+# (The payload is stored as json built from jsonb, so its keys are not in column order; readers use names.)
+INSERT_LOCKED = text(
+    """
+    insert into outbox (seq, table_name, payload, created_at)
+    select s.seq, :t, cast(cast(:p as jsonb) || jsonb_build_object('event_id', :base + s.seq) as json), :now
+    from (
+        select nextval(pg_get_serial_sequence('outbox', 'seq')) as seq
+        from (select pg_advisory_xact_lock(:k)) as locked
+    ) as s
+    returning seq
+    """
 )
-
 OUTBOX = OutboxEntry.__table__
-INSERT = insert(OUTBOX)
 INSERT_RETURNING_SEQ = insert(OUTBOX).returning(OUTBOX.c.seq)
 SET_PAYLOAD = update(OUTBOX).where(OUTBOX.c.seq == bindparam("s"))
 
@@ -161,11 +169,16 @@ def emit(session: Session, table_name: str, row: dict[str, Any]) -> int:
     conn = session.connection()
     now = moscow_now()
     if conn.dialect.name == "postgresql":
-        # Lock, then draw the seq (the subquery runs first), then insert the finished row: two round trips.
-        seq = conn.execute(NEXT_SEQ_LOCKED, {"k": OUTBOX_LOCK_KEY}).scalar_one()
-        payload = _payload(table_name, seq, row)
-        conn.execute(INSERT, {"seq": seq, "table_name": table_name, "payload": payload, "created_at": now})
-        return event_id(seq)
+        payload = _payload(table_name, 1, row)  # checked with a stand-in event id; the real one is set in SQL
+        del payload["event_id"]
+        params = {
+            "k": OUTBOX_LOCK_KEY,
+            "base": API_ID_BASE,
+            "t": table_name,
+            "p": json.dumps(payload),
+            "now": now,
+        }
+        return event_id(conn.execute(INSERT_LOCKED, params).scalar_one())
     # SQLite: the transaction already holds the database's write lock; the seq comes from AUTOINCREMENT.
     seq = conn.execute(
         INSERT_RETURNING_SEQ, {"table_name": table_name, "payload": {}, "created_at": now}
