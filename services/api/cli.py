@@ -5,6 +5,7 @@ The main `emias` command mounts this typer app (`app`) as its `api` sub-command.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 from pathlib import Path
@@ -38,6 +39,7 @@ def serve(
 ) -> None:
     """Serve the API (OpenAPI docs at /docs)."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from services.api.db import upgrade
 
@@ -46,6 +48,12 @@ def serve(
     # Workers read their settings from the environment: hand them the store and skip a second migration.
     os.environ["EMIAS_API_DB_URL"] = settings.db_url
     os.environ["EMIAS_MIGRATE_ON_STARTUP"] = "false"
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["services.api.access"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
     uvicorn.run(
         "services.api.main:create_app",
         factory=True,
@@ -53,6 +61,7 @@ def serve(
         port=port,
         workers=workers,
         access_log=False,  # it would log paths, which carry patient ids; the app logs route templates
+        log_config=log_config,
     )
 
 

@@ -15,15 +15,20 @@ MIGRATION_LOCK_KEY = 0x454D4942  # serialises start-up migrations of several wor
 
 
 def make_engine(db_url: str, pool_size: int = 10, max_overflow: int = 30) -> Engine:
+    """An engine for the store. Errors never print statement parameters: they may carry patient ids."""
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
         _sqlite_write_transactions(engine)
         return engine
     # Recycle rather than ping: a ping is one more round trip on every request.
-    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def _sqlite_write_transactions(engine: Engine) -> None:
