@@ -62,9 +62,7 @@ def open_encounter(body: EncounterIn, session: SessionDep, who: PrincipalDep):
             raise field_error("body", "appointment_id", "no such appointment for this patient")
         if session.get(Slot, appt.slot_id).facility_id != who.facility_id:
             raise forbidden("a doctor writes records at their own facility only")
-        if appt.status == "booked":
-            mark_attendance(session, appt, attended=True)
-        elif appt.status != "attended":
+        if appt.status not in ("booked", "attended"):
             raise conflict(f"appointment is {appt.status}")
     enc = Encounter(
         appointment_id=body.appointment_id,
@@ -79,6 +77,8 @@ def open_encounter(body: EncounterIn, session: SessionDep, who: PrincipalDep):
     )
     session.add(enc)
     session.flush()
+    if appt is not None and appt.status == "booked":
+        mark_attendance(session, appt, attended=True)  # last: it writes the outbox
     session.commit()
     return encounter_out(session, enc)
 
