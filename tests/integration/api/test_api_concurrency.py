@@ -126,3 +126,43 @@ def test_100_clients_race_for_20_slots(backend, make_api):
         assert {r.row["slot_id"]: r.row["patient_id"] for r in everything} == winners
         # the follower saw every row once, in seq order, although it read while transactions committed
         assert [r.seq for r in follower.rows] == [r.seq for r in everything]
+
+
+async def reschedule_race(port: int, tokens: list[str], appointments: list[int], slot: int):
+    clients = [await RawHttp("127.0.0.1", port).connect() for _ in tokens]
+    go = asyncio.Event()
+
+    async def move(i: int):
+        await go.wait()
+        path = f"/api/v1/appointments/{appointments[i]}/reschedule"
+        return await clients[i].request("POST", path, {"slot_id": slot}, tokens[i])
+
+    tasks = [asyncio.create_task(move(i)) for i in range(len(tokens))]
+    await asyncio.sleep(0.01)
+    go.set()
+    try:
+        return await asyncio.gather(*tasks)
+    finally:
+        for c in clients:
+            await c.close()
+
+
+def test_concurrent_reschedules_onto_one_slot_leave_the_losers_booked(make_api):
+    """Ten patients move their bookings to the same slot at once: one moves, nine keep what they had."""
+    with make_api("postgres") as api:
+        free = [s["slot_id"] for s in api.get("admin", "/slots", params={"specialty_id": "therapist"}).json()]
+        target, own = free[0], free[1:11]
+        appointments = [
+            api.post(i, "/appointments", json={"slot_id": own[i]}).json()["appointment_id"] for i in range(10)
+        ]
+        with live_server(api.app) as port:
+            responses = asyncio.run(reschedule_race(port, api.patient_tokens[:10], appointments, target))
+        assert Counter(status for status, _ in responses) == {201: 1, 409: 9}
+        winner = next(i for i, (status, _) in enumerate(responses) if status == 201)
+        for i in range(10):
+            statuses = {a["slot_id"]: a["status"] for a in api.get(i, "/appointments").json()}
+            assert statuses == (
+                {own[i]: "cancelled", target: "booked"} if i == winner else {own[i]: "booked"}
+            )
+        tables = [r.table_name for r in read_outbox(api.app.state.engine, 0, 1000)]
+        assert tables == ["appointment_booked"] * 10 + ["appointment_cancelled", "appointment_booked"]
