@@ -49,6 +49,8 @@ def write_parquet(tbl: pa.Table, path: Path) -> int:
     """Write atomically (a reader never sees half a file); returns the bytes written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(tbl, tmp, compression="zstd")
+    # dictionary encoding only pays for strings: on unique ids it is tried, overflows and is thrown away
+    strings = [f.name for f in tbl.schema if pa.types.is_string(f.type)]
+    pq.write_table(tbl, tmp, compression="zstd", use_dictionary=strings)
     os.replace(tmp, path)
     return path.stat().st_size
