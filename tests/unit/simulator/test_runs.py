@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -132,3 +133,17 @@ def test_parse_start():
     for bad in ("2025-13-01", "yesterday", "", "31/01/2025"):
         with pytest.raises(SimulationError):
             parse_start(bad)
+
+
+def test_the_landing_check_catches_broken_rows(one_run):
+    from services.simulator.validate import check_table, read_table
+
+    landing, _ = one_run
+    tbl = read_table(landing, "appointment_booked")
+    good = check_table("appointment_booked", tbl)
+    assert good == []
+    ids = tbl.column("patient_id").to_pylist()
+    ids[0] = "NOT-A-PSEUDONYM"
+    column = tbl.schema.get_field_index("patient_id")
+    broken = tbl.set_column(column, "patient_id", pa.array(ids, pa.string()))
+    assert any("patient_id" in p for p in check_table("appointment_booked", broken))
