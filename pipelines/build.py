@@ -68,6 +68,7 @@ def build(target: str | None = None, partition: dt.date | None = None) -> BuildR
     """Load reference snapshots, the transaction days (all landed days, or one), then `dbt build`."""
     ensure_dagster_home()
     from pipelines.assets.ingest import reference_assets, transaction_assets
+    from pipelines.assets.registers import register_definitions
     from pipelines.assets.warehouse_models import warehouse_models
     from pipelines.resources import WarehouseResource, dbt_resource
 
@@ -78,7 +79,7 @@ def build(target: str | None = None, partition: dt.date | None = None) -> BuildR
     report = BuildReport(target=settings.target, days=days)
 
     steps = [
-        ("reference snapshots", reference_assets, {}),
+        ("reference snapshots", [*reference_assets, register_definitions], {}),
         (
             "transactions",
             transaction_assets,

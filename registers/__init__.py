@@ -10,7 +10,10 @@ A notebook needs only this import::
   `rate_summary` (crude rate and DSR per group), built on the array functions `byars`, `exact_poisson`,
   `poisson_limits`, `wilson`; the standard population `ESP2013`;
 - comparing units: `funnel_limits`, `funnel_significance`;
-- publishing: `suppress_small`.
+- publishing: `suppress_small`;
+- from the warehouse: `prevalence`, `incidence`, `coverage`, `available_registers` (registers/prevalence.py,
+  reading the register marts), and `load_register_tables` (registers/warehouse.py, what the Dagster asset
+  runs to put the definitions into raw.register_*).
 """
 
 from registers.definitions import (
@@ -39,29 +42,37 @@ from registers.methods import (
     wilson_lower,
     wilson_upper,
 )
+from registers.prevalence import available_registers, coverage, incidence, prevalence
 from registers.suppression import suppress_small
+from registers.warehouse import load_register_tables, register_table_rows
 
 __all__ = [
     "ESP2013",
     "Register",
     "RegisterDefinitionError",
     "StandardPopulation",
+    "available_registers",
     "byars",
     "byars_lower",
     "byars_upper",
     "code_range_rows",
     "code_set_frame",
     "code_set_rows",
+    "coverage",
     "crude_rate",
     "dsr",
     "exact_poisson",
     "funnel_limits",
     "funnel_significance",
+    "incidence",
     "isr",
+    "load_register_tables",
     "load_registers",
     "poisson_limits",
+    "prevalence",
     "proportion",
     "rate_summary",
+    "register_table_rows",
     "suppress_small",
     "wilson",
     "wilson_lower",

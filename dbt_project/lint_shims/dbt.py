@@ -31,3 +31,7 @@ def type_int():
 
 def concat(fields):
     return " || ".join(fields)
+
+
+def type_bigint():
+    return "bigint"
