@@ -3,8 +3,9 @@
 Loads facilities, specialties, doctors (current posts), patients and the slots published for days from
 `from_date` on (default: today, Moscow time). The rows keep the simulator's ids (all below 2**62, so they
 never meet ids the API mints). Seeding writes nothing to the outbox: these rows reached the warehouse
-through the simulator's own files already. Seeded slots are offered as free; bookings the simulator made
-for them stay in the simulated history only. Seeding twice adds only what is new.
+through the simulator's own files already. A slot the simulator booked (and did not cancel) is seeded as
+booked, so the API never offers it twice; the simulator's appointments themselves are not loaded. Seeding
+twice adds only what is new.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,6 +46,28 @@ def _insert_new(engine: Engine, model, rows: list[dict]) -> int:
         for i in range(0, len(rows), BATCH):
             conn.execute(dialect.insert(model).on_conflict_do_nothing(), rows[i : i + BATCH])
     return len(rows)
+
+
+def _booked_in_simulation(landing: Path, since: dt.date) -> set[int]:
+    """Slots the simulator booked (and did not cancel): the API must not offer them again."""
+
+    def columns(table: str, names: list[str]) -> dict[str, np.ndarray]:
+        files = [
+            f
+            for day in landed_days(landing, table)
+            if day >= since
+            for f in transaction_dir(landing, table, day).glob("*.parquet")
+        ]
+        parts = [pq.read_table(f, columns=names) for f in files]
+        return {
+            n: np.concatenate([p.column(n).to_numpy() for p in parts]) if parts else np.empty(0, np.int64)
+            for n in names
+        }
+
+    booked = columns("appointment_booked", ["slot_id", "appointment_id"])
+    cancelled = columns("appointment_cancelled", ["appointment_id"])["appointment_id"]
+    kept = ~np.isin(booked["appointment_id"], cancelled)
+    return set(booked["slot_id"][kept].tolist())
 
 
 def seed_from_landing(landing: Path, db_url: str, from_date: dt.date | None = None) -> dict[str, int]:
@@ -105,10 +129,13 @@ def seed_from_landing(landing: Path, db_url: str, from_date: dt.date | None = No
         ]
         slot_columns = ["slot_id", "doctor_id", "facility_id", "specialty_id", "starts_at", "duration_min"]
         slots = [
-            {**s, "is_booked": False}
+            s
             for s in _parquet_rows(slot_files, [*slot_columns, "is_urgent_reserve"])
             if s["starts_at"] >= start and s["doctor_id"] in doctors
         ]
+        taken = _booked_in_simulation(landing, from_date - dt.timedelta(days=62))
+        for s in slots:
+            s["is_booked"] = s["slot_id"] in taken
         counts = {
             "facilities": _insert_new(engine, Facility, list(facilities.values())),
             "specialties": _insert_new(engine, Specialty, list(specialties.values())),

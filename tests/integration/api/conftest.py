@@ -179,6 +179,33 @@ def landing(tmp_path_factory) -> Path:
             )
             slot_id += 1
     write(transaction_dir(root, "slot_published", today - dt.timedelta(days=1)), "slot_published", slots)
+    # the simulator booked slot 80 (kept) and slot 79 (then cancelled)
+    booked_at = tomorrow - dt.timedelta(days=1)
+    write(
+        transaction_dir(root, "appointment_booked", today - dt.timedelta(days=1)),
+        "appointment_booked",
+        [
+            dict(
+                event_id=5000 + i,
+                occurred_at=booked_at,
+                appointment_id=9000 + i,
+                slot_id=slot,
+                patient_id=patient_ids()[i],
+                channel="portal",
+                referral_id=None,
+            )
+            for i, slot in enumerate((80, 79))
+        ],
+    )
+    write(
+        transaction_dir(root, "appointment_cancelled", today - dt.timedelta(days=1)),
+        "appointment_cancelled",
+        [
+            dict(
+                event_id=6000, occurred_at=booked_at, appointment_id=9001, cancelled_by="patient", reason=None
+            )
+        ],
+    )
     past = [dict(slots[0], event_id=999, slot_id=999, starts_at=tomorrow - dt.timedelta(days=3))]
     write(transaction_dir(root, "slot_published", today - dt.timedelta(days=4)), "slot_published", past)
     return root

@@ -38,6 +38,8 @@ def test_seed_loads_the_directory_and_future_slots_once(landing, tmp_path):
     with engine.connect() as conn:
         assert conn.execute(select(Doctor.facility_id).where(Doctor.doctor_id == 21)).scalar_one() == 2
         assert conn.execute(select(func.max(Slot.slot_id))).scalar_one() == 80  # simulator ids kept
+        booked = conn.execute(select(Slot.slot_id).where(Slot.is_booked)).scalars().all()
+        assert booked == [80]  # booked in the simulation; slot 79's booking was cancelled
     engine.dispose()
 
 
