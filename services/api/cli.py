@@ -120,6 +120,19 @@ def token(
 
 
 @app.command()
+def activity(
+    bookings: Annotated[int, typer.Option(help="Bookings to attempt")] = 100,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    db_url: DbUrl = None,
+) -> None:
+    """Drive a day of activity through the API (bookings, visits, prescriptions) into a seeded store."""
+    from services.api.activity import drive_activity
+
+    for table, n in sorted(drive_activity(_settings(db_url).db_url, bookings, seed).items()):
+        typer.echo(f"{table}: {n}")
+
+
+@app.command()
 def migrate(db_url: DbUrl = None) -> None:
     """Bring the store's schema up to date."""
     from services.api.db import upgrade

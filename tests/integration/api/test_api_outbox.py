@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from collections import Counter
 
+from sqlalchemy.engine import make_url
+
+from services.api.activity import drive_activity
 from services.api.models import API_ID_BASE
 from services.api.outbox import outbox_high_water, read_outbox, validate_row
 from services.contract import table, transaction_tables
@@ -109,10 +114,7 @@ def test_every_outbox_row_keeps_the_contract(api):
         assert isinstance(r.row["occurred_at"], dt.datetime) and r.row["occurred_at"].tzinfo is None
     seqs = [r.seq for r in rows]
     assert seqs == sorted(set(seqs))
-    counts = {}
-    for r in rows:
-        counts[r.table_name] = counts.get(r.table_name, 0) + 1
-    assert counts == {
+    assert Counter(r.table_name for r in rows) == {
         "slot_published": 1,
         "appointment_booked": 4,
         "appointment_attended": 1,
@@ -153,3 +155,13 @@ def test_read_outbox_resumes_by_seq_without_loss_or_duplicates(api):
     api.post("registry2", "/appointments", json={"slot_id": slot, "patient_id": api.patients[9]})
     new = read_outbox(engine, high, 100)
     assert [r.table_name for r in new] == ["appointment_booked"] and new[0].seq > high
+
+
+def test_the_activity_driver_fills_the_outbox_with_contract_rows(sqlite_template, tmp_path):
+    db = tmp_path / "activity.sqlite"
+    shutil.copy(make_url(sqlite_template.db_url).database, db)
+    written = drive_activity(f"sqlite:///{db}", bookings=30, seed=3)
+    rows = read_outbox(f"sqlite:///{db}", 0, 10_000)
+    assert Counter(r.table_name for r in rows) == written
+    assert written["appointment_booked"] == 30 and written["encounter_closed"] > 0
+    assert all(validate_row(r.table_name, r.row) == [] for r in rows)
