@@ -109,7 +109,7 @@ def test_a_bad_row_is_quarantined_named_by_the_check_and_the_good_rows_load(
     pq.write_table(
         pa.Table.from_pylist([bad], schema=arrow_schema(table("appointment_booked"))), folder / "late.parquet"
     )
-    report = build("duckdb")
+    report = build("duckdb", day)  # reference snapshots, that one day, then dbt
     assert "raw/appointment_booked:no_quarantined_rows" in report.warnings
     assert report.failed_checks == []  # landing = raw + quarantine still holds
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
