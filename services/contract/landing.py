@@ -1,8 +1,8 @@
 """Where the file producer puts the export: the landing folder layout both sides agree on.
 
-    <landing>/<table>/date=YYYY-MM-DD/<part>.parquet   transactions, one folder per day
-    <landing>/<table>/<part>.parquet                   reference snapshots (the latest wins)
-    <landing>/_city.json                               what city (seed, scale) the folder holds
+<landing>/<table>/date=YYYY-MM-DD/<part>.parquet   transactions, one folder per day
+<landing>/<table>/<part>.parquet                   reference snapshots (the latest wins)
+<landing>/_city.json                               what city (seed, scale) the folder holds
 """
 
 from __future__ import annotations
