@@ -13,8 +13,10 @@ in-memory DuckDB for PostgreSQL (the good rows are then copied over with COPY).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from services.contract import Column, Table
+from services.contract import Column, Table, arrow_schema
 from services.contract.landing import reference_dir, transaction_dir
 from services.contract.tables import TABLES
 from warehouse.raw import RAW_SCHEMA, raw_columns, raw_schema_ddl, sql_type
@@ -33,6 +35,10 @@ from warehouse.raw import RAW_SCHEMA, raw_columns, raw_schema_ddl, sql_type
 # How far back a reference may point (a slot is published at most this long before it is booked, etc.).
 # Bounding the look-up keeps a day's load independent of the history held.
 REFERENCE_WINDOW_DAYS = 90
+
+# Rows from the API's outbox carry this prefix in _source_file; reloading landing files leaves them be.
+OUTBOX_PREFIX = "outbox:"
+_FROM_FILES = f"not _source_file like '{OUTBOX_PREFIX}%'"
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,10 @@ def load_order() -> list[Table]:
 
 
 class _Target:
-    """What a load needs from the warehouse it writes to."""
+    """What a load needs from the warehouse it writes to.
+
+    `write()` runs inside `transaction()`; statements go through `execute()` with `?` placeholders.
+    """
 
     dialect: str
 
@@ -101,18 +110,44 @@ class _Target:
     def execute(self, sql: str, params: list | None = None) -> list[tuple]:
         raise NotImplementedError
 
+    def transaction(self) -> contextlib.AbstractContextManager:
+        raise NotImplementedError
+
     def known_keys_sql(self, vcon: duckdb.DuckDBPyConnection, table: str, column: str, day: dt.date) -> str:
         """SQL (in the validation connection) of the keys a reference may point at for this day."""
         raise NotImplementedError
 
-    def replace(self, table: Table, day: dt.date | None, good: pa.Table, bad: pa.Table, log: tuple) -> None:
+    def insert(self, name: str, data: pa.Table) -> None:
         raise NotImplementedError
 
+    def write(
+        self, table: Table, day: dt.date | None, good: pa.Table, bad: pa.Table, log: tuple, *, replace: bool
+    ) -> None:
+        """Insert a load's rows, its quarantine and its log row; with `replace`, first drop what the
+        landing files put in that partition earlier (rows from the API's outbox stay)."""
+        if replace:
+            part, params = ("_partition_date = ?", [day]) if table.kind == "transaction" else ("true", [])
+            qpart = "partition_date = ?" if table.kind == "transaction" else "partition_date is null"
+            qparams = [table.name] + ([day] if table.kind == "transaction" else [])
+            self.execute(f"delete from {RAW_SCHEMA}.{table.name} where {part} and {_FROM_FILES}", params)
+            self.execute(
+                f"delete from {RAW_SCHEMA}.raw_quarantine where table_name = ? and {qpart} "
+                f"and not source_file like '{OUTBOX_PREFIX}%'",
+                qparams,
+            )
+            self.execute(
+                f"delete from {RAW_SCHEMA}.raw_load_log where table_name = ? and {qpart} and source_files > 0"
+                if table.kind == "transaction"
+                else f"delete from {RAW_SCHEMA}.raw_load_log where table_name = ? and {qpart}",
+                qparams,
+            )
+        self.insert(table.name, good)
+        self.insert("raw_quarantine", bad)
+        self.execute(f"insert into {RAW_SCHEMA}.raw_load_log values (?, ?, ?, ?, ?, ?, ?, ?)", list(log))
 
-def _where_partition(table: Table, day: dt.date | None, column: str = "_partition_date") -> tuple[str, list]:
-    if table.kind == "transaction":
-        return f"{column} = ?", [day]
-    return "true", []
+    def replace(self, table: Table, day: dt.date | None, good: pa.Table, bad: pa.Table, log: tuple) -> None:
+        with self.transaction():
+            self.write(table, day, good, bad, log, replace=True)
 
 
 class _DuckDBTarget(_Target):
@@ -124,6 +159,16 @@ class _DuckDBTarget(_Target):
     def execute(self, sql: str, params: list | None = None) -> list[tuple]:
         return self.con.execute(sql, params or []).fetchall()
 
+    @contextlib.contextmanager
+    def transaction(self):
+        self.con.execute("begin transaction")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self.con.execute("commit")
+
     def known_keys_sql(self, vcon, table, column, day):
         since = day - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
         return (
@@ -131,31 +176,15 @@ class _DuckDBTarget(_Target):
             f"where _partition_date between date '{since}' and date '{day}'"
         )
 
-    def replace(self, table, day, good, bad, log):
-        con = self.con
-        where, params = _where_partition(table, day)
-        qwhere = "table_name = ? and " + (
-            "partition_date = ?" if table.kind == "transaction" else "partition_date is null"
-        )
-        qparams = [table.name] + ([day] if table.kind == "transaction" else [])
-        con.execute("begin transaction")
+    def insert(self, name, data):
+        if data.num_rows == 0:
+            return
+        self.con.register("_rows", data)
         try:
-            con.execute(f"delete from {RAW_SCHEMA}.{table.name} where {where}", params)
-            con.execute(f"delete from {RAW_SCHEMA}.raw_quarantine where {qwhere}", qparams)
-            con.execute(f"delete from {RAW_SCHEMA}.raw_load_log where {qwhere}", qparams)
-            con.register("_good", good)
-            con.register("_bad", bad)
-            cols = ", ".join(good.column_names)
-            con.execute(f"insert into {RAW_SCHEMA}.{table.name} ({cols}) select {cols} from _good")
-            con.execute(f"insert into {RAW_SCHEMA}.raw_quarantine select * from _bad")
-            con.execute(f"insert into {RAW_SCHEMA}.raw_load_log values (?, ?, ?, ?, ?, ?, ?, ?)", list(log))
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+            cols = ", ".join(data.column_names)
+            self.con.execute(f"insert into {RAW_SCHEMA}.{name} ({cols}) select {cols} from _rows")
         finally:
-            con.unregister("_good")
-            con.unregister("_bad")
+            self.con.unregister("_rows")
 
 
 class _PostgresTarget(_Target):
@@ -170,48 +199,32 @@ class _PostgresTarget(_Target):
 
     def execute(self, sql: str, params: list | None = None) -> list[tuple]:
         with self.con.cursor() as cur:
-            cur.execute(sql.replace("?", "%s"), params or [])
-            rows = cur.fetchall() if cur.description else []
-        self.con.commit()
-        return rows
+            cur.execute(sql.replace("%", "%%").replace("?", "%s"), params or [])
+            return cur.fetchall() if cur.description else []
+
+    def transaction(self):
+        return self.con.transaction()
 
     def known_keys_sql(self, vcon, table, column, day):
         since = day - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
-        with self.con.cursor() as cur:
-            cur.execute(
-                f"select {column} from {RAW_SCHEMA}.{table} where _partition_date between %s and %s",
-                [since, day],
-            )
-            keys = pa.table({"key": pa.array([r[0] for r in cur.fetchall()], type=pa.int64())})
-        self.con.commit()
+        rows = self.execute(
+            f"select {column} from {RAW_SCHEMA}.{table} where _partition_date between ? and ?", [since, day]
+        )
         name = f"_known_{table}_{column}"
-        vcon.register(name, keys)
+        vcon.register(name, pa.table({"key": pa.array([r[0] for r in rows], type=pa.int64())}))
         return f"select key from {name}"
 
-    def _copy(self, cur, name: str, data: pa.Table) -> None:
+    def insert(self, name, data):
         if data.num_rows == 0:
             return
         buf = io.BytesIO()
         pacsv.write_csv(data, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
         cols = ", ".join(data.column_names)
-        with cur.copy(f"copy {RAW_SCHEMA}.{name} ({cols}) from stdin with (format csv)") as copy:
+        with (
+            self.con.cursor() as cur,
+            cur.copy(f"copy {RAW_SCHEMA}.{name} ({cols}) from stdin with (format csv)") as copy,
+        ):
             copy.write(buf.getvalue())
-
-    def replace(self, table, day, good, bad, log):
-        where, params = _where_partition(table, day)
-        qwhere = "table_name = %s and " + (
-            "partition_date = %s" if table.kind == "transaction" else "partition_date is null"
-        )
-        qparams = [table.name] + ([day] if table.kind == "transaction" else [])
-        with self.con.transaction(), self.con.cursor() as cur:
-            cur.execute(f"delete from {RAW_SCHEMA}.{table.name} where {where.replace('?', '%s')}", params)
-            cur.execute(f"delete from {RAW_SCHEMA}.raw_quarantine where {qwhere}", qparams)
-            cur.execute(f"delete from {RAW_SCHEMA}.raw_load_log where {qwhere}", qparams)
-            self._copy(cur, table.name, good)
-            self._copy(cur, "raw_quarantine", bad)
-            cur.execute(
-                f"insert into {RAW_SCHEMA}.raw_load_log values (%s, %s, %s, %s, %s, %s, %s, %s)", list(log)
-            )
 
 
 def target_for(con: Any) -> _Target:
@@ -219,7 +232,7 @@ def target_for(con: Any) -> _Target:
     if isinstance(con, duckdb.DuckDBPyConnection):
         return _DuckDBTarget(con)
     if not con.autocommit:
-        con.autocommit = True  # transactions are opened explicitly around each replace
+        con.autocommit = True  # transactions are opened explicitly around each load
     return _PostgresTarget(con)
 
 
@@ -291,8 +304,11 @@ def _validate(
     day: dt.date | None,
     load_id: str,
     loaded_at: dt.datetime,
+    labels: dict[Path, str] | None = None,
 ) -> tuple[pa.Table, pa.Table, int]:
-    """Check every row of the files; return (good rows in raw layout, quarantine rows, landing rows)."""
+    """Check every row of the files; return (good rows in raw layout, quarantine rows, landing rows).
+
+    `labels` names a file's rows in `_source_file` when the file is only a vehicle (the outbox's)."""
     vcon = target.validation_connection()
     known: dict[str, str] = {}
     if table.kind == "transaction":
@@ -317,7 +333,7 @@ def _validate(
         selects.append(
             f"select {', '.join(typed_cols)}, "
             f"list_filter([{', '.join(rules)}], lambda r: r is not null) as _reasons, "
-            f"{_quote(str(f))} as _source_file, src.file_row_number as _row_number, "
+            f"{_quote((labels or {}).get(f, str(f)))} as _source_file, src.file_row_number as _row_number, "
             f"to_json(src) as _row_json "
             f"from read_parquet({_quote(str(f))}, file_row_number = true, hive_partitioning = false) as src"
         )
@@ -417,7 +433,8 @@ def reconcile(target: _Target, landing: Path, table: Table, day: dt.date | None 
     landing_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     if table.kind == "transaction":
         raw_rows = target.execute(
-            f"select count(*) from {RAW_SCHEMA}.{table.name} where _partition_date = ?", [day]
+            f"select count(*) from {RAW_SCHEMA}.{table.name} where _partition_date = ? and {_FROM_FILES}",
+            [day],
         )[0][0]
         qwhere, qparams = "table_name = ? and partition_date = ?", [table.name, day]
     else:
@@ -433,3 +450,66 @@ def reconcile(target: _Target, landing: Path, table: Table, day: dt.date | None 
     )
     sample = [{"file": r[0], "row": r[1], "reason": r[2]} for r in sample_rows]
     return Reconciliation(table.name, day, landing_rows, raw_rows, quarantined, sample)
+
+
+# ---------------------------------------------------------------------------------------------- outbox
+
+
+@dataclass(frozen=True)
+class OutboxLoad:
+    source: str
+    rows: int
+    loaded_rows: int
+    quarantined_rows: int
+    last_seq: int
+
+
+def outbox_watermark(target: _Target, source: str) -> int:
+    """The last outbox sequence number loaded from `source` (0 before the first load)."""
+    rows = target.execute(
+        f"select max(last_seq) from {RAW_SCHEMA}.raw_outbox_watermark where source = ?", [source]
+    )
+    return rows[0][0] or 0
+
+
+def load_outbox(target: _Target, rows: list, *, source: str) -> OutboxLoad:
+    """Validate and append a batch of outbox rows (objects with seq, table_name, row), in seq order.
+
+    The rows, their quarantine and the source's new watermark commit in ONE transaction: a load killed
+    half-way leaves nothing behind, and the next starts after the last committed seq (exactly once).
+    Rows are checked with the same contract rules as landing files, each in the partition of its day.
+    """
+    if not rows:
+        return OutboxLoad(source, 0, 0, 0, outbox_watermark(target, source))
+    rows = sorted(rows, key=lambda r: r.seq)
+    first, last = rows[0].seq, rows[-1].seq
+    label = f"{OUTBOX_PREFIX}{source}:seq {first}-{last}"
+    load_id = uuid.uuid4().hex
+    loaded_at = dt.datetime.now().replace(microsecond=0)
+    loaded = quarantined = 0
+    with tempfile.TemporaryDirectory() as tmp, target.transaction():
+        # referenced tables first: a booking may point at a slot published in the same batch
+        for table in (t for t in load_order() if t.kind == "transaction"):
+            by_day: dict[dt.date, list[dict]] = {}
+            for r in rows:
+                if r.table_name == table.name:
+                    by_day.setdefault(r.row["occurred_at"].date(), []).append(r.row)
+            for day, day_rows in sorted(by_day.items()):
+                path = Path(tmp) / f"{table.name}-{day}.parquet"
+                pq.write_table(pa.Table.from_pylist(day_rows, schema=arrow_schema(table)), path)
+                good, bad, n = _validate(target, table, [path], day, load_id, loaded_at, {path: label})
+                log = (table.name, day, 0, n, good.num_rows, bad.num_rows, load_id, loaded_at)
+                target.write(table, day, good, bad, log, replace=False)
+                loaded, quarantined = loaded + good.num_rows, quarantined + bad.num_rows
+        unknown = sorted(
+            {r.table_name for r in rows} - {t.name for t in load_order() if t.kind == "transaction"}
+        )
+        if unknown:
+            raise ValueError(
+                f"outbox rows of tables that are not contract transactions: {', '.join(unknown)}"
+            )
+        target.execute(f"delete from {RAW_SCHEMA}.raw_outbox_watermark where source = ?", [source])
+        target.execute(
+            f"insert into {RAW_SCHEMA}.raw_outbox_watermark values (?, ?, ?)", [source, last, loaded_at]
+        )
+    return OutboxLoad(source, len(rows), loaded, quarantined, last)

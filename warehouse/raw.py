@@ -78,9 +78,16 @@ LOAD_LOG_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_load_log (
 )"""
 
 
+OUTBOX_WATERMARK_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_outbox_watermark (
+    source varchar not null,
+    last_seq bigint not null,
+    _loaded_at timestamp not null
+)"""
+
+
 def raw_schema_ddl(dialect: str) -> list[str]:
     """Every statement that creates the raw layer (idempotent)."""
     stmts = [f"create schema if not exists {RAW_SCHEMA}"]
     stmts += [raw_table_ddl(t, dialect) for t in TABLES.values()]
-    stmts += [QUARANTINE_DDL, LOAD_LOG_DDL]
+    stmts += [QUARANTINE_DDL, LOAD_LOG_DDL, OUTBOX_WATERMARK_DDL]
     return stmts
