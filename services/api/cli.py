@@ -74,10 +74,13 @@ def seed(
     ] = None,
 ) -> None:
     """Load facilities, specialties, doctors, patients and future slots from a landing folder."""
+    from services.api.outbox import set_clock
     from services.api.seed import seed_from_landing
 
+    settings = _settings(db_url)
+    set_clock(settings.api_clock_start)  # "today" is the service's today
     day = dt.date.fromisoformat(from_date) if from_date else None
-    counts = seed_from_landing(landing, _settings(db_url).db_url, day)
+    counts = seed_from_landing(landing, settings.db_url, day)
     for table, n in counts.items():
         typer.echo(f"{table}: {n}")
 

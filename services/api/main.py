@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.api.db import make_engine, session_factory, upgrade
+from services.api.outbox import set_clock
 from services.api.routes import booking, directory, patients, prescriptions, records, referrals
 from services.api.security import TokenCache
 from services.api.settings import Settings
@@ -54,6 +55,7 @@ class AccessLog:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    set_clock(settings.api_clock_start)
     engine = make_engine(settings.db_url, settings.db_pool_size, settings.db_max_overflow)
     if settings.migrate_on_startup:
         upgrade(engine)

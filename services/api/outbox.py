@@ -61,9 +61,24 @@ INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 MOSCOW_OFFSET = dt.timedelta(hours=3)  # Europe/Moscow is UTC+3 all year
 
 
+_clock_shift = dt.timedelta(0)
+
+
+def set_clock(start: dt.datetime | None) -> None:
+    """Make the service's clock read `start` now and run on from there (None: the real clock).
+
+    For demos over a simulated past: the API then books the simulated city's future slots and its outbox
+    rows carry dates that continue the simulated history. One clock per process.
+    """
+    global _clock_shift
+    _clock_shift = dt.timedelta(0)
+    if start is not None:
+        _clock_shift = start - moscow_now()
+
+
 def moscow_now() -> dt.datetime:
     """Now as naive local Moscow time, the contract's clock (to the millisecond)."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None) + MOSCOW_OFFSET
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None) + MOSCOW_OFFSET + _clock_shift
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 

@@ -1,11 +1,11 @@
 """Seed the service's directory from a simulated city's landing folder, so a demo has real data.
 
 Loads facilities, specialties, doctors (current posts), patients and the slots published for days from
-`from_date` on (default: today, Moscow time). The rows keep the simulator's ids (all below 2**62, so they
-never meet ids the API mints). Seeding writes nothing to the outbox: these rows reached the warehouse
-through the simulator's own files already. A slot the simulator booked (and did not cancel) is seeded as
-booked, so the API never offers it twice; the simulator's appointments themselves are not loaded. Seeding
-twice adds only what is new.
+`from_date` on (default: the service's today, Moscow time; see `EMIAS_API_CLOCK_START`). The rows keep
+the simulator's ids (all below 2**62, so they never meet ids the API mints). Seeding writes nothing to the
+outbox: these rows reached the warehouse through the simulator's own files already. A slot the simulator
+booked (and did not cancel) is seeded as booked, so the API never offers it twice; the simulator's
+appointments themselves are not loaded. Seeding twice adds only what is new.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from pydantic import Field
@@ -22,6 +23,8 @@ class Settings(BaseSettings):
     # Seconds a resolved token is remembered in-process; saves a query per request, delays revocation.
     token_cache_seconds: float = 30.0
     migrate_on_startup: bool = True
+    # For demos over a simulated past: the local Moscow time the service's clock reads at start-up.
+    api_clock_start: dt.datetime | None = None
 
     @property
     def db_url(self) -> str:

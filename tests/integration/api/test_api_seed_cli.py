@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from services.api.cli import app as cli
 from services.api.db import upgrade
 from services.api.main import create_app
 from services.api.models import Doctor, Facility, Patient, Slot, Specialty
+from services.api.outbox import read_outbox, set_clock
 from services.api.seed import seed_from_landing
 from services.api.settings import Settings
 
@@ -115,3 +117,19 @@ def test_cli_seeds_and_issues_tokens(landing, tmp_path):
         assert [f["facility_id"] for f in facilities.json()] == [1, 2]
     app.state.engine.dispose()
     assert runner.invoke(cli, ["migrate", "--db-url", url]).exit_code == 0
+
+
+def test_a_demo_clock_dates_everything_from_its_start(make_api):
+    start = dt.datetime(2025, 5, 1, 8, 0)
+    with make_api("sqlite") as api:
+        try:
+            app = create_app(Settings(api_db_url=api.db_url, api_clock_start=start, migrate_on_startup=False))
+            with TestClient(app) as client:
+                headers = {"Authorization": f"Bearer {api.tokens['registry1']}"}
+                body = {"doctor_id": 10, "starts_at": "2025-05-02T09:00:00", "duration_min": 15}
+                assert client.post("/api/v1/slots", json=body, headers=headers).status_code == 201
+            app.state.engine.dispose()
+            (row,) = read_outbox(api.db_url, 0, 10)
+            assert start <= row.row["occurred_at"] < start + dt.timedelta(minutes=5)
+        finally:
+            set_clock(None)
