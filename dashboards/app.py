@@ -1,4 +1,9 @@
-"""The dashboards' router: `streamlit run dashboards/app.py` (or `emias dashboards`)."""
+"""The dashboards' router: `streamlit run dashboards/app.py` (or `emias dashboards`).
+
+Signs the user in (dashboards/auth.py), draws the shared filters, and lists the pages grouped by audience.
+Pages a role may not see are still registered, hidden from the menu, so a typed or shared URL reaches the
+page and the page itself refuses (`auth.require`).
+"""
 
 import sys
 from pathlib import Path
@@ -10,17 +15,35 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PAGES = Path(__file__).resolve().parent / "pages"
+from dashboards import auth, filters  # noqa: E402
+from dashboards.roles import CHIEF_PHYSICIAN, PAGES, ROLES, home_page, may_see  # noqa: E402
+
+PAGE_DIR = Path(__file__).resolve().parent / "pages"
 
 st.set_page_config(page_title="EMIAS city health", layout="wide")
 
-navigation = st.navigation(
-    {
-        "Chief physicians": [
-            st.Page(
-                PAGES / "facility_load.py", title="Facility load", url_path="facility_load", default=True
-            ),
-        ],
-    }
-)
-navigation.run()
+user = auth.current_user()
+if user is None:
+    st.navigation([st.Page(auth.sign_in_form, title="Sign in", url_path="sign_in")], position="hidden").run()
+    st.stop()
+
+with st.sidebar:
+    facility_note = f", facility {user.facility_id}" if user.facility_id is not None else ""
+    st.caption(f"Signed in as **{user.name}** ({ROLES.get(user.role, user.role)}{facility_note})")
+    st.button("Sign out", on_click=auth.sign_out, key="sign_out")
+
+filters.sidebar(fixed_facility=user.facility_id if user.role == CHIEF_PHYSICIAN else None)
+
+home = home_page(user.role)
+sections: dict[str, list] = {}
+for spec in PAGES:
+    sections.setdefault(spec.section, []).append(
+        st.Page(
+            PAGE_DIR / f"{spec.key}.py",
+            title=spec.title,
+            url_path=spec.key,
+            default=spec.key == home,
+            visibility="visible" if may_see(user.role, spec.key) else "hidden",
+        )
+    )
+st.navigation({section: pages for section, pages in sections.items()}).run()

@@ -1,21 +1,220 @@
-"""Cached readers of the marts the pages show. The only module of the dashboards that touches data."""
+"""Cached readers of the marts the pages show: the only module of the dashboards that touches data.
+
+Every reader returns its frame through `publish()`, the one place small cells are suppressed: counts of
+fewer than 5 patients (and the rates computed from them) become null, with a visible `<count>_suppressed`
+flag (registers.suppress_small). Readers aggregate to the grain the page shows *before* suppressing, since
+suppressing fine cells and summing them afterwards would both lose data and leak it by difference.
+
+A reader raises `MissingMart` when the mart it needs is not in the warehouse (yet), so a page can say what
+is missing instead of failing; `NoData` when the warehouse is not built at all.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 import streamlit as st
 
-from warehouse import read_mart
+from dashboards import metrics
+from registers import suppress_small
+from warehouse import list_marts, read_mart
 from warehouse.connection import WarehouseNotBuiltError
+from warehouse.read import read_sql
 
 # Readers re-open the DuckDB file read-only on each query, so a rebuild is picked up after the TTL.
 TTL_SECONDS = 300
+SMALL_CELL = 5
 
 
 class NoData(RuntimeError):
     """The warehouse is not built yet or holds no rows for the page."""
+
+
+class MissingMart(NoData):
+    """A mart the page needs is not in the warehouse yet."""
+
+    def __init__(self, names: Sequence[str]):
+        self.names = list(names)
+        super().__init__(f"not in the warehouse yet: {', '.join(self.names)}")
+
+
+def publish(frame: pl.DataFrame, suppress: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+    """Suppress each patient count below SMALL_CELL, and the figures computed from it (the one place).
+
+    suppress: count column -> the derived columns (rates, shares) nulled with it in the same row.
+    """
+    for count, derived in suppress.items():
+        if count in frame.columns:
+            also = [c for c in derived if c in frame.columns]
+            frame = suppress_small(frame, count, SMALL_CELL, also=also)
+    return frame
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def available_marts() -> list[str]:
+    try:
+        return list_marts()
+    except WarehouseNotBuiltError as e:
+        raise NoData(str(e)) from e
+
+
+def require_marts(*names: str) -> None:
+    missing = [n for n in names if n not in available_marts()]
+    if missing:
+        raise MissingMart(missing)
+
+
+def _read(name: str, **kwargs) -> pl.DataFrame:
+    require_marts(name)
+    try:
+        return read_mart(name, **kwargs)
+    except WarehouseNotBuiltError as e:
+        raise NoData(str(e)) from e
+
+
+def _in(filters: dict, column: str, value) -> dict:
+    if value is not None:
+        filters[column] = value
+    return filters
+
+
+# ------------------------------------------------------------------------------------------ dimensions
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def data_span() -> tuple[dt.date, dt.date]:
+    """First and last day with activity (the day 'last 12 months' is counted back from)."""
+    # slots are published weeks ahead: the last day of data is the last day with visits, not with slots
+    if "mart_capacity_daily" in available_marts():
+        sql = (
+            "select min(activity_date) as first_day,"
+            " max(case when encounters > 0 then activity_date end) as last_day from marts.mart_capacity_daily"
+        )
+    else:
+        require_marts("mart_facility_load_daily")
+        sql = (
+            "select min(slot_date) as first_day,"
+            " max(case when attended > 0 then slot_date end) as last_day from marts.mart_facility_load_daily"
+        )
+    span = read_sql(sql)
+    first, last = span.row(0)
+    if first is None:
+        raise NoData("no activity in the warehouse yet: run `emias build`")
+    return first, last
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def facilities() -> pl.DataFrame:
+    return _read("dim_facilities", order_by=["facility_id"])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def okrugs() -> pl.DataFrame:
+    if "dim_okrugs" in available_marts():
+        return _read("dim_okrugs", order_by=["okrug_id"])
+    return (
+        facilities()
+        .select("okrug_id")
+        .unique()
+        .sort("okrug_id")
+        .with_columns(okrug_name_en=pl.col("okrug_id"))
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def specialties() -> pl.DataFrame:
+    if "dim_specialties" in available_marts():
+        return _read("dim_specialties", order_by=["specialty_id"])
+    ids = _read("mart_facility_load_daily", columns=["specialty_id"]).unique().sort("specialty_id")
+    return ids.with_columns(specialty_name_en=pl.col("specialty_id"))
+
+
+# ----------------------------------------------------------------------------------------- city overview
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _capacity_daily(
+    start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None
+) -> pl.DataFrame:
+    filters = _in({"activity_date": (start, end)}, "okrug_id", okrug_id)
+    return _read("mart_capacity_daily", filters=_in(filters, "facility_id", facility_id))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _access(start: dt.date, end: dt.date, level: str, unit_ids: tuple[str, ...] = ()) -> pl.DataFrame:
+    # weeks that start up to 6 days before the period still hold days of it
+    filters: dict = {"level": level, "week_start": (start - dt.timedelta(days=6), end)}
+    if unit_ids:
+        filters["unit_id"] = list(unit_ids)
+    return _read("mart_access_weekly", filters=filters)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _remote_bookings_weekly(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
+    """Bookings and remote bookings by week and okrug. No mart carries the channel aggregated yet, so this
+    sums the appointments fact (a mart table) in the database rather than fetching its rows."""
+    require_marts("fct_appointments", "dim_facilities")
+    sql = """
+        select a.slot_week_start as week_start, f.okrug_id,
+               count(*) as bookings_made,
+               sum(case when a.is_remote_booking then 1 else 0 end) as remote_bookings
+        from marts.fct_appointments as a
+        inner join marts.dim_facilities as f on a.facility_id = f.facility_id
+        where a.slot_date >= {p} and a.slot_date <= {p}
+    """
+    params: list = [start, end]
+    if okrug_id is not None:
+        sql += " and f.okrug_id = {p}"
+        params.append(okrug_id)
+    return read_sql(sql + " group by a.slot_week_start, f.okrug_id", params)
+
+
+def _okrug_units(okrug_id: str | None) -> tuple[str, tuple[str, ...]]:
+    return ("okrug", (okrug_id,)) if okrug_id else ("city", ())
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def city_weekly(start: dt.date, end: dt.date, okrug_id: str | None = None) -> pl.DataFrame:
+    """One row per ISO week: visits, bookings, remote share, DNA rate, share within standard."""
+    level, units = _okrug_units(okrug_id)
+    frame = metrics.city_weekly(
+        _capacity_daily(start, end, okrug_id, None),
+        _access(start, end, level, units),
+        _remote_bookings_weekly(start, end, okrug_id),
+    )
+    return publish(frame, metrics.CITY_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def city_by_okrug(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """One row per okrug over the period, with cost per visit from the finance mart."""
+    finance = _finance(start, end, None) if "mart_finance_monthly" in available_marts() else None
+    frame = metrics.city_by_okrug(
+        _capacity_daily(start, end, None, None),
+        _access(start, end, "okrug"),
+        _remote_bookings_weekly(start, end, None),
+        finance,
+    )
+    return publish(frame, metrics.CITY_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def city_totals(start: dt.date, end: dt.date, okrug_id: str | None = None) -> dict:
+    """The headline figures of the period (one row, suppressed like any other)."""
+    level, units = _okrug_units(okrug_id)
+    finance = _finance(start, end, okrug_id) if "mart_finance_monthly" in available_marts() else None
+    frame = metrics.city_totals(
+        _capacity_daily(start, end, okrug_id, None),
+        _access(start, end, level, units),
+        _remote_bookings_weekly(start, end, okrug_id),
+        finance,
+    )
+    return publish(frame, metrics.CITY_SUPPRESS).row(0, named=True)
+
+
+# -------------------------------------------------------------------------------------- facility pages
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -25,29 +224,294 @@ def facility_load(
     facility_ids: tuple[int, ...] = (),
     specialty_ids: tuple[str, ...] = (),
 ) -> pl.DataFrame:
+    """Facility x specialty totals over the period (the facility-load table)."""
+    return publish(
+        metrics.load_by_facility(_load_daily(start, end, facility_ids, specialty_ids)), metrics.LOAD_SUPPRESS
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def facility_load_daily(
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    facility_ids: tuple[int, ...] = (),
+    specialty_ids: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """Daily totals of the selection (the facility-load chart)."""
+    return publish(
+        metrics.daily_load_summary(_load_daily(start, end, facility_ids, specialty_ids)),
+        metrics.LOAD_SUPPRESS,
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def facility_load_totals(
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    facility_ids: tuple[int, ...] = (),
+    specialty_ids: tuple[str, ...] = (),
+) -> dict:
+    """The headline figures of the selection (one row, suppressed like any other)."""
+    daily = metrics.daily_load_summary(_load_daily(start, end, facility_ids, specialty_ids))
+    return publish(metrics.load_totals(daily), metrics.LOAD_SUPPRESS).row(0, named=True)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _load_daily(start, end, facility_ids, specialty_ids) -> pl.DataFrame:
     filters: dict = {"slot_date": (start, end)}
     if facility_ids:
         filters["facility_id"] = list(facility_ids)
     if specialty_ids:
         filters["specialty_id"] = list(specialty_ids)
-    try:
-        return read_mart("mart_facility_load_daily", filters=filters, order_by=["slot_date", "facility_id"])
-    except WarehouseNotBuiltError as e:
-        raise NoData(str(e)) from e
+    return _read("mart_facility_load_daily", filters=filters, order_by=["slot_date", "facility_id"])
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def facility_load_span() -> tuple[dt.date, dt.date]:
-    """First and last day in the facility-load mart."""
-    days = facility_load().get_column("slot_date")
-    if days.is_empty():
-        raise NoData("the facility-load mart is empty: run `emias build`")
-    return days.min(), days.max()
+def facility_profile(facility_id: int | None) -> dict | None:
+    """The chosen facility's row of dim_facilities (None when no facility is chosen)."""
+    if facility_id is None:
+        return None
+    rows = facilities().filter(pl.col("facility_id") == facility_id)
+    return rows.row(0, named=True) if rows.height else None
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def facilities() -> pl.DataFrame:
+def facility_funnels(
+    start: dt.date,
+    end: dt.date,
+    facility_kind: str,
+    own_facility: int | None = None,
+    peers_named: bool = True,
+) -> pl.DataFrame:
+    """One row per facility of a kind: DNA, within-standard and cost-per-visit numerators and denominators.
+
+    peers_named=False (a chief physician): every facility but `own_facility` is anonymous in what leaves here.
+    """
+    peers = facilities().filter(pl.col("facility_kind") == facility_kind)
+    ids = peers["facility_id"].to_list()
+    capacity = _read("mart_capacity_daily", filters={"activity_date": (start, end), "facility_id": ids})
+    access = _access(start, end, "facility", tuple(str(i) for i in ids))
+    finance = _finance(start, end, None).filter(pl.col("facility_id").is_in(ids))
+    frame = publish(metrics.facility_funnel_inputs(peers, capacity, access, finance), metrics.FUNNEL_SUPPRESS)
+    if not peers_named:
+        frame = metrics.anonymise_peers(frame, own_facility)
+    return frame
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def facility_specialties(start: dt.date, end: dt.date, facility_id: int) -> pl.DataFrame:
+    """Drill-down: one facility by specialty."""
+    capacity = _capacity_daily(start, end, None, facility_id)
+    access = _access(start, end, "facility", (str(facility_id),))
+    cost = None
+    if "mart_finance_cost_per_visit" in available_marts():
+        cost = _read(
+            "mart_finance_cost_per_visit",
+            filters={"facility_id": facility_id, "month_start": (_month_start(start), end)},
+        )
+    frame = metrics.facility_by_specialty(capacity, access, cost)
+    return publish(frame, metrics.SPECIALTY_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def facility_doctors(
+    start: dt.date, end: dt.date, facility_id: int, specialty_id: str | None
+) -> pl.DataFrame:
+    """Drill-down: one facility's doctors (optionally of one specialty)."""
+    filters = _in(
+        {"facility_id": facility_id, "week_start": (start - dt.timedelta(days=6), end)},
+        "specialty_id",
+        specialty_id,
+    )
+    frame = metrics.doctor_load(_read("mart_doctor_load_weekly", filters=filters))
+    return publish(frame, metrics.DOCTOR_SUPPRESS)
+
+
+# -------------------------------------------------------------------------------------- access, capacity
+
+
+def _access_level(okrug_id: str | None, facility_id: int | None) -> tuple[str, tuple[str, ...]]:
+    if facility_id is not None:
+        return "facility", (str(facility_id),)
+    return _okrug_units(okrug_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def access_by_specialty(
+    start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None, specialty_id: str | None
+) -> pl.DataFrame:
+    level, units = _access_level(okrug_id, facility_id)
+    frame = metrics.access_by_specialty(_access(start, end, level, units), specialties(), specialty_id)
+    return publish(frame, metrics.ACCESS_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def access_weekly(
+    start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None, specialty_id: str | None
+) -> pl.DataFrame:
+    level, units = _access_level(okrug_id, facility_id)
+    frame = metrics.access_weekly(_access(start, end, level, units), specialty_id)
+    return publish(frame, metrics.ACCESS_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def capacity_by_facility(
+    start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None, specialty_id: str | None
+) -> pl.DataFrame:
+    frame = _capacity_daily(start, end, okrug_id, facility_id)
+    if specialty_id is not None:
+        frame = frame.filter(pl.col("specialty_id") == specialty_id)
+    return publish(metrics.capacity_by_facility(frame), metrics.CAPACITY_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def load_heatmap(
+    start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None, specialty_id: str | None
+) -> pl.DataFrame:
+    filters: dict = {"week_start": (start - dt.timedelta(days=6), end)}
+    if facility_id is not None:
+        filters["facility_id"] = facility_id
+    elif okrug_id is not None:
+        filters["facility_id"] = facilities().filter(pl.col("okrug_id") == okrug_id)["facility_id"].to_list()
+    _in(filters, "specialty_id", specialty_id)
+    frame = metrics.weekday_hour(_read("mart_load_weekday_hour", filters=filters))
+    return publish(frame, metrics.HEATMAP_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def doctor_load(
+    start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None, specialty_id: str | None
+) -> pl.DataFrame:
+    filters: dict = {"week_start": (start - dt.timedelta(days=6), end)}
+    if facility_id is not None:
+        filters["facility_id"] = facility_id
+    elif okrug_id is not None:
+        filters["facility_id"] = facilities().filter(pl.col("okrug_id") == okrug_id)["facility_id"].to_list()
+    _in(filters, "specialty_id", specialty_id)
+    frame = metrics.doctor_load(_read("mart_doctor_load_weekly", filters=filters))
+    return publish(frame, metrics.DOCTOR_SUPPRESS)
+
+
+# ------------------------------------------------------------------------------------ costs, prescribing
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _finance(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
+    filters = _in({"month_start": (_month_start(start), end)}, "okrug_id", okrug_id)
+    return _read("mart_finance_monthly", filters=filters, order_by=["month_start", "facility_id"])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def costs_by_facility(
+    start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None
+) -> pl.DataFrame:
+    frame = _finance(start, end, okrug_id)
+    if facility_id is not None:
+        frame = frame.filter(pl.col("facility_id") == facility_id)
+    return publish(metrics.costs_by_facility(frame), metrics.COST_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def costs_monthly(
+    start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None
+) -> pl.DataFrame:
+    frame = _finance(start, end, okrug_id)
+    if facility_id is not None:
+        frame = frame.filter(pl.col("facility_id") == facility_id)
+    return publish(metrics.costs_monthly(frame), metrics.COST_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _prescribing(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
+    filters = _in({"month_start": (_month_start(start), end)}, "okrug_id", okrug_id)
+    return _read("mart_prescribing_monthly", filters=filters)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def prescribing_by_group(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
+    frame = metrics.prescribing_by_group(_prescribing(start, end, okrug_id))
+    return publish(frame, metrics.PRESCRIBING_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def prescribing_monthly(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
+    frame = metrics.prescribing_monthly(_prescribing(start, end, okrug_id))
+    return publish(frame, metrics.PRESCRIBING_SUPPRESS)
+
+
+# ------------------------------------------------------------------------------------------- registers
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def register_choices() -> list[tuple[str, str]]:
+    """(code, English title) of every register definition (registers.load_registers)."""
+    from registers import load_registers
+
+    return [(r.code, r.title_en) for r in load_registers()]
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def register_years() -> list[int]:
+    require_marts("mart_register_prevalence")
+    years = read_sql("select distinct year from marts.mart_register_prevalence order by year")
+    return [int(y) for y in years["year"].to_list()]
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def register_rates(register: str, year: int, measure: str, by: tuple[str, ...]) -> pl.DataFrame:
+    """Prevalence or incidence (registers' own methods, unsuppressed), suppressed here like any reader."""
+    import registers
+
+    mart = {"prevalence": "mart_register_prevalence", "incidence": "mart_register_incidence"}[measure]
+    require_marts(mart, "dim_registers")
+    count = "registered_patients" if measure == "prevalence" else "new_cases"
+    standardise = None if "age_band" in by else "esp2013"
     try:
-        return read_mart("dim_facilities", order_by=["facility_id"])
-    except WarehouseNotBuiltError as e:
+        frame = getattr(registers, measure)(
+            register, year, by=list(by), standardise=standardise, suppress=False
+        )
+    except LookupError as e:
         raise NoData(str(e)) from e
+    frame = pl.from_pandas(frame)
+    rates = [c for c in frame.columns if c.startswith(("crude_", "dsr")) and c != "dsr_note"]
+    return publish(frame, {count: rates})
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def register_coverage(register: str, year: int) -> pl.DataFrame:
+    import registers
+
+    require_marts("mart_register_coverage")
+    try:
+        frame = pl.from_pandas(registers.coverage(register, year, by="okrug", suppress=False))
+    except LookupError as e:
+        raise NoData(str(e)) from e
+    counts = ["registered_patients", "with_dispensary_visit", "with_guideline_prescription"]
+    derived = [c for c in frame.columns if c.startswith(("visit_", "prescription_"))]
+    return publish(frame, {c: derived for c in counts})
+
+
+# -------------------------------------------------------------------------------------- data quality
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def load_freshness() -> pl.DataFrame:
+    return _read("mart_load_freshness", order_by=["table_name"])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def quarantine_reasons() -> pl.DataFrame:
+    return _read("mart_quarantine_reasons", order_by=["table_name", "reason"])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def failing_reconciliations() -> pl.DataFrame:
+    return _read(
+        "mart_load_reconciliation",
+        filters={"is_reconciled": False},
+        order_by=["table_name", "partition_date"],
+    )

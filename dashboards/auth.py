@@ -1,0 +1,109 @@
+"""Sign-in and refusal for the Streamlit app.
+
+Two ways to sign in, chosen by configuration:
+- embedded default: a form checked against the local users file (dashboards/users.py, bcrypt hashes);
+- OpenID Connect: when `.streamlit/secrets.toml` has an `[auth]` section, Streamlit's `st.login()` signs the
+  user in at the provider, and the role (and a chief physician's facility) come from claims of the ID token
+  named in `[dashboards]` (`role_claim`, `facility_claim`, optional `role_map`). See docs/dashboards.md.
+
+Every page calls `require(page_key)` first: a role that may not see the page gets an error and the page
+stops, whatever the menu shows and whatever URL was typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboards.roles import PAGE_BY_KEY, ROLES, may_see
+from dashboards.users import User, authenticate
+
+SESSION_KEY = "user"
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+    except Exception:  # a malformed or missing secrets file means no OIDC, not a broken app
+        return False
+
+
+def _dashboards_secrets() -> dict[str, Any]:
+    try:
+        return dict(st.secrets.get("dashboards", {}))
+    except Exception:
+        return {}
+
+
+def user_from_claims(claims: dict[str, Any], settings: dict[str, Any]) -> User | None:
+    """Map the provider's claims to a dashboards user; None when the claim names no known role."""
+    role_claim = settings.get("role_claim", "role")
+    raw = claims.get(role_claim)
+    candidates = raw if isinstance(raw, list) else [raw]
+    role_map = dict(settings.get("role_map", {}))
+    role = next((role_map.get(c, c) for c in candidates if role_map.get(c, c) in ROLES), None)
+    if role is None:
+        return None
+    facility = claims.get(settings.get("facility_claim", "facility_id"))
+    name = claims.get("email") or claims.get("preferred_username") or claims.get("sub") or "?"
+    return User(str(name), role, int(facility) if facility not in (None, "") else None)
+
+
+def current_user() -> User | None:
+    stored = st.session_state.get(SESSION_KEY)
+    if stored:
+        return User(**stored) if isinstance(stored, dict) else stored
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        user = user_from_claims(st.user.to_dict(), _dashboards_secrets())
+        if user is not None:
+            st.session_state[SESSION_KEY] = user.__dict__
+        return user
+    return None
+
+
+def sign_in_form() -> None:
+    """The sign-in screen (local form, or a button to the OIDC provider)."""
+    st.title("EMIAS city health dashboards")
+    if _oidc_configured():
+        if getattr(st.user, "is_logged_in", False):
+            st.error("Your account has no dashboards role: ask an administrator to grant one.")
+            st.button("Sign out", on_click=st.logout)
+        else:
+            st.button("Sign in", on_click=st.login, key="oidc_sign_in")
+        return
+    with st.form("sign_in"):
+        name = st.text_input("User name", key="sign_in_name")
+        password = st.text_input("Password", type="password", key="sign_in_password")
+        submitted = st.form_submit_button("Sign in")
+    if submitted:
+        user = authenticate(name, password)
+        if user is None:
+            st.error("Unknown user name or wrong password.")
+        else:
+            st.session_state[SESSION_KEY] = user.__dict__
+            st.rerun()
+    st.caption("Users are added with `python -m dashboards.users add NAME --role ROLE`.")
+
+
+def sign_out() -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+def require(page_key: str) -> User:
+    """Stop the page unless the signed-in user's role may see it; return the user."""
+    user = current_user()
+    if user is None:
+        st.error("Please sign in to see this page.")
+        st.stop()
+    if not may_see(user.role, page_key):
+        st.error(
+            f"Refused: the {PAGE_BY_KEY[page_key].title} page is not open to the role "
+            f"{ROLES.get(user.role, user.role)}."
+        )
+        st.stop()
+    return user

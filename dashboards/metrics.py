@@ -1,0 +1,445 @@
+"""Pure aggregations from mart rows to the grain a page shows (frames in, frames out; no I/O).
+
+The read layer (dashboards/data.py) calls these before it suppresses small cells, so suppression always
+applies to the figures shown. Each `*_SUPPRESS` mapping names the patient counts of a frame and, for each,
+the figures computed from it (nulled with it, so a rate cannot give a suppressed count away).
+Weekly medians cannot be added up: over several weeks or specialties they are averaged weighted by
+appointments and labelled as such.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+WEEK = "1w"  # polars truncates dates to the Monday of the ISO week
+
+
+def _safe_div(numerator: str | pl.Expr, denominator: str | pl.Expr) -> pl.Expr:
+    num = pl.col(numerator) if isinstance(numerator, str) else numerator
+    den = pl.col(denominator) if isinstance(denominator, str) else denominator
+    return pl.when(den > 0).then(num / den).otherwise(None)
+
+
+def _weighted(value: str, weight: str) -> pl.Expr:
+    """Weighted mean of `value` (nulls left out of both sums)."""
+    known = pl.col(value).is_not_null() & pl.col(weight).is_not_null()
+    total = pl.when(known).then(pl.col(weight)).otherwise(0).sum()
+    return pl.when(total > 0).then((pl.col(value) * pl.col(weight)).sum() / total).otherwise(None)
+
+
+# ----------------------------------------------------------------------------------------- city overview
+
+CITY_SUPPRESS = {
+    "visits": [],
+    "bookings": [],
+    "attended": ["dna_rate", "within_standard_share"],
+    "no_shows": ["dna_rate"],
+    "remote_bookings": ["remote_share"],
+    "access_attended": ["within_standard_share"],
+}
+
+
+def _capacity_sums() -> list[pl.Expr]:
+    return [
+        pl.col("encounters").sum().alias("visits"),
+        pl.col("bookings").sum(),
+        pl.col("attended").sum(),
+        pl.col("no_shows").sum(),
+    ]
+
+
+def _access_sums() -> list[pl.Expr]:
+    return [
+        (pl.col("within_standard_share").fill_null(0) * pl.col("attended"))
+        .sum()
+        .alias("seen_within_standard"),
+        pl.when(pl.col("within_standard_share").is_not_null())
+        .then(pl.col("attended"))
+        .otherwise(0)
+        .sum()
+        .alias("access_attended"),
+    ]
+
+
+def _remote_sums() -> list[pl.Expr]:
+    return [pl.col("bookings_made").sum(), pl.col("remote_bookings").sum()]
+
+
+def _city_rates(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        dna_rate=_safe_div("no_shows", pl.col("attended") + pl.col("no_shows")),
+        within_standard_share=_safe_div("seen_within_standard", "access_attended"),
+        remote_share=_safe_div("remote_bookings", "bookings_made"),
+    ).drop("seen_within_standard", "bookings_made")
+
+
+def city_weekly(capacity: pl.DataFrame, access: pl.DataFrame, remote: pl.DataFrame) -> pl.DataFrame:
+    weekly = (
+        capacity.with_columns(week_start=pl.col("activity_date").dt.truncate(WEEK))
+        .group_by("week_start")
+        .agg(_capacity_sums())
+    )
+    waits = access.group_by("week_start").agg(_access_sums())
+    channels = remote.group_by("week_start").agg(_remote_sums())
+    frame = weekly.join(waits, on="week_start", how="left").join(channels, on="week_start", how="left")
+    return _city_rates(frame).sort("week_start")
+
+
+def city_by_okrug(
+    capacity: pl.DataFrame, access: pl.DataFrame, remote: pl.DataFrame, finance: pl.DataFrame | None
+) -> pl.DataFrame:
+    frame = capacity.group_by("okrug_id").agg(_capacity_sums())
+    waits = access.rename({"unit_id": "okrug_id"}).group_by("okrug_id").agg(_access_sums())
+    channels = remote.group_by("okrug_id").agg(_remote_sums())
+    frame = frame.join(waits, on="okrug_id", how="left").join(channels, on="okrug_id", how="left")
+    frame = _city_rates(frame)
+    if finance is not None:
+        costs = finance.group_by("okrug_id").agg(
+            _safe_div(pl.col("expenses_rub").sum(), pl.col("visits").sum()).alias("cost_per_visit_rub")
+        )
+        frame = frame.join(costs, on="okrug_id", how="left")
+    return frame.sort("okrug_id")
+
+
+def city_totals(
+    capacity: pl.DataFrame, access: pl.DataFrame, remote: pl.DataFrame, finance: pl.DataFrame | None
+) -> pl.DataFrame:
+    frame = pl.concat(
+        [capacity.select(_capacity_sums()), access.select(_access_sums()), remote.select(_remote_sums())],
+        how="horizontal",
+    )
+    frame = _city_rates(frame)
+    cost = None
+    if finance is not None and finance.height:
+        visits = finance["visits"].sum()
+        cost = float(finance["expenses_rub"].sum()) / visits if visits else None
+    return frame.with_columns(cost_per_visit_rub=pl.lit(cost, dtype=pl.Float64))
+
+
+# -------------------------------------------------------------------------------------- facility pages
+
+LOAD_SUPPRESS = {
+    "slots_booked": ["utilisation"],
+    "attended": ["dna_rate"],
+    "no_shows": ["dna_rate"],
+    "cancellations": [],
+}
+
+
+def daily_load_summary(load: pl.DataFrame) -> pl.DataFrame:
+    """Sum the facility x specialty x day rows to one row per day."""
+    return (
+        load.group_by("slot_date")
+        .agg(pl.col("slots_offered", "slots_booked", "attended", "no_shows", "cancellations").sum())
+        .with_columns(
+            utilisation=_safe_div("slots_booked", "slots_offered"),
+            dna_rate=_safe_div("no_shows", pl.col("attended") + pl.col("no_shows")),
+        )
+        .sort("slot_date")
+    )
+
+
+def load_totals(daily: pl.DataFrame) -> pl.DataFrame:
+    """The whole selection in one row."""
+    return daily.select(
+        pl.col("slots_offered", "slots_booked", "attended", "no_shows", "cancellations").sum()
+    ).with_columns(
+        utilisation=_safe_div("slots_booked", "slots_offered"),
+        dna_rate=_safe_div("no_shows", pl.col("attended") + pl.col("no_shows")),
+    )
+
+
+def load_by_facility(load: pl.DataFrame) -> pl.DataFrame:
+    """Totals per facility and specialty over the period, with utilisation and DNA rate."""
+    return (
+        load.group_by("facility_id", "facility_name", "specialty_id")
+        .agg(pl.col("slots_offered", "slots_booked", "attended", "no_shows", "cancellations").sum())
+        .with_columns(
+            utilisation=_safe_div("slots_booked", "slots_offered"),
+            dna_rate=_safe_div("no_shows", pl.col("attended") + pl.col("no_shows")),
+        )
+        .sort("facility_id", "specialty_id")
+    )
+
+
+FUNNEL_SUPPRESS = {
+    "attended": ["dna_rate", "booked_outcomes"],
+    "no_shows": ["dna_rate", "booked_outcomes"],
+    "seen_within_standard": ["within_standard_share"],
+    "access_attended": ["within_standard_share"],
+    "visits": ["cost_per_visit_rub"],
+}
+
+
+def facility_funnel_inputs(
+    peers: pl.DataFrame, capacity: pl.DataFrame, access: pl.DataFrame, finance: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per facility: the numerators and denominators of its three funnel plots."""
+    visits = capacity.group_by("facility_id").agg(pl.col("attended", "no_shows").sum())
+    waits = (
+        access.with_columns(facility_id=pl.col("unit_id").cast(pl.Int64))
+        .group_by("facility_id")
+        .agg(_access_sums())
+    )
+    money = finance.group_by("facility_id").agg(pl.col("expenses_rub", "visits").sum())
+    frame = (
+        peers.select("facility_id", "facility_name", "facility_kind", "okrug_id")
+        .with_columns(pl.col("facility_id").cast(pl.Int64))
+        .join(visits.with_columns(pl.col("facility_id").cast(pl.Int64)), on="facility_id", how="left")
+        .join(waits, on="facility_id", how="left")
+        .join(money.with_columns(pl.col("facility_id").cast(pl.Int64)), on="facility_id", how="left")
+    )
+    return frame.with_columns(
+        booked_outcomes=pl.col("attended") + pl.col("no_shows"),
+        dna_rate=_safe_div("no_shows", pl.col("attended") + pl.col("no_shows")),
+        seen_within_standard=pl.col("seen_within_standard").round(0),
+        within_standard_share=_safe_div("seen_within_standard", "access_attended"),
+        cost_per_visit_rub=_safe_div("expenses_rub", "visits"),
+    ).sort("facility_id")
+
+
+def anonymise_peers(frame: pl.DataFrame, own_facility: int | None) -> pl.DataFrame:
+    """Peers in aggregate only: no id, name or okrug for any facility but one's own."""
+    own = pl.col("facility_id") == own_facility
+    return frame.with_columns(
+        facility_name=pl.when(own).then(pl.col("facility_name")).otherwise(pl.lit("peer")),
+        okrug_id=pl.when(own).then(pl.col("okrug_id")).otherwise(None),
+        facility_id=pl.when(own).then(pl.col("facility_id")).otherwise(None),
+    ).sort("facility_id", nulls_last=True)
+
+
+SPECIALTY_SUPPRESS = {
+    "slots_booked": ["utilisation"],
+    "attended": ["dna_rate"],
+    "no_shows": ["dna_rate"],
+    "access_attended": ["within_standard_share"],
+    "appointments": ["median_lead_time_days", "tnaa_days"],
+    "visits": ["cost_per_visit_rub"],
+}
+
+
+def facility_by_specialty(
+    capacity: pl.DataFrame, access: pl.DataFrame, cost: pl.DataFrame | None
+) -> pl.DataFrame:
+    frame = capacity.group_by("specialty_id").agg(
+        pl.col("slots_offered", "slots_booked", "attended", "no_shows").sum()
+    )
+    waits = access.group_by("specialty_id").agg(
+        *_access_sums(),
+        pl.col("appointments").sum(),
+        _weighted("median_lead_time_days", "appointments").alias("median_lead_time_days"),
+        pl.col("tnaa_days").mean(),
+    )
+    frame = frame.join(waits, on="specialty_id", how="left").with_columns(
+        utilisation=_safe_div("slots_booked", "slots_offered"),
+        dna_rate=_safe_div("no_shows", pl.col("attended") + pl.col("no_shows")),
+        within_standard_share=_safe_div("seen_within_standard", "access_attended"),
+    )
+    if cost is not None:
+        costs = cost.group_by("specialty_id").agg(
+            pl.col("visits").sum(),
+            _safe_div(
+                (pl.col("direct_cost_rub") + pl.col("overhead_rub")).sum(), pl.col("visits").sum()
+            ).alias("cost_per_visit_rub"),
+        )
+        frame = frame.join(costs, on="specialty_id", how="left")
+    return frame.drop("seen_within_standard").sort("specialty_id")
+
+
+DOCTOR_SUPPRESS = {"encounters": [], "walk_ins": []}
+
+
+def doctor_load(weekly: pl.DataFrame) -> pl.DataFrame:
+    """One row per doctor over the period: slots, visits and minutes used against minutes scheduled."""
+    return (
+        weekly.group_by("doctor_id", "facility_id", "specialty_id")
+        .agg(
+            pl.col("rate").max(),
+            pl.col("week_start").n_unique().alias("weeks"),
+            pl.col(
+                "slots_offered", "slots_booked", "encounters", "walk_ins", "minutes_scheduled", "minutes_used"
+            ).sum(),
+        )
+        .with_columns(load_ratio=_safe_div("minutes_used", "minutes_scheduled"))
+        .sort("facility_id", "specialty_id", "doctor_id")
+    )
+
+
+# -------------------------------------------------------------------------------------- access, capacity
+
+BANDS = {
+    "band_same_day_share": "same day",
+    "band_1_day_share": "1 day",
+    "band_2_7_days_share": "2-7 days",
+    "band_8_14_days_share": "8-14 days",
+    "band_15_21_days_share": "15-21 days",
+    "band_22_28_days_share": "22-28 days",
+    "band_over_28_days_share": "> 28 days",
+}
+ACCESS_SUPPRESS = {
+    "appointments": [*BANDS, "median_lead_time_days", "p90_lead_time_days"],
+    "attended": ["dna_rate"],
+    "no_shows": ["dna_rate"],
+    "access_attended": ["within_standard_share"],
+}
+
+
+def _access_measures() -> list[pl.Expr]:
+    return [
+        pl.col("appointments").sum(),
+        pl.col("attended").sum(),
+        pl.col("no_shows").sum(),
+        *_access_sums(),
+        _weighted("median_lead_time_days", "appointments").alias("median_lead_time_days"),
+        _weighted("p90_lead_time_days", "appointments").alias("p90_lead_time_days"),
+        pl.col("tnaa_days").median(),
+        *[_weighted(band, "appointments").alias(band) for band in BANDS],
+    ]
+
+
+def _access_rates(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        dna_rate=_safe_div("no_shows", pl.col("attended") + pl.col("no_shows")),
+        within_standard_share=_safe_div("seen_within_standard", "access_attended"),
+    ).drop("seen_within_standard")
+
+
+def access_by_specialty(
+    access: pl.DataFrame, specialties: pl.DataFrame, specialty_id: str | None
+) -> pl.DataFrame:
+    if specialty_id is not None:
+        access = access.filter(pl.col("specialty_id") == specialty_id)
+    frame = _access_rates(access.group_by("specialty_id").agg(_access_measures()))
+    wanted = [
+        c
+        for c in ("specialty_id", "specialty_name_en", "wait_standard", "wait_standard_unit")
+        if c in specialties.columns
+    ]
+    return frame.join(specialties.select(wanted), on="specialty_id", how="left").sort("specialty_id")
+
+
+def access_weekly(access: pl.DataFrame, specialty_id: str | None) -> pl.DataFrame:
+    if specialty_id is not None:
+        access = access.filter(pl.col("specialty_id") == specialty_id)
+    return _access_rates(access.group_by("week_start").agg(_access_measures())).sort("week_start")
+
+
+CAPACITY_SUPPRESS = {
+    "slots_booked": ["utilisation"],
+    "attended": [],
+    "no_shows": [],
+    "encounters": ["minutes_utilisation"],
+    "walk_ins": [],
+}
+
+
+def capacity_by_facility(capacity: pl.DataFrame) -> pl.DataFrame:
+    return (
+        capacity.group_by("facility_id", "facility_name", "specialty_id")
+        .agg(
+            pl.col(
+                "slots_offered",
+                "slots_booked",
+                "attended",
+                "no_shows",
+                "encounters",
+                "walk_ins",
+                "minutes_scheduled",
+                "minutes_used",
+            ).sum()
+        )
+        .with_columns(
+            utilisation=_safe_div("slots_booked", "slots_offered"),
+            minutes_utilisation=_safe_div("minutes_used", "minutes_scheduled"),
+        )
+        .sort("facility_id", "specialty_id")
+    )
+
+
+HEATMAP_SUPPRESS = {"encounters": ["visits_per_week"], "slots_booked": ["utilisation"]}
+
+
+def weekday_hour(load: pl.DataFrame) -> pl.DataFrame:
+    weeks = max(load["week_start"].n_unique(), 1) if load.height else 1
+    return (
+        load.group_by("iso_weekday", "hour_of_day")
+        .agg(pl.col("slots_offered", "slots_booked", "encounters").sum())
+        .with_columns(
+            utilisation=_safe_div("slots_booked", "slots_offered"),
+            visits_per_week=pl.col("encounters") / weeks,
+        )
+        .sort("iso_weekday", "hour_of_day")
+    )
+
+
+# ------------------------------------------------------------------------------------ costs, prescribing
+
+COST_SUPPRESS = {"visits": ["cost_per_visit_rub"], "attached_residents": ["cost_per_attached_resident_rub"]}
+_REVENUES = ["revenue_oms_rub", "revenue_budget_rub", "revenue_dms_rub", "revenue_paid_rub"]
+
+
+def costs_by_facility(finance: pl.DataFrame) -> pl.DataFrame:
+    return (
+        finance.group_by("facility_id", "facility_name", "okrug_id")
+        .agg(
+            pl.col("expenses_rub", "visits", "revenue_rub", *_REVENUES).sum(),
+            pl.col("attached_residents").mean().round(0).cast(pl.Int64),
+            pl.col("month_start").n_unique().alias("months"),
+        )
+        .with_columns(
+            cost_per_visit_rub=_safe_div("expenses_rub", "visits"),
+            cost_per_attached_resident_rub=_safe_div(
+                pl.col("expenses_rub") / pl.col("months"), "attached_residents"
+            ),
+        )
+        .sort("facility_id")
+    )
+
+
+def costs_monthly(finance: pl.DataFrame) -> pl.DataFrame:
+    return (
+        finance.group_by("month_start")
+        .agg(pl.col("expenses_rub", "visits", "revenue_rub", *_REVENUES, "attached_residents").sum())
+        .with_columns(
+            cost_per_visit_rub=_safe_div("expenses_rub", "visits"),
+            cost_per_attached_resident_rub=_safe_div("expenses_rub", "attached_residents"),
+        )
+        .sort("month_start")
+    )
+
+
+PRESCRIBING_SUPPRESS = {
+    "prescriptions": ["dispensed_share"],
+    "patient_months": [],
+    "beneficiary_months": [],
+    "prescriptions_dispensed": ["dispensed_share", "mean_days_to_dispensing"],
+}
+
+
+def _prescribing_measures() -> list[pl.Expr]:
+    return [
+        pl.col("prescriptions").sum(),
+        # distinct patients of a month and okrug cannot be added up to distinct patients of a period
+        pl.col("patients").sum().alias("patient_months"),
+        pl.col("beneficiaries").sum().alias("beneficiary_months"),
+        pl.col("prescriptions_dispensed").sum(),
+        _weighted("mean_days_to_dispensing", "prescriptions_dispensed").alias("mean_days_to_dispensing"),
+    ]
+
+
+def prescribing_by_group(frame: pl.DataFrame) -> pl.DataFrame:
+    return (
+        frame.group_by("atc_group", "atc_group_name")
+        .agg(_prescribing_measures())
+        .with_columns(dispensed_share=_safe_div("prescriptions_dispensed", "prescriptions"))
+        .sort("prescriptions", descending=True)
+    )
+
+
+def prescribing_monthly(frame: pl.DataFrame) -> pl.DataFrame:
+    return (
+        frame.group_by("month_start")
+        .agg(_prescribing_measures())
+        .with_columns(dispensed_share=_safe_div("prescriptions_dispensed", "prescriptions"))
+        .sort("month_start")
+    )

@@ -1,0 +1,85 @@
+"""Disease registers (epidemiologists): prevalence and incidence by okrug with limits, age-standardised
+rates, an age-sex pyramid and dispensary coverage, for a register chosen from the definitions."""
+
+import streamlit as st
+
+from dashboards import data
+from dashboards.components import figures
+from dashboards.components.page import open_page, section
+from dashboards.components.tables import show_table
+
+user, chosen = open_page("disease_registers")
+
+with section():
+    choices = dict(data.register_choices())
+    left, right = st.columns(2)
+    register = left.selectbox("Register", list(choices), format_func=lambda c: choices[c], key="register")
+    years = data.register_years()
+    year = right.selectbox("Year", years, index=len(years) - 1, key="register_year")
+
+    with section("Prevalence by okrug (per 100,000 at risk, 95% limits)"):
+        prevalence = data.register_rates(register, year, "prevalence", ("okrug",))
+        left, right = st.columns(2)
+        left.plotly_chart(
+            figures.rates_with_limits(
+                prevalence,
+                "okrug_id",
+                "crude_rate",
+                "crude_lower95_0cl",
+                "crude_upper95_0cl",
+                "Crude prevalence",
+            ),
+            key="chart_prevalence",
+        )
+        right.plotly_chart(
+            figures.funnel_plot(
+                prevalence,
+                count="registered_patients",
+                denominator="population",
+                label="per 100,000",
+                title="Okrugs against the city (funnel)",
+                statistic="rate",
+                multiplier=100_000,
+                names="okrug_id",
+                key="okrug_id",
+            ),
+            key="chart_prevalence_funnel",
+        )
+        show_table(prevalence, "register_prevalence", caption="DSR: age-standardised on the ESP 2013.")
+
+    with section("Incidence by okrug (new cases per 100,000 a year)"):
+        incidence = data.register_rates(register, year, "incidence", ("okrug",))
+        st.plotly_chart(
+            figures.rates_with_limits(
+                incidence,
+                "okrug_id",
+                "dsr",
+                "dsr_lower95_0cl",
+                "dsr_upper95_0cl",
+                "Age-standardised incidence (ESP 2013)",
+            ),
+            key="chart_incidence",
+        )
+        show_table(incidence, "register_incidence")
+
+    with section("Age and sex"):
+        pyramid = data.register_rates(register, year, "prevalence", ("sex", "age_band"))
+        st.plotly_chart(
+            figures.age_sex_pyramid(pyramid, "crude_rate", "Prevalence by age and sex"), key="chart_pyramid"
+        )
+        show_table(pyramid, "register_age_sex")
+
+    with section("Dispensary coverage"):
+        coverage = data.register_coverage(register, year)
+        st.plotly_chart(
+            figures.rates_with_limits(
+                coverage,
+                "okrug_id",
+                "visit_pct",
+                "visit_lower95_0cl",
+                "visit_upper95_0cl",
+                "Registered patients with a dispensary visit in 12 months (%)",
+            ),
+            key="chart_coverage",
+        )
+        show_table(coverage, "register_coverage")

@@ -1,0 +1,38 @@
+{#- Source table x partition: the latest load of each partition and whether its counts reconcile. -#}
+with load_log as (
+    select * from {{ source('load_metadata', 'raw_load_log') }}
+),
+
+ranked as (
+    select
+        table_name,
+        partition_date,
+        coalesce(cast(partition_date as {{ dbt.type_string() }}), 'snapshot') as partition_key,
+        landing_rows,
+        loaded_rows,
+        quarantined_rows,
+        _load_id as load_id,
+        _loaded_at as loaded_at,
+        row_number() over (
+            partition by table_name, partition_date
+            order by _loaded_at desc, _load_id desc
+        ) as load_rank
+    from load_log
+),
+
+final as (
+    select
+        table_name,
+        partition_date,
+        partition_key,
+        landing_rows,
+        loaded_rows,
+        quarantined_rows,
+        landing_rows = loaded_rows + quarantined_rows as is_reconciled,
+        load_id,
+        loaded_at
+    from ranked
+    where load_rank = 1
+)
+
+select * from final

@@ -1,0 +1,173 @@
+"""Every dashboard page for every role, headless (streamlit.testing) on the small built city.
+
+Allowed pages render without an exception and with their charts and tables; refused pages stop with an
+error; a count of 3 patients is suppressed on a page and in its CSV download.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboards.roles import CHIEF_PHYSICIAN, PAGES, ROLES, may_see
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+
+# charts and tables each page must show on the small city (at least)
+EXPECTED = {
+    "city_overview": (5, 2),
+    "access": (5, 2),
+    "capacity": (3, 3),
+    "costs": (3, 2),
+    "facility_comparison": (4, 3),
+    "facility_load": (1, 1),
+    "disease_registers": (5, 4),
+    "prescribing": (3, 2),
+    "data_quality": (0, 3),
+}
+
+
+@pytest.fixture(scope="module")
+def city(built_city):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EMIAS_DATA_DIR", str(built_city["data_dir"]))
+        st.cache_data.clear()  # cached readers must not answer from another test's warehouse
+        con = duckdb.connect(str(Path(built_city["data_dir"]) / "warehouse.duckdb"), read_only=True)
+        facility_id = con.execute(
+            "select min(facility_id) from marts.dim_facilities where facility_kind = 'adult_polyclinic'"
+        ).fetchone()[0]
+        con.close()
+        yield {"facility_id": int(facility_id)}
+
+
+def _app(role: str, facility_id: int, page: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.session_state["user"] = {
+        "name": f"test_{role}",
+        "role": role,
+        "facility_id": facility_id if role == CHIEF_PHYSICIAN else None,
+        "display_name": None,
+    }
+    app.session_state["filter_facility"] = str(facility_id) if page.startswith("facility") else "All"
+    app.session_state["filter_period"] = "All data"
+    app.run()
+    app.switch_page(f"pages/{page}.py")
+    return app.run()
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("page", [p.key for p in PAGES])
+def test_page_for_role(city, role, page):
+    app = _app(role, city["facility_id"], page)
+    assert not app.exception, [e.value for e in app.exception]
+    errors = [e.value for e in app.error]
+    if not may_see(role, page):
+        assert errors and errors[0].startswith("Refused"), errors
+        assert not app.get("plotly_chart") and not app.dataframe
+        return
+    assert not errors, errors
+    missing = [i.value for i in app.info if i.value.startswith("Not available yet")]
+    assert not missing, missing
+    charts, tables = EXPECTED[page]
+    assert len(app.get("plotly_chart")) >= charts
+    assert len(app.dataframe) >= tables
+    assert len(app.get("download_button")) == len(app.dataframe)  # every table downloads as CSV
+
+
+def test_a_chief_physician_sees_peers_only_in_aggregate(city):
+    app = _app(CHIEF_PHYSICIAN, city["facility_id"], "facility_comparison")
+    peers = app.get_by_key("table_facility_peers")
+    names = set(peers.value["facility_name"])
+    assert "peer" in names and len(names) <= 2
+    assert peers.value["facility_id"].dropna().astype(int).tolist() == [city["facility_id"]]
+
+
+def test_signing_in_with_a_password(city, tmp_path, monkeypatch):
+    from dashboards.users import add_user
+
+    monkeypatch.setenv("EMIAS_USERS_FILE", str(tmp_path / "users.yaml"))
+    add_user("ada", "s3cret", "analyst", path=tmp_path / "users.yaml")
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    app.text_input(key="sign_in_name").input("ada")
+    app.text_input(key="sign_in_password").input("wrong")
+    app.button[0].click().run()
+    assert any("wrong password" in e.value for e in app.error)
+    app.text_input(key="sign_in_password").input("s3cret")
+    app.button[0].click().run()
+    assert not app.exception
+    assert app.header[0].value == "City overview"
+
+
+def test_filters_are_read_from_and_written_to_the_url(city):
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.session_state["user"] = {"name": "a", "role": "analyst", "facility_id": None, "display_name": None}
+    app.query_params["period"] = "Last 4 weeks"
+    app.query_params["specialty"] = "therapist"
+    app.run()
+    assert app.selectbox(key="filter_period").value == "Last 4 weeks"
+    assert app.selectbox(key="filter_specialty").value == "therapist"
+    app.selectbox(key="filter_period").select("All data").run()
+    assert app.query_params["period"] == ["All data"] or app.query_params["period"] == "All data"
+
+
+@pytest.fixture
+def city_with_three_patients(built_city, tmp_path, monkeypatch):
+    """A copy of the city whose prescribing mart has one group prescribed to 3 patients."""
+    shutil.copy(Path(built_city["data_dir"]) / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    row = con.execute(
+        "select * from marts.mart_prescribing_monthly order by month_start desc limit 1"
+    ).fetchdf()
+    row["atc_group"] = "Z99"
+    row["atc_group_name"] = "Test group"
+    row["prescriptions"] = 40
+    row["patients"] = 3
+    row["beneficiaries"] = 0
+    con.register("extra", row)
+    con.execute("insert into marts.mart_prescribing_monthly by name select * from extra")
+    con.close()
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(tmp_path))
+    st.cache_data.clear()
+    yield tmp_path
+    st.cache_data.clear()
+
+
+def test_three_patients_are_suppressed_on_the_page_and_in_the_csv(city_with_three_patients):
+    from dashboards.components.tables import to_csv
+
+    app = _app("analyst", 0, "prescribing")
+    assert not app.exception, app.exception
+    table = app.get_by_key("table_prescribing_by_group").value
+    row = table[table["atc_group"] == "Z99"].iloc[0]
+    assert row["patient_months"] == "<5" and bool(row["patient_months_suppressed"])
+    assert any("fewer than 5 patients" in c.value for c in app.caption)
+
+    csv = _download_text(app, "download_prescribing_by_group") or to_csv(
+        __import__("dashboards.data", fromlist=["x"]).prescribing_by_group(*_period(app), None)
+    )
+    line = next(line for line in csv.splitlines() if line.startswith("Z99"))
+    assert ",<5," in line and ",3," not in line
+
+
+def _period(app):
+    filters = app.session_state["filters"]
+    return filters.start, filters.end
+
+
+def _download_text(app, key) -> str | None:
+    """The bytes behind a download button, from Streamlit's in-memory media store."""
+    try:
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage  # noqa: F401
+
+        url = app.get_by_key(key).proto.url
+        storage = Runtime.instance().media_file_mgr._storage
+        file_id = url.rsplit("/", 1)[-1].split(".")[0]
+        return storage.get_file(file_id).content.decode()
+    except Exception:
+        return None
