@@ -9,9 +9,9 @@ would in production. Needs a seeded store (`seed_from_landing`).
 from __future__ import annotations
 
 import random
+import warnings
 from collections import Counter
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from services.api.db import session_factory
@@ -19,6 +19,10 @@ from services.api.main import API_PREFIX, create_app
 from services.api.models import Doctor, Patient
 from services.api.security import issue_token
 from services.api.settings import Settings
+
+with warnings.catch_warnings():  # Starlette would rather its test client ran on a newer httpx
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 ICD10 = ("I10", "E11.9", "J06.9", "M54.5", "K29.7", "J45.9", "I25.1", "N39.0")
 ATC = ("C09AA05", "A10BA02", "J01CA04", "M01AE01", "R03AC02", "C10AA05")
