@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.contract import (
@@ -22,6 +23,9 @@ from services.contract.tables import ATC5, ICD10, PATIENT_ID
 PatientId = Annotated[str, Field(pattern=PATIENT_ID, examples=["0123456789abcdef"])]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Id32 = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# Path and query ids, bounded so that no store is handed a number it cannot hold (a 422, not a 500).
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Id32Query = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 SpecialtyId = Annotated[str, Field(pattern=r"^[a-z_]+$", max_length=60)]
 
 Channel = Literal[CHANNELS]

@@ -23,7 +23,15 @@ from services.api.deps import (
 )
 from services.api.models import Appointment, Patient, Referral, Slot
 from services.api.outbox import emit, moscow_now
-from services.api.schemas import AppointmentOut, AttendanceIn, BookingIn, CancelIn, PatientId, RescheduleIn
+from services.api.schemas import (
+    AppointmentOut,
+    AttendanceIn,
+    BookingIn,
+    CancelIn,
+    IdPath,
+    PatientId,
+    RescheduleIn,
+)
 from services.api.security import Principal
 
 router = APIRouter(tags=["booking"])
@@ -182,7 +190,7 @@ def _cancel(session: Session, appt: Appointment, slot: Slot, by: str, reason: st
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut)
 def cancel_appointment(
-    appointment_id: int, session: SessionDep, who: PrincipalDep, body: CancelIn | None = None
+    appointment_id: IdPath, session: SessionDep, who: PrincipalDep, body: CancelIn | None = None
 ):
     appt, slot = _own_appointment(session, who, appointment_id)
     by = "patient" if who.role == "patient" else "facility"
@@ -193,7 +201,9 @@ def cancel_appointment(
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response_model=AppointmentOut, status_code=201)
-def reschedule_appointment(appointment_id: int, body: RescheduleIn, session: SessionDep, who: PrincipalDep):
+def reschedule_appointment(
+    appointment_id: IdPath, body: RescheduleIn, session: SessionDep, who: PrincipalDep
+):
     """Move a booking to a free slot of the same specialty: the old one is cancelled, a new one booked."""
     appt, old_slot = _own_appointment(session, who, appointment_id)
     new_slot = _take_slot(session, body.slot_id)
@@ -220,7 +230,7 @@ def reschedule_appointment(appointment_id: int, body: RescheduleIn, session: Ses
 
 
 @router.post("/appointments/{appointment_id}/attendance", response_model=AppointmentOut)
-def record_attendance(appointment_id: int, body: AttendanceIn, session: SessionDep, who: PrincipalDep):
+def record_attendance(appointment_id: IdPath, body: AttendanceIn, session: SessionDep, who: PrincipalDep):
     """Record that the patient came (or did not): registry staff or a doctor of the slot's facility."""
     require_role(who, "registry", "doctor", "admin")
     appt, _slot = _own_appointment(session, who, appointment_id)
@@ -254,7 +264,7 @@ def list_appointments(session: SessionDep, who: PrincipalDep, patient_id: Patien
 
 
 @router.get("/appointments/{appointment_id}", response_model=AppointmentOut)
-def get_appointment(appointment_id: int, session: SessionDep, who: PrincipalDep):
+def get_appointment(appointment_id: IdPath, session: SessionDep, who: PrincipalDep):
     appt, _slot = _own_appointment(session, who, appointment_id)
     return appt
 

@@ -18,7 +18,7 @@ from services.api.deps import (
 )
 from services.api.models import Doctor, Facility, Slot, Specialty
 from services.api.outbox import emit, moscow_now
-from services.api.schemas import DoctorOut, FacilityOut, SlotIn, SlotOut, SpecialtyOut
+from services.api.schemas import DoctorOut, FacilityOut, Id32Query, IdPath, SlotIn, SlotOut, SpecialtyOut
 
 router = APIRouter(tags=["directory"])
 
@@ -44,7 +44,7 @@ def list_facilities(
 
 
 @router.get("/facilities/{facility_id}", response_model=FacilityOut)
-def get_facility(facility_id: int, session: SessionDep, _: PrincipalDep):
+def get_facility(facility_id: IdPath, session: SessionDep, _: PrincipalDep):
     facility = session.get(Facility, facility_id)
     if facility is None:
         raise not_found("facility")
@@ -60,7 +60,7 @@ def list_specialties(session: SessionDep, _: PrincipalDep):
 def list_doctors(
     session: SessionDep,
     _: PrincipalDep,
-    facility_id: int | None = None,
+    facility_id: Id32Query = None,
     specialty_id: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -77,9 +77,9 @@ def list_doctors(
 def free_slots(
     session: SessionDep,
     _: PrincipalDep,
-    facility_id: int | None = None,
+    facility_id: Id32Query = None,
     specialty_id: str | None = None,
-    doctor_id: int | None = None,
+    doctor_id: Id32Query = None,
     date_from: Annotated[dt.date | None, Query(description="First day (default: now)")] = None,
     date_to: Annotated[dt.date | None, Query(description="Last day, inclusive")] = None,
     limit: Limit = 100,

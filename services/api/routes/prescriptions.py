@@ -10,7 +10,7 @@ from services.api.models import Prescription
 from services.api.outbox import emit, moscow_now
 from services.api.routes.booking import patient_for_reading
 from services.api.routes.records import doctors_encounter
-from services.api.schemas import DispenseIn, PatientId, PrescriptionIn, PrescriptionOut
+from services.api.schemas import DispenseIn, IdPath, PatientId, PrescriptionIn, PrescriptionOut
 
 router = APIRouter(tags=["prescriptions"])
 
@@ -48,7 +48,7 @@ def issue_prescription(body: PrescriptionIn, session: SessionDep, who: Principal
 
 @router.post("/prescriptions/{prescription_id}/dispense", response_model=PrescriptionOut)
 def dispense_prescription(
-    prescription_id: int, session: SessionDep, who: PrincipalDep, body: DispenseIn | None = None
+    prescription_id: IdPath, session: SessionDep, who: PrincipalDep, body: DispenseIn | None = None
 ):
     """Dispense a prescription (pharmacists); a prescription is dispensed once."""
     require_role(who, "pharmacist")

@@ -18,7 +18,7 @@ from services.api.deps import (
 from services.api.models import Appointment, Diagnosis, Doctor, Encounter, Patient, Slot, Specialty
 from services.api.outbox import emit, moscow_now
 from services.api.routes.booking import mark_attendance
-from services.api.schemas import CloseIn, DiagnosisOut, EncounterIn, EncounterOut
+from services.api.schemas import CloseIn, DiagnosisOut, EncounterIn, EncounterOut, IdPath
 from services.api.security import Principal
 
 router = APIRouter(tags=["records"])
@@ -84,7 +84,7 @@ def open_encounter(body: EncounterIn, session: SessionDep, who: PrincipalDep):
 
 
 @router.post("/encounters/{encounter_id}/close", response_model=EncounterOut)
-def close_encounter(encounter_id: int, body: CloseIn, session: SessionDep, who: PrincipalDep):
+def close_encounter(encounter_id: IdPath, body: CloseIn, session: SessionDep, who: PrincipalDep):
     """Close a visit with its diagnoses (exactly one primary)."""
     enc = doctors_encounter(session, who, encounter_id)
     now = moscow_now()
@@ -143,7 +143,7 @@ def close_encounter(encounter_id: int, body: CloseIn, session: SessionDep, who: 
 
 
 @router.get("/encounters/{encounter_id}", response_model=EncounterOut)
-def get_encounter(encounter_id: int, session: SessionDep, who: PrincipalDep):
+def get_encounter(encounter_id: IdPath, session: SessionDep, who: PrincipalDep):
     enc = session.get(Encounter, encounter_id)
     if enc is None:
         raise not_found("encounter")

@@ -145,3 +145,19 @@ def test_registering_a_patient_keeps_the_policy_out_of_the_id(api):
     assert out["birth_month"] == "1980-05-01"
     assert api.post("registry1", "/patients", json=body).status_code == 409
     assert api.post(0, "/patients", json={**body, "oms_policy": "7700000000000002"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("url", "loc"),
+    [
+        ("/appointments/99999999999999999999", ["path", "appointment_id"]),
+        ("/appointments/abc", ["path", "appointment_id"]),
+        ("/slots?facility_id=0", ["query", "facility_id"]),
+        ("/slots?date_from=yesterday", ["query", "date_from"]),
+        ("/patients/not-a-pseudonym/card", ["path", "patient_id"]),
+    ],
+)
+def test_malformed_paths_and_queries_get_a_field_level_422(shared_api, url, loc):
+    r = shared_api.get("admin", url)
+    assert r.status_code == 422, r.text
+    assert loc in [e["loc"] for e in r.json()["detail"]]
