@@ -75,7 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.token_cache = TokenCache(settings.token_cache_seconds)
-    for module in (directory, patients, booking, records, prescriptions, referrals):
+    # Booking first: routers are matched in order, and booking is the busiest.
+    for module in (booking, directory, patients, records, prescriptions, referrals):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["health"])
