@@ -84,3 +84,38 @@ def build_register_models(duckdb_path: Path, registers_dir: Path | None = None) 
         ["build", "--select", REGISTER_MODELS, "--indirect-selection", "cautious"],
         {"EMIAS_DUCKDB_PATH": str(duckdb_path)},
     )
+
+
+def bulk_load_raw_postgres(dbname: str, landing: Path) -> None:
+    """`bulk_load_raw` for PostgreSQL: each landing table read by DuckDB and copied in as CSV."""
+    import io
+
+    import psycopg
+    import pyarrow.csv as pacsv
+
+    reader = duckdb.connect()
+    with psycopg.connect(dbname=dbname, autocommit=True) as con:
+        for stmt in raw_schema_ddl("postgres"):
+            con.execute(stmt)
+        for table in TABLES.values():
+            cols = ", ".join(table.column_names)
+            if table.kind == "transaction":
+                files = f"{landing}/{table.name}/date=*/*.parquet"
+                select = f"{cols}, cast(date as date) as _partition_date, filename as _source_file"
+                source = f"read_parquet('{files}', hive_partitioning = true, filename = true)"
+            else:
+                files = f"{landing}/{table.name}/*.parquet"
+                select = f"{cols}, filename as _source_file"
+                source = f"read_parquet('{files}', filename = true)"
+            if not list(landing.glob(files.removeprefix(f"{landing}/"))):
+                continue
+            load_cols = "'bulk' as _load_id, current_timestamp::timestamp as _loaded_at"
+            data = reader.execute(f"select {select}, {load_cols} from {source}").to_arrow_table()
+            buf = io.BytesIO()
+            pacsv.write_csv(data, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+            with con.cursor() as cur:
+                cur.execute(f"delete from raw.{table.name}")
+                names = ", ".join(data.column_names)
+                with cur.copy(f"copy raw.{table.name} ({names}) from stdin with (format csv)") as copy:
+                    copy.write(buf.getvalue())
+    reader.close()
