@@ -18,7 +18,9 @@ if str(ROOT) not in sys.path:
 from dashboards import auth, filters  # noqa: E402
 from dashboards.roles import CHIEF_PHYSICIAN, PAGES, ROLES, home_page, may_see  # noqa: E402
 
-PAGE_DIR = Path(__file__).resolve().parent / "pages"
+# Not "pages/": a folder of that name beside the entrypoint puts Streamlit in its legacy multipage mode,
+# where a rerun can run a page without this router (seen with AppTest on 1.67).
+PAGE_DIR = Path(__file__).resolve().parent / "views"
 
 st.set_page_config(page_title="EMIAS city health", layout="wide")
 

@@ -22,7 +22,7 @@ ROLES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class PageSpec:
-    key: str  # file name in pages/ and url path
+    key: str  # file name in views/ and url path
     title: str
     section: str  # the audience the menu groups it under
     roles: frozenset[str]
