@@ -93,10 +93,10 @@ def _to_url(filters: Filters) -> None:
         st.query_params.from_dict(wanted)
 
 
-def _valid(key: str, options: list[str]) -> None:
-    """Drop a value (from a link or another page) that is not among the options."""
+def _valid(key: str, options: list[str], default: str = ALL) -> None:
+    """Replace a value (from a link or another page) that is not among the options by the default."""
     if st.session_state.get(key) not in options:
-        st.session_state[key] = options[0]
+        st.session_state[key] = default if default in options else options[0]
 
 
 def sidebar(fixed_facility: int | None = None) -> Filters | None:
@@ -111,7 +111,7 @@ def sidebar(fixed_facility: int | None = None) -> Filters | None:
         return None
     with st.sidebar:
         st.subheader("Filters")
-        _valid(_KEYS["period"], list(PERIODS))
+        _valid(_KEYS["period"], list(PERIODS), DEFAULT_PERIOD)
         period = st.selectbox("Period", list(PERIODS), key=_KEYS["period"])
         custom = None
         if period == "Custom":
