@@ -11,7 +11,9 @@ is missing instead of failing; `NoData` when the warehouse is not built at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from collections.abc import Mapping, Sequence
 
 import polars as pl
@@ -19,13 +21,67 @@ import streamlit as st
 
 from dashboards import metrics
 from registers import suppress_small
-from warehouse import list_marts, read_mart
+from warehouse import connect, list_marts
+from warehouse import read_mart as _read_mart
 from warehouse.connection import WarehouseNotBuiltError
-from warehouse.read import read_sql
+from warehouse.read import read_sql as _read_sql
 
 # Readers re-open the DuckDB file read-only on each query, so a rebuild is picked up after the TTL.
 TTL_SECONDS = 300
 SMALL_CELL = 5
+
+
+# Opening the warehouse costs tens of milliseconds, several times a page; a page's reads share one
+# read-only connection that closes after a short idle spell, so a rebuild is never locked out for long.
+LINGER_SECONDS = 3.0
+
+
+class _SharedConnection:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._con = None
+        self._users = 0
+        self._timer: threading.Timer | None = None
+
+    @contextlib.contextmanager
+    def use(self):
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._con is None:
+                self._con = connect(read_only=True)
+            self._users += 1
+            con = self._con
+        try:
+            # a DuckDB cursor is its own connection to the same open database: safe across threads
+            yield con.cursor() if hasattr(con, "duplicate") else con
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    self._timer = threading.Timer(LINGER_SECONDS, self._close_if_idle)
+                    self._timer.daemon = True
+                    self._timer.start()
+
+    def _close_if_idle(self) -> None:
+        with self._lock:
+            if self._users == 0 and self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+_shared = _SharedConnection()
+
+
+def read_mart(name: str, **kwargs) -> pl.DataFrame:
+    with _shared.use() as con:
+        return _read_mart(name, con=con, **kwargs)
+
+
+def read_sql(sql: str, params: Sequence = ()) -> pl.DataFrame:
+    with _shared.use() as con:
+        return _read_sql(sql, params, con=con)
 
 
 class NoData(RuntimeError):
@@ -55,7 +111,8 @@ def publish(frame: pl.DataFrame, suppress: Mapping[str, Sequence[str]]) -> pl.Da
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def available_marts() -> list[str]:
     try:
-        return list_marts()
+        with _shared.use() as con:
+            return list_marts(con=con)
     except WarehouseNotBuiltError as e:
         raise NoData(str(e)) from e
 
@@ -446,7 +503,7 @@ def prescribing_monthly(start: dt.date, end: dt.date, okrug_id: str | None) -> p
 # ------------------------------------------------------------------------------------------- registers
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+@st.cache_resource(show_spinner=False)  # the definitions are files shipped with the code: read them once
 def register_choices() -> list[tuple[str, str]]:
     """(code, English title) of every register definition (registers.load_registers)."""
     from registers import load_registers
@@ -487,7 +544,8 @@ def register_coverage(register: str, year: int) -> pl.DataFrame:
 
     require_marts("mart_register_coverage")
     try:
-        frame = pl.from_pandas(registers.coverage(register, year, by="okrug", suppress=False))
+        with _shared.use() as con:
+            frame = pl.from_pandas(registers.coverage(register, year, by="okrug", suppress=False, con=con))
     except LookupError as e:
         raise NoData(str(e)) from e
     counts = ["registered_patients", "with_dispensary_visit", "with_guideline_prescription"]
