@@ -21,7 +21,7 @@ import streamlit as st
 
 from dashboards import metrics
 from registers import suppress_small
-from warehouse import connect, list_marts
+from warehouse import connect, get_settings, list_marts
 from warehouse import read_mart as _read_mart
 from warehouse.connection import WarehouseNotBuiltError
 from warehouse.read import read_sql as _read_sql
@@ -40,6 +40,7 @@ class _SharedConnection:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._con = None
+        self._opened_for = None
         self._users = 0
         self._timer: threading.Timer | None = None
 
@@ -49,8 +50,14 @@ class _SharedConnection:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            settings = get_settings()
+            wanted = (settings.target, settings.duckdb_path)
+            if self._con is not None and self._opened_for != wanted and self._users == 0:
+                self._con.close()  # the settings changed (another data folder): follow them
+                self._con = None
             if self._con is None:
-                self._con = connect(read_only=True)
+                self._con = connect(read_only=True, settings=settings)
+                self._opened_for = wanted
             self._users += 1
             con = self._con
         try:
