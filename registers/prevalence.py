@@ -140,6 +140,13 @@ def _standard(name: str | StandardPopulation | None, bands: Sequence[str]) -> St
     )
 
 
+def _crude_only(by_band: pd.DataFrame, count: str, keys: list[str], confidence: float) -> pd.DataFrame:
+    out = crude_rate(by_band, count, "population", by=keys, confidence=confidence)
+    limits = [c for c in out.columns if c.startswith(("lower", "upper"))]
+    out = out[[*keys, count, "population", "value", *limits]]
+    return out.rename(columns={"value": "crude_rate", **{c: f"crude_{c}" for c in limits}})
+
+
 def _rates(
     df: pd.DataFrame,
     count: str,
@@ -164,27 +171,46 @@ def _rates(
             .merge(pd.DataFrame({"age_band": list(standard.bands)}), how="cross")
         )
         by_band = grid.merge(by_band, on=[*keys, "age_band"], how="left").fillna({count: 0, "population": 0})
-        out = rate_summary(
-            by_band,
-            count,
-            "population",
-            by=keys,
-            age_band="age_band",
-            standard=standard,
-            confidence=confidence,
-            min_count=DSR_MIN_EVENTS,
-        )
+        # patients in a band with no residents at the start of the year (someone who turned 90 in a small
+        # okrug) leave that group's DSR undefined: it gets the crude rate only, and a note saying why
+        orphan = (by_band[count] > 0) & (by_band["population"] <= 0)
+        bad = by_band.loc[orphan, keys].drop_duplicates().assign(_bad=True)
+        by_band = by_band.merge(bad, on=keys, how="left")
+        is_bad = by_band.pop("_bad").fillna(False).astype(bool)
+        parts = []
+        for rows, with_dsr in ((by_band[~is_bad], True), (by_band[is_bad], False)):
+            if rows.empty:
+                continue
+            part = (
+                rate_summary(
+                    rows,
+                    count,
+                    "population",
+                    by=keys,
+                    age_band="age_band",
+                    standard=standard,
+                    confidence=confidence,
+                    min_count=DSR_MIN_EVENTS,
+                )
+                if with_dsr
+                else _crude_only(rows, count, keys, confidence).rename(columns={"crude_rate": "crude_value"})
+            )
+            part["dsr_note"] = None if with_dsr else "not computed: patients in an age band with no residents"
+            parts.append(part)
+        out = pd.concat(parts, ignore_index=True)
         out = out.rename(columns=lambda c: c.replace("_value", "_rate") if c.startswith("crude_") else c)
         out = out.rename(columns={"dsr_value": "dsr"})
-        out["dsr_note"] = np.where(
-            out[count] < DSR_MIN_EVENTS, f"not reported: fewer than {DSR_MIN_EVENTS} events", None
+        too_few = out[count] < DSR_MIN_EVENTS
+        out["dsr_note"] = out["dsr_note"].where(
+            out["dsr_note"].notna() | ~too_few, f"not reported: fewer than {DSR_MIN_EVENTS} events"
         )
+        for col in [c for c in out.columns if c.startswith("crude_")]:  # a DSR column even if none computed
+            out[col.replace("crude_rate", "dsr").replace("crude_", "dsr_")] = out.get(
+                col.replace("crude_rate", "dsr").replace("crude_", "dsr_"), np.nan
+            )
         out["standard"] = standard.name
     else:
-        out = crude_rate(by_band, count, "population", by=keys, confidence=confidence)
-        limits = [c for c in out.columns if c.startswith(("lower", "upper"))]
-        out = out[[*keys, count, "population", "value", *limits]]
-        out = out.rename(columns={"value": "crude_rate", **{c: f"crude_{c}" for c in limits}})
+        out = _crude_only(by_band, count, keys, confidence)
     out = out.sort_values(keys, ignore_index=True)
     if suppress:
         rate_cols = [c for c in out.columns if c.startswith(("crude_", "dsr")) and c != "dsr_note"]
