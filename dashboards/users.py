@@ -6,7 +6,7 @@ physician, a facility. The admin command (nothing outside dashboards imports it;
     python -m dashboards.users add NAME --role ROLE [--facility ID] [--password PW]   (prompts if omitted)
     python -m dashboards.users remove NAME
     python -m dashboards.users list
-    python -m dashboards.users demo        # one demo user per role, only when the file has no users
+    python -m dashboards.users demo [--facility ID]  # a demo user per role (password "demo"), if none
 """
 
 from __future__ import annotations
@@ -103,11 +103,25 @@ def authenticate(name: str, password: str, *, path: Path | None = None) -> User 
     return User(name, entry["role"], entry.get("facility_id"))
 
 
-def ensure_demo_users(facility_id: int = 1, *, path: Path | None = None) -> list[str]:
+def demo_facility() -> int:
+    """The demo chief physician's facility: the first adult polyclinic of the warehouse (1 before a build)."""
+    try:
+        from warehouse import read_mart
+
+        rows = read_mart("dim_facilities", columns=["facility_id", "facility_kind"], order_by=["facility_id"])
+        polyclinics = rows.filter(rows["facility_kind"] == "adult_polyclinic")["facility_id"].to_list()
+        return int((polyclinics or rows["facility_id"].to_list() or [1])[0])
+    except Exception:  # no warehouse yet: any id will do until there is one
+        return 1
+
+
+def ensure_demo_users(facility_id: int | None = None, *, path: Path | None = None) -> list[str]:
     """Create one demo user per role (password `demo`) when the file has no users; return the names made."""
     path = path or users_file()
     if _read(path):
         return []
+    if facility_id is None:
+        facility_id = demo_facility()
     made = []
     for role in ROLES:
         add_user(role, DEMO_PASSWORD, role, facility_id if role == CHIEF_PHYSICIAN else None, path=path)
@@ -127,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     remove.add_argument("name")
     commands.add_parser("list", help="list the users")
     demo = commands.add_parser("demo", help="one demo user per role (password 'demo') if there are none")
-    demo.add_argument("--facility", type=int, default=1, help="the demo chief physician's facility id")
+    demo.add_argument(
+        "--facility", type=int, help="the demo chief physician's facility (default: the first polyclinic)"
+    )
     args = parser.parse_args(argv)
     path = users_file()
     try:
