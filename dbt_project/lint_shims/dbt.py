@@ -33,5 +33,9 @@ def concat(fields):
     return " || ".join(fields)
 
 
+def date_spine(datepart, start_date, end_date):
+    return f"select generate_series({start_date}, {end_date}, interval '1 {datepart}') as date_{datepart}"
+
+
 def type_bigint():
     return "bigint"

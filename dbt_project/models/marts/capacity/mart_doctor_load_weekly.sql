@@ -1,0 +1,112 @@
+{#- Doctor x ISO week: slots and minutes scheduled against visits and minutes used (load = used / scheduled).
+    The doctor's facility and specialty are those of the post on the week's Monday (or first day of the post).
+    Incremental: a run re-aggregates the weeks its window changed. -#}
+{{ config(materialized='incremental', unique_key='week_start', tags=['daily']) }}
+
+with slots as (
+    select * from {{ ref('fct_slots') }}
+),
+
+appointments as (
+    select * from {{ ref('fct_appointments') }}
+),
+
+encounters as (
+    select * from {{ ref('fct_encounters') }}
+),
+
+doctors as (
+    select * from {{ ref('dim_doctors') }}
+),
+
+changed_weeks as (
+    select slot_week_start as week_start from slots
+    where {{ in_window('published_date') }}
+    union
+    -- a booking or a cancellation changes whether a slot is booked
+    select slot_week_start as week_start from appointments
+    where {{ in_window('booked_date') }} or {{ in_window('cast(cancelled_at as date)') }}
+    union
+    select encounter_week_start as week_start from encounters
+    where {{ in_window('encounter_date') }}
+),
+
+scheduled as (
+    select
+        doctor_id,
+        slot_week_start as week_start,
+        count(*) as slots_offered,
+        sum(case when is_booked then 1 else 0 end) as slots_booked,
+        sum(duration_min) as minutes_scheduled
+    from slots
+    {%- if has_window() %}
+        where slot_week_start in (select changed_weeks.week_start from changed_weeks)
+    {%- endif %}
+    group by doctor_id, slot_week_start
+),
+
+worked as (
+    select
+        doctor_id,
+        encounter_week_start as week_start,
+        count(*) as encounters,
+        sum(case when is_walk_in then 1 else 0 end) as walk_ins,
+        sum(minutes) as minutes_used
+    from encounters
+    {%- if has_window() %}
+        where encounter_week_start in (select changed_weeks.week_start from changed_weeks)
+    {%- endif %}
+    group by doctor_id, encounter_week_start
+),
+
+units as (
+    select doctor_id, week_start from scheduled
+    union
+    select doctor_id, week_start from worked
+),
+
+posts as (
+    select
+        units.doctor_id,
+        units.week_start,
+        doctors.facility_id,
+        doctors.specialty_id,
+        doctors.rate,
+        row_number() over (
+            partition by units.doctor_id, units.week_start order by doctors.valid_from desc
+        ) as post_rank
+    from units
+    inner join doctors
+        on
+            units.doctor_id = doctors.doctor_id
+            and doctors.valid_from <= {{ dbt.dateadd('day', 6, 'units.week_start') }}
+            and doctors.valid_to >= units.week_start
+),
+
+final as (
+    select
+        units.doctor_id,
+        units.week_start,
+        posts.facility_id,
+        posts.specialty_id,
+        posts.rate,
+        coalesce(scheduled.slots_offered, 0) as slots_offered,
+        coalesce(scheduled.slots_booked, 0) as slots_booked,
+        coalesce(scheduled.minutes_scheduled, 0) as minutes_scheduled,
+        coalesce(worked.encounters, 0) as encounters,
+        coalesce(worked.walk_ins, 0) as walk_ins,
+        coalesce(worked.minutes_used, 0) as minutes_used,
+        {{ safe_ratio('coalesce(worked.minutes_used, 0)', 'scheduled.minutes_scheduled') }} as load_ratio
+    from units
+    left join posts
+        on
+            units.doctor_id = posts.doctor_id
+            and units.week_start = posts.week_start
+            and posts.post_rank = 1
+    left join scheduled
+        on units.doctor_id = scheduled.doctor_id and units.week_start = scheduled.week_start
+    left join worked
+        on units.doctor_id = worked.doctor_id and units.week_start = worked.week_start
+)
+
+select * from final

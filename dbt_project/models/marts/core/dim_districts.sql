@@ -1,0 +1,20 @@
+with districts as (
+    select * from {{ ref('stg_operational__districts') }}
+),
+
+okrugs as (
+    select * from {{ ref('dim_okrugs') }}
+),
+
+final as (
+    select
+        districts.district_id,
+        districts.name as district_name,
+        districts.okrug_id,
+        okrugs.okrug_name_en,
+        okrugs.okrug_name_ru
+    from districts
+    left join okrugs on districts.okrug_id = okrugs.okrug_id
+)
+
+select * from final

@@ -1,0 +1,59 @@
+{#- ATC therapeutic group (level 2) x okrug of the prescribing facility x month of issue: prescriptions,
+    patients, beneficiaries by benefit category, the share dispensed and the days from issue to dispensing.
+    Incremental: a run re-aggregates the months of issue of the prescriptions its window changed. -#}
+{{ config(materialized='incremental', unique_key='month_start', tags=['daily']) }}
+
+with prescriptions as (
+    select * from {{ ref('fct_prescriptions') }}
+),
+
+drugs as (
+    select * from {{ ref('dim_atc') }}
+),
+
+facilities as (
+    select * from {{ ref('dim_facilities') }}
+),
+
+changed_months as (
+    select distinct issued_month as month_start from prescriptions
+    where {{ in_window('issued_date') }} or {{ in_window('cast(dispensed_at as date)') }}
+),
+
+described as (
+    select
+        prescriptions.*,
+        drugs.atc2_code as atc_group,
+        drugs.atc2_name as atc_group_name,
+        facilities.okrug_id
+    from prescriptions
+    left join drugs on prescriptions.atc_code = drugs.atc_code
+    left join facilities on prescriptions.facility_id = facilities.facility_id
+    {%- if has_window() %}
+        where prescriptions.issued_month in (select changed_months.month_start from changed_months)
+    {%- endif %}
+),
+
+final as (
+    select
+        atc_group,
+        max(atc_group_name) as atc_group_name,
+        okrug_id,
+        issued_month as month_start,
+        count(*) as prescriptions,
+        count(distinct patient_id) as patients,
+        count(distinct case when is_beneficiary then patient_id end) as beneficiaries,
+        count(distinct case when benefit_category = 'federal' then patient_id end) as beneficiaries_federal,
+        count(distinct case when benefit_category = 'regional' then patient_id end) as beneficiaries_regional,
+        count(distinct case when benefit_category = 'high_cost_nosology' then patient_id end)
+            as beneficiaries_high_cost_nosology,
+        sum(case when is_beneficiary then 1 else 0 end) as prescriptions_beneficiary,
+        sum(case when is_dispensed then 1 else 0 end) as prescriptions_dispensed,
+        {{ safe_ratio('sum(case when is_dispensed then 1 else 0 end)', 'count(*)') }} as dispensed_share,
+        avg(cast(days_to_dispensing as {{ type_double() }})) as mean_days_to_dispensing,
+        percentile_cont(0.5) within group (order by days_to_dispensing) as median_days_to_dispensing
+    from described
+    group by atc_group, okrug_id, issued_month
+)
+
+select * from final

@@ -1,0 +1,22 @@
+{#- Every raw.prescription_issued row is one fct_prescriptions row, and nothing else is. Returns the keys found on one side only. -#}
+with raw_rows as (
+    select prescription_id as row_key from {{ source('operational', 'prescription_issued') }}
+),
+
+fact_rows as (
+    select prescription_id as row_key from {{ ref('fct_prescriptions') }}
+)
+
+select
+    'missing from fct_prescriptions' as problem,
+    raw_rows.row_key
+from raw_rows
+left join fact_rows on raw_rows.row_key = fact_rows.row_key
+where fact_rows.row_key is null
+union all
+select
+    'not in raw.prescription_issued' as problem,
+    fact_rows.row_key
+from fact_rows
+left join raw_rows on fact_rows.row_key = raw_rows.row_key
+where raw_rows.row_key is null
