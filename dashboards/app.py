@@ -26,7 +26,10 @@ st.set_page_config(page_title="EMIAS city health", layout="wide")
 
 user = auth.current_user()
 if user is None:
-    st.navigation([st.Page(auth.sign_in_form, title="Sign in", url_path="sign_in")], position="hidden").run()
+    # every page's address leads to the sign-in form, so a shared link opens its page once signed in
+    sign_in = [st.Page(auth.sign_in_form, title="Sign in", url_path="sign_in", default=True)]
+    sign_in += [st.Page(auth.sign_in_form, title=p.title, url_path=p.key, visibility="hidden") for p in PAGES]
+    st.navigation(sign_in, position="hidden").run()
     st.stop()
 
 with st.sidebar:

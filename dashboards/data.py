@@ -11,6 +11,7 @@ is missing instead of failing; `NoData` when the warehouse is not built at all.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import threading
@@ -77,8 +78,19 @@ class _SharedConnection:
                 self._con.close()
                 self._con = None
 
+    def close(self) -> None:
+        """Close now (at exit: a timer thread must not close DuckDB while the interpreter shuts down)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
 
 _shared = _SharedConnection()
+atexit.register(_shared.close)
 
 
 def read_mart(name: str, **kwargs) -> pl.DataFrame:
@@ -360,6 +372,27 @@ def facility_funnels(
     if not peers_named:
         frame = metrics.anonymise_peers(frame, own_facility)
     return frame
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def facility_peer_table(
+    start: dt.date,
+    end: dt.date,
+    facility_kind: str,
+    own_facility: int | None = None,
+    peers_named: bool = True,
+) -> pl.DataFrame:
+    """The comparison as a table: every facility by name, or (a chief physician) one's own and the peers as
+    one aggregate row."""
+    peers = facilities().filter(pl.col("facility_kind") == facility_kind)
+    ids = peers["facility_id"].to_list()
+    capacity = _read("mart_capacity_daily", filters={"activity_date": (start, end), "facility_id": ids})
+    access = _access(start, end, "facility", tuple(str(i) for i in ids))
+    finance = _finance(start, end, None).filter(pl.col("facility_id").is_in(ids))
+    frame = metrics.facility_funnel_inputs(peers, capacity, access, finance)
+    if not peers_named:
+        frame = metrics.peers_in_aggregate(frame, own_facility)
+    return publish(frame, metrics.FUNNEL_SUPPRESS)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

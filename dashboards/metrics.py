@@ -192,10 +192,31 @@ def facility_funnel_inputs(
     return frame.with_columns(
         booked_outcomes=pl.col("attended") + pl.col("no_shows"),
         dna_rate=_safe_div("no_shows", pl.col("attended") + pl.col("no_shows")),
-        seen_within_standard=pl.col("seen_within_standard").round(0),
+        seen_within_standard=pl.col("seen_within_standard").round(0).cast(pl.Int64),
         within_standard_share=_safe_div("seen_within_standard", "access_attended"),
         cost_per_visit_rub=_safe_div("expenses_rub", "visits"),
     ).sort("facility_id")
+
+
+def peers_in_aggregate(frame: pl.DataFrame, own_facility: int | None) -> pl.DataFrame:
+    """One's own facility, then all its peers as one row (a chief physician's table)."""
+    counts = ["attended", "no_shows", "seen_within_standard", "access_attended", "expenses_rub", "visits"]
+    own = frame.filter(pl.col("facility_id") == own_facility)
+    others = frame.filter(pl.col("facility_id") != own_facility)
+    peers = others.select(
+        pl.lit(None, dtype=own["facility_id"].dtype).alias("facility_id"),
+        pl.lit(f"all {others.height} peers").alias("facility_name"),
+        pl.col("facility_kind").first(),
+        pl.lit(None, dtype=pl.Utf8).alias("okrug_id"),
+        *[pl.col(c).sum() for c in counts],
+    )
+    both = pl.concat([own.select(peers.columns), peers], how="vertical_relaxed")
+    return both.with_columns(
+        booked_outcomes=pl.col("attended") + pl.col("no_shows"),
+        dna_rate=_safe_div("no_shows", pl.col("attended") + pl.col("no_shows")),
+        within_standard_share=_safe_div("seen_within_standard", "access_attended"),
+        cost_per_visit_rub=_safe_div("expenses_rub", "visits"),
+    )
 
 
 def anonymise_peers(frame: pl.DataFrame, own_facility: int | None) -> pl.DataFrame:

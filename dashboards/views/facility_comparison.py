@@ -57,7 +57,12 @@ with section("Against peers of the same kind"):
         figures.cost_funnel(funnels, title="Cost per visit (roubles)", **common),
         key="funnel_cost",
     )
-    show_table(funnels, "facility_peers")
+    show_table(
+        data.facility_peer_table(
+            chosen.start, chosen.end, facility["facility_kind"], chosen.facility_id, peers_named
+        ),
+        "facility_peers",
+    )
 
 with section("Drill down: specialties of this facility"):
     show_table(
