@@ -260,12 +260,25 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
     head_of = np.where(fac_parent >= 0, fac_parent, np.arange(n_fac))
     pat_net = np.where(pat_fac >= 0, head_of[np.maximum(pat_fac, 0)], -1)
     women_adult = (pat_sex == 1) & adult
+    rng = city_rng(seed, 7)
+
+    def unit_of(kind: int) -> np.ndarray:
+        """Each resident's unit of a kind that serves an okrug (women's, dental, diagnostic): one in their
+        okrug, or one of the city's where the okrug has none (small scales), so demand keeps its size."""
+        units = np.flatnonzero(fac_kind == kind)
+        units = units[np.lexsort((units, fac_okrug[units]))]
+        counts = np.bincount(fac_okrug[units], minlength=len(okrug_pop))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        u = rng.random(n_pat)
+        local = np.minimum(starts[pat_okrug] + (u * counts[pat_okrug]).astype(np.int64), len(units) - 1)
+        return np.where(counts[pat_okrug] > 0, units[local], units[(u * len(units)).astype(np.int64)])
+
     groups = {  # name -> (member mask, group value per patient, number of groups)
         "attached": (pat_fac >= 0, pat_fac, n_fac),
         "network": (pat_fac >= 0, pat_net, n_fac),
-        "okrug_adults": (adult, pat_okrug, len(okrug_pop)),
-        "okrug_women": (women_adult, pat_okrug, len(okrug_pop)),
-        "okrug_all": (np.ones(n_pat, bool), pat_okrug, len(okrug_pop)),
+        "womens_unit": (women_adult, unit_of(WOMENS), n_fac),
+        "dental_unit": (np.ones(n_pat, bool), unit_of(DENTAL), n_fac),
+        "diagnostic_unit": (adult, unit_of(DIAGNOSTIC), n_fac),
     }
     members, g_start, g_len, offset = [], {}, {}, 0
     for name, (mask, value, ngroups) in groups.items():
@@ -291,12 +304,8 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
                 name, g = "attached", f
             elif k in (ADULT_HEAD, CHILD_HEAD):
                 name, g = "network", f
-            elif sp.catchment == "women":
-                name, g = "okrug_women", fac_okrug[f]
-            elif sp.catchment == "all":
-                name, g = "okrug_all", fac_okrug[f]
             else:
-                name, g = "okrug_adults", fac_okrug[f]
+                name, g = {WOMENS: "womens_unit", DENTAL: "dental_unit", DIAGNOSTIC: "diagnostic_unit"}[k], f
             key = f * NSPEC + x
             hosts[f, x] = True
             catch_start[key] = g_start[name][g]
@@ -304,8 +313,6 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
             share = 1.0
             if "diagnostic_centre" in sp.hosts:
                 share = cal.DIAGNOSTIC_CENTRE_SHARE if k == DIAGNOSTIC else 1 - cal.DIAGNOSTIC_CENTRE_SHARE
-                if k == DIAGNOSTIC:  # an okrug's centres share the okrug's demand
-                    share /= max(1, int(((fac_kind == DIAGNOSTIC) & (fac_okrug == fac_okrug[f])).sum()))
             if sp.catchment == "women" and k != WOMENS:
                 share = 0.0
             base_demand[key] = catch_len[key] * sp.bookings_per_capita * cal.DEMAND_FIT / working_days * share
