@@ -70,7 +70,9 @@ def bench_pages(repeats: int) -> list[tuple[str, float, float]]:
         "select min(facility_id) from marts.dim_facilities where facility_kind = 'adult_polyclinic'"
     ).fetchone()[0]
     con.close()
-    _render("city_overview", facility_id)  # imports and first-use costs are nobody's page
+    # imports, the register definitions (read once per process) and first-use costs are nobody's page
+    for spec in PAGES:
+        _render(spec.key, facility_id)
     results = []
     for spec in PAGES:
         cold, warm = [], []
