@@ -108,7 +108,7 @@ SPECIALTIES: tuple[Specialty, ...] = (
 
 SPECIALTY_IDS = tuple(s.specialty_id for s in SPECIALTIES)
 PRIMARY_CARE = tuple(s.specialty_id for s in SPECIALTIES if s.is_primary_care)
-DEMAND_FIT = 0.8  # all bookings_per_capita scaled so that scale 1.0 books ~1.6M a week (dispensary included)
+DEMAND_FIT = 0.72  # all bookings_per_capita scaled so that scale 1.0 books ~1.6M a week (dispensary included)
 TARGET_UTILISATION = 0.85  # booked share of ordinary slots at scale 1.0 sets the number of doctors
 URGENT_RESERVE_EVERY = 10  # every 10th primary-care slot is held for same-day urgent use
 DIAGNOSTIC_CENTRE_SHARE = 0.3  # of specialist demand for the kinds a diagnostic centre offers
