@@ -221,7 +221,7 @@ def _capacity_daily(
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _access(start: dt.date, end: dt.date, level: str, unit_ids: tuple[str, ...] = ()) -> pl.DataFrame:
     # weeks that start up to 6 days before the period still hold days of it
-    filters: dict = {"level": level, "week_start": (start - dt.timedelta(days=6), end)}
+    filters: dict = {"hierarchy_level": level, "week_start": (start - dt.timedelta(days=6), end)}
     if unit_ids:
         filters["unit_id"] = list(unit_ids)
     return _read("mart_access_weekly", filters=filters)
