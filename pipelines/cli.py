@@ -99,6 +99,13 @@ def dashboards(port: Annotated[int, typer.Option(help="port on localhost")] = 85
     raise typer.Exit(subprocess.call(_streamlit_command(port)))
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def users(ctx: typer.Context) -> None:
+    """Dashboard sign-in users: add NAME --role ROLE [--facility ID], list, remove NAME, demo."""
+    # the dashboards own their users file; nothing imports the dashboards, so run their admin command
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "dashboards.users", *ctx.args], cwd=ROOT))
+
+
 @app.command()
 def ui(port: Annotated[int, typer.Option(help="port on localhost")] = 3000) -> None:
     """Serve Dagster's UI on this code location."""
@@ -132,7 +139,9 @@ def demo(
     else:
         console.print(f"using the city already in {settings.landing_dir}")
     build(target="duckdb", partition=None)
+    subprocess.call([sys.executable, "-m", "dashboards.users", "demo"], cwd=ROOT)
     console.print(f"[bold green]The dashboards are at http://localhost:{port}[/] (Ctrl+C stops them)")
+    console.print("sign in as leader, chief_physician, epidemiologist or analyst, password 'demo'")
     raise typer.Exit(subprocess.call(_streamlit_command(port)))
 
 
