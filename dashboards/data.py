@@ -30,6 +30,17 @@ from warehouse.read import read_sql as _read_sql
 # Readers re-open the DuckDB file read-only on each query, so a rebuild is picked up after the TTL.
 TTL_SECONDS = 300
 SMALL_CELL = 5
+CAPACITY_SUMS = [
+    "slots_offered",
+    "slots_booked",
+    "attended",
+    "no_shows",
+    "encounters",
+    "walk_ins",
+    "minutes_scheduled",
+    "minutes_used",
+]
+WEEKS_COUNTED = "count(distinct week_start) as weeks"
 
 
 # Opening the warehouse costs tens of milliseconds, several times a page; a page's reads share one
@@ -156,6 +167,58 @@ def _in(filters: dict, column: str, value) -> dict:
     return filters
 
 
+def _where(filters: Mapping) -> tuple[str, list]:
+    """A where clause with read_mart's filter meanings: (low, high) range, [values] membership, equality."""
+    clauses, params = [], []
+    for column, value in filters.items():
+        column = _identifier(column)
+        if isinstance(value, tuple):
+            for bound, op in zip(value, (">=", "<="), strict=True):
+                if bound is not None:
+                    clauses.append(f"{column} {op} {{p}}")
+                    params.append(bound)
+        elif isinstance(value, list):
+            clauses.append(f"{column} in ({', '.join(['{p}'] * len(value))})" if value else "1 = 0")
+            params.extend(value)
+        else:
+            clauses.append(f"{column} = {{p}}")
+            params.append(value)
+    return (" where " + " and ".join(clauses)) if clauses else "", params
+
+
+def _identifier(name: str) -> str:
+    if not name.replace("_", "").isalnum() or not name[0].isalpha():
+        raise ValueError(f"{name!r} is not a plain identifier")
+    return name
+
+
+def _summed(
+    name: str,
+    by: Sequence[str],
+    sums: Sequence[str],
+    filters: Mapping,
+    *,
+    week_of: str | None = None,
+    extra: Sequence[str] = (),
+) -> pl.DataFrame:
+    """Sums of a mart's columns by some of its columns, computed in the database (a year of a daily mart
+    is hundreds of thousands of rows; the page needs a few hundred). week_of: also group by the Monday of
+    that date column, as `week_start`. extra: further aggregate expressions (constants of this module)."""
+    require_marts(name)
+    keys = [_identifier(c) for c in by]
+    if week_of:
+        keys.insert(0, f"cast(date_trunc('week', {_identifier(week_of)}) as date) as week_start")
+    measures = [f"sum({_identifier(c)}) as {c}" for c in sums] + list(extra)
+    where, params = _where(filters)
+    sql = f"select {', '.join(keys + measures)} from marts.{name}{where}"
+    if keys:
+        sql += " group by " + ", ".join(str(i + 1) for i in range(len(keys)))
+    try:
+        return read_sql(sql, params)
+    except WarehouseNotBuiltError as e:
+        raise NoData(str(e)) from e
+
+
 # ------------------------------------------------------------------------------------------ dimensions
 
 
@@ -219,6 +282,14 @@ def _capacity_daily(
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _capacity_weekly(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
+    """Visits, bookings, attended and missed by ISO week and okrug."""
+    filters = _in({"activity_date": (start, end)}, "okrug_id", okrug_id)
+    sums = ["encounters", "bookings", "attended", "no_shows"]
+    return _summed("mart_capacity_daily", ["okrug_id"], sums, filters, week_of="activity_date")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _access(start: dt.date, end: dt.date, level: str, unit_ids: tuple[str, ...] = ()) -> pl.DataFrame:
     # weeks that start up to 6 days before the period still hold days of it
     filters: dict = {"hierarchy_level": level, "week_start": (start - dt.timedelta(days=6), end)}
@@ -256,7 +327,7 @@ def city_weekly(start: dt.date, end: dt.date, okrug_id: str | None = None) -> pl
     """One row per ISO week: visits, bookings, remote share, DNA rate, share within standard."""
     level, units = _okrug_units(okrug_id)
     frame = metrics.city_weekly(
-        _capacity_daily(start, end, okrug_id, None),
+        _capacity_weekly(start, end, okrug_id),
         _access(start, end, level, units),
         _remote_bookings_weekly(start, end, okrug_id),
     )
@@ -268,7 +339,7 @@ def city_by_okrug(start: dt.date, end: dt.date) -> pl.DataFrame:
     """One row per okrug over the period, with cost per visit from the finance mart."""
     finance = _finance(start, end, None) if "mart_finance_monthly" in available_marts() else None
     frame = metrics.city_by_okrug(
-        _capacity_daily(start, end, None, None),
+        _capacity_weekly(start, end, None),
         _access(start, end, "okrug"),
         _remote_bookings_weekly(start, end, None),
         finance,
@@ -282,7 +353,7 @@ def city_totals(start: dt.date, end: dt.date, okrug_id: str | None = None) -> di
     level, units = _okrug_units(okrug_id)
     finance = _finance(start, end, okrug_id) if "mart_finance_monthly" in available_marts() else None
     frame = metrics.city_totals(
-        _capacity_daily(start, end, okrug_id, None),
+        _capacity_weekly(start, end, okrug_id),
         _access(start, end, level, units),
         _remote_bookings_weekly(start, end, okrug_id),
         finance,
@@ -365,7 +436,12 @@ def facility_funnels(
     """
     peers = facilities().filter(pl.col("facility_kind") == facility_kind)
     ids = peers["facility_id"].to_list()
-    capacity = _read("mart_capacity_daily", filters={"activity_date": (start, end), "facility_id": ids})
+    capacity = _summed(
+        "mart_capacity_daily",
+        ["facility_id"],
+        ["attended", "no_shows"],
+        {"activity_date": (start, end), "facility_id": ids},
+    )
     access = _access(start, end, "facility", tuple(str(i) for i in ids))
     finance = _finance(start, end, None).filter(pl.col("facility_id").is_in(ids))
     frame = publish(metrics.facility_funnel_inputs(peers, capacity, access, finance), metrics.FUNNEL_SUPPRESS)
@@ -386,7 +462,12 @@ def facility_peer_table(
     one aggregate row."""
     peers = facilities().filter(pl.col("facility_kind") == facility_kind)
     ids = peers["facility_id"].to_list()
-    capacity = _read("mart_capacity_daily", filters={"activity_date": (start, end), "facility_id": ids})
+    capacity = _summed(
+        "mart_capacity_daily",
+        ["facility_id"],
+        ["attended", "no_shows"],
+        {"activity_date": (start, end), "facility_id": ids},
+    )
     access = _access(start, end, "facility", tuple(str(i) for i in ids))
     finance = _finance(start, end, None).filter(pl.col("facility_id").is_in(ids))
     frame = metrics.facility_funnel_inputs(peers, capacity, access, finance)
@@ -455,9 +536,11 @@ def access_weekly(
 def capacity_by_facility(
     start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None, specialty_id: str | None
 ) -> pl.DataFrame:
-    frame = _capacity_daily(start, end, okrug_id, facility_id)
-    if specialty_id is not None:
-        frame = frame.filter(pl.col("specialty_id") == specialty_id)
+    filters = _in({"activity_date": (start, end)}, "okrug_id", okrug_id)
+    _in(_in(filters, "facility_id", facility_id), "specialty_id", specialty_id)
+    frame = _summed(
+        "mart_capacity_daily", ["facility_id", "facility_name", "specialty_id"], CAPACITY_SUMS, filters
+    )
     return publish(metrics.capacity_by_facility(frame), metrics.CAPACITY_SUPPRESS)
 
 
@@ -471,8 +554,11 @@ def load_heatmap(
     elif okrug_id is not None:
         filters["facility_id"] = facilities().filter(pl.col("okrug_id") == okrug_id)["facility_id"].to_list()
     _in(filters, "specialty_id", specialty_id)
-    frame = metrics.weekday_hour(_read("mart_load_weekday_hour", filters=filters))
-    return publish(frame, metrics.HEATMAP_SUPPRESS)
+    sums = ["slots_offered", "slots_booked", "encounters"]
+    by_hour = _summed(
+        "mart_load_weekday_hour", ["iso_weekday", "hour_of_day"], sums, filters, extra=[WEEKS_COUNTED]
+    )
+    return publish(metrics.weekday_hour(by_hour), metrics.HEATMAP_SUPPRESS)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import polars as pl
 
-WEEK = "1w"  # polars truncates dates to the Monday of the ISO week
-
 
 def _safe_div(numerator: str | pl.Expr, denominator: str | pl.Expr) -> pl.Expr:
     num = pl.col(numerator) if isinstance(numerator, str) else numerator
@@ -74,11 +72,8 @@ def _city_rates(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def city_weekly(capacity: pl.DataFrame, access: pl.DataFrame, remote: pl.DataFrame) -> pl.DataFrame:
-    weekly = (
-        capacity.with_columns(week_start=pl.col("activity_date").dt.truncate(WEEK))
-        .group_by("week_start")
-        .agg(_capacity_sums())
-    )
+    """capacity: sums by week_start (and okrug); access: access-mart rows; remote: by week and okrug."""
+    weekly = capacity.group_by("week_start").agg(_capacity_sums())
     waits = access.group_by("week_start").agg(_access_sums())
     channels = remote.group_by("week_start").agg(_remote_sums())
     frame = weekly.join(waits, on="week_start", how="left").join(channels, on="week_start", how="left")
@@ -381,7 +376,11 @@ HEATMAP_SUPPRESS = {"encounters": ["visits_per_week"], "slots_booked": ["utilisa
 
 
 def weekday_hour(load: pl.DataFrame) -> pl.DataFrame:
-    weeks = max(load["week_start"].n_unique(), 1) if load.height else 1
+    """load: sums by weekday and hour with `weeks`, the number of weeks summed (or rows with week_start)."""
+    if "weeks" in load.columns:
+        weeks = max(int(load["weeks"].max() or 1), 1)
+    else:
+        weeks = max(load["week_start"].n_unique(), 1) if load.height else 1
     return (
         load.group_by("iso_weekday", "hour_of_day")
         .agg(pl.col("slots_offered", "slots_booked", "encounters").sum())

@@ -51,7 +51,7 @@ def test_publish_suppresses_small_counts_and_their_rates_visibly():
 def test_city_weekly_weights_the_standard_share_by_attendance():
     capacity = pl.DataFrame(
         {
-            "activity_date": [dt.date(2025, 3, 3), dt.date(2025, 3, 5)],
+            "week_start": [dt.date(2025, 3, 3), dt.date(2025, 3, 3)],
             "encounters": [10, 20],
             "bookings": [12, 22],
             "attended": [9, 18],
