@@ -12,16 +12,26 @@
     {% do return(get_incremental_delete_insert_sql(arg_dict)) %}
 {% endmacro %}
 
-{#- The days an incremental run covers, passed by Dagster as vars: window_start <= day < window_end.
-    Without the vars, or on a first (full) build, every day is in the window. -#}
+{#- The days an incremental run covers, passed by Dagster in the environment:
+    EMIAS_WINDOW_START <= day < EMIAS_WINDOW_END (ISO dates). Without them, or on a first (full) build,
+    every day is in the window. Environment variables rather than --vars: a change of vars makes dbt
+    parse the whole project again, a change of these does not. -#}
+{% macro window_start() %}
+    {% do return(env_var('EMIAS_WINDOW_START', '')) %}
+{% endmacro %}
+
+{% macro window_end() %}
+    {% do return(env_var('EMIAS_WINDOW_END', '')) %}
+{% endmacro %}
+
 {% macro has_window() %}
-    {% do return(is_incremental() and var('window_start', none) is not none) %}
+    {% do return(is_incremental() and window_start() != '') %}
 {% endmacro %}
 
 {% macro in_window(date_column) -%}
     {%- if has_window() -%}
-        ({{ date_column }} >= cast('{{ var("window_start") }}' as date)
-        and {{ date_column }} < cast('{{ var("window_end") }}' as date))
+        ({{ date_column }} >= cast('{{ window_start() }}' as date)
+        and {{ date_column }} < cast('{{ window_end() }}' as date))
     {%- else -%}
         (1 = 1)
     {%- endif -%}
@@ -36,8 +46,18 @@
 {#- The first day a stateful fact may need to look back to for an event's slot or booking. -#}
 {% macro window_lookback(days) -%}
     {%- if has_window() -%}
-        {{ dbt.dateadd('day', -days, "cast('" ~ var('window_start') ~ "' as date)") }}
+        {{ dbt.dateadd('day', -days, "cast('" ~ window_start() ~ "' as date)") }}
     {%- else -%}
         cast('1900-01-01' as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A column of a stateful fact: the window's event, else (on an incremental run) the value already in
+    the table when its event lies outside the window. -#}
+{% macro carried(new_value, kept_value, kept_at) -%}
+    {%- if is_incremental() -%}
+        coalesce({{ new_value }}, {{ kept_outside_window(kept_value, kept_at) }})
+    {%- else -%}
+        {{ new_value }}
     {%- endif -%}
 {%- endmacro %}

@@ -20,7 +20,7 @@ clashes as (
                 later.booked_at > earlier.booked_at
                 or (later.booked_at = earlier.booked_at and later.appointment_id > earlier.appointment_id)
             )
-            and (earlier.cancelled_at is null or earlier.cancelled_at > later.booked_at)
+            and (earlier.cancelled_at is null or later.booked_at < earlier.cancelled_at)
 )
 
 select * from clashes

@@ -19,4 +19,4 @@ inner join slots as second_slot
         and first_slot.slot_date = second_slot.slot_date
         and first_slot.slot_id < second_slot.slot_id
         and first_slot.starts_at < second_slot.ends_at
-        and second_slot.starts_at < first_slot.ends_at
+        and first_slot.ends_at > second_slot.starts_at

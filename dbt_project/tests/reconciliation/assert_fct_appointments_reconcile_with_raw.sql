@@ -1,4 +1,5 @@
-{#- Every raw.appointment_booked row is one fct_appointments row, and nothing else is. Returns the keys found on one side only. -#}
+{#- Every raw.appointment_booked row is one fct_appointments row, and nothing else is.
+    Returns the keys found on one side only. -#}
 with raw_rows as (
     select appointment_id as row_key from {{ source('operational', 'appointment_booked') }}
 ),

@@ -1,4 +1,5 @@
-{#- Every raw.diagnosis_recorded row is one fct_diagnoses row, and nothing else is. Returns the keys found on one side only. -#}
+{#- Every raw.diagnosis_recorded row is one fct_diagnoses row, and nothing else is.
+    Returns the keys found on one side only. -#}
 with raw_rows as (
     select event_id as row_key from {{ source('operational', 'diagnosis_recorded') }}
 ),

@@ -1,4 +1,5 @@
-{#- Every raw.encounter_closed row is one fct_encounters row, and nothing else is. Returns the keys found on one side only. -#}
+{#- Every raw.encounter_closed row is one fct_encounters row, and nothing else is.
+    Returns the keys found on one side only. -#}
 with raw_rows as (
     select encounter_id as row_key from {{ source('operational', 'encounter_closed') }}
 ),

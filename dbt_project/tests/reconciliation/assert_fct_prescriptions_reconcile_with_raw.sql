@@ -1,4 +1,5 @@
-{#- Every raw.prescription_issued row is one fct_prescriptions row, and nothing else is. Returns the keys found on one side only. -#}
+{#- Every raw.prescription_issued row is one fct_prescriptions row, and nothing else is.
+    Returns the keys found on one side only. -#}
 with raw_rows as (
     select prescription_id as row_key from {{ source('operational', 'prescription_issued') }}
 ),

@@ -1,4 +1,5 @@
-{#- Every raw.referral_issued row is one fct_referrals row, and nothing else is. Returns the keys found on one side only. -#}
+{#- Every raw.referral_issued row is one fct_referrals row, and nothing else is.
+    Returns the keys found on one side only. -#}
 with raw_rows as (
     select referral_id as row_key from {{ source('operational', 'referral_issued') }}
 ),

@@ -1,4 +1,5 @@
-{#- Every raw.slot_published row is one fct_slots row, and nothing else is. Returns the keys found on one side only. -#}
+{#- Every raw.slot_published row is one fct_slots row, and nothing else is.
+    Returns the keys found on one side only. -#}
 with raw_rows as (
     select slot_id as row_key from {{ source('operational', 'slot_published') }}
 ),

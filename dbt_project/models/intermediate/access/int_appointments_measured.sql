@@ -1,6 +1,8 @@
 {#- Each appointment with the wait it stands for, measured against its specialty's legal standard:
     24 hours for primary care (wait_standard_unit = hours), else 14 working days counted on the holiday
     calendar. -#}
+{{ config(tags=['daily']) }}
+
 with appointments as (
     select * from {{ ref('fct_appointments') }}
 ),
@@ -30,4 +32,4 @@ final as (
     left join dates as slot_days on appointments.slot_date = slot_days.date_day
 )
 
-select * from final
+select * from final -- noqa: AM04

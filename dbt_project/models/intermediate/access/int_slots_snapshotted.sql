@@ -43,9 +43,9 @@ candidates as (
     from snapshots
     inner join slots
         on
-            slots.starts_at >= snapshots.snapshot_at
-            and slots.starts_at < {{ dbt.dateadd('day', 92, 'snapshots.snapshot_at') }}
-            and slots.published_at <= snapshots.snapshot_at
+            snapshots.snapshot_at <= slots.starts_at
+            and {{ dbt.dateadd('day', 92, 'snapshots.snapshot_at') }} > slots.starts_at
+            and snapshots.snapshot_at >= slots.published_at
 ),
 
 held as (
@@ -56,8 +56,8 @@ held as (
     inner join appointments
         on
             candidates.slot_id = appointments.slot_id
-            and appointments.booked_at <= candidates.snapshot_at
-            and (appointments.cancelled_at is null or appointments.cancelled_at > candidates.snapshot_at)
+            and candidates.snapshot_at >= appointments.booked_at
+            and (appointments.cancelled_at is null or candidates.snapshot_at < appointments.cancelled_at)
 ),
 
 free as (

@@ -12,6 +12,9 @@
 
 {%- set bands = booking_bands() %}
 
+-- the jinja loops below write four similar CTEs, which sqlfluff cannot lay out
+-- noqa: disable=LT02
+
 with appointments as (
     select * from {{ ref('int_appointments_measured') }}
 ),
@@ -24,7 +27,7 @@ facilities as (
     select * from {{ ref('dim_facilities') }}
 ),
 
-changed_weeks as (
+changed_weeks as ( -- noqa: ST03
     select distinct slot_week_start as week_start
     from appointments
     where
@@ -75,7 +78,7 @@ tnaa as (
 {% for level, unit in levels.items() %}
 access_{{ level }} as (
     select
-        '{{ level }}' as level,
+        '{{ level }}' as hierarchy_level,
         cast({{ unit }} as {{ dbt.type_string() }}) as unit_id,
         specialty_id,
         slot_week_start as week_start,
@@ -126,7 +129,7 @@ tnaa_{{ level }} as (
 combined as (
     {%- for level in levels %}
     select
-        coalesce(access_{{ level }}.level, '{{ level }}') as level,
+        '{{ level }}' as hierarchy_level,
         coalesce(access_{{ level }}.unit_id, tnaa_{{ level }}.unit_id) as unit_id,
         coalesce(access_{{ level }}.specialty_id, tnaa_{{ level }}.specialty_id) as specialty_id,
         coalesce(access_{{ level }}.week_start, tnaa_{{ level }}.week_start) as week_start,

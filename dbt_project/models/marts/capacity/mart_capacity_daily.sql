@@ -23,7 +23,7 @@ facilities as (
     select * from {{ ref('dim_facilities') }}
 ),
 
-changed_days as (
+changed_days as ( -- noqa: ST03
     select slot_date as activity_date from slots
     where {{ in_window('published_date') }}
     union
@@ -86,11 +86,23 @@ visits as (
 ),
 
 units as (
-    select facility_id, specialty_id, activity_date from offered
+    select
+        facility_id,
+        specialty_id,
+        activity_date
+    from offered
     union
-    select facility_id, specialty_id, activity_date from booked
+    select
+        facility_id,
+        specialty_id,
+        activity_date
+    from booked
     union
-    select facility_id, specialty_id, activity_date from visits
+    select
+        facility_id,
+        specialty_id,
+        activity_date
+    from visits
 ),
 
 final as (

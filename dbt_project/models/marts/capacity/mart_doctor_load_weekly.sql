@@ -19,7 +19,7 @@ doctors as (
     select * from {{ ref('dim_doctors') }}
 ),
 
-changed_weeks as (
+changed_weeks as ( -- noqa: ST03
     select slot_week_start as week_start from slots
     where {{ in_window('published_date') }}
     union
@@ -60,9 +60,15 @@ worked as (
 ),
 
 units as (
-    select doctor_id, week_start from scheduled
+    select
+        doctor_id,
+        week_start
+    from scheduled
     union
-    select doctor_id, week_start from worked
+    select
+        doctor_id,
+        week_start
+    from worked
 ),
 
 posts as (
@@ -79,8 +85,8 @@ posts as (
     inner join doctors
         on
             units.doctor_id = doctors.doctor_id
-            and doctors.valid_from <= {{ dbt.dateadd('day', 6, 'units.week_start') }}
-            and doctors.valid_to >= units.week_start
+            and {{ dbt.dateadd('day', 6, 'units.week_start') }} >= doctors.valid_from
+            and units.week_start <= doctors.valid_to
 ),
 
 final as (

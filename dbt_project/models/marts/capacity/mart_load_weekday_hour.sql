@@ -15,7 +15,7 @@ encounters as (
     select * from {{ ref('fct_encounters') }}
 ),
 
-changed_weeks as (
+changed_weeks as ( -- noqa: ST03
     select slot_week_start as week_start from slots
     where {{ in_window('published_date') }}
     union
@@ -60,9 +60,21 @@ visits as (
 ),
 
 units as (
-    select facility_id, specialty_id, week_start, iso_weekday, hour_of_day from offered
+    select
+        facility_id,
+        specialty_id,
+        week_start,
+        iso_weekday,
+        hour_of_day
+    from offered
     union
-    select facility_id, specialty_id, week_start, iso_weekday, hour_of_day from visits
+    select
+        facility_id,
+        specialty_id,
+        week_start,
+        iso_weekday,
+        hour_of_day
+    from visits
 ),
 
 final as (

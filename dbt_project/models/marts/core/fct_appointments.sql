@@ -92,26 +92,10 @@ bookings as (
 lives as (
     select
         bookings.*,
-        coalesce(
-            cancelled.occurred_at
-            {%- if is_incremental() %}
-                , {{ kept_outside_window('previous.cancelled_at', 'previous.cancelled_at') }}{% endif %}
-        ) as cancelled_at,
-        coalesce(
-            cancelled.cancelled_by
-            {%- if is_incremental() %}
-                , {{ kept_outside_window('previous.cancelled_by', 'previous.cancelled_at') }}{% endif %}
-        ) as cancelled_by,
-        coalesce(
-            attended.occurred_at
-            {%- if is_incremental() %}
-                , {{ kept_outside_window('previous.attended_at', 'previous.attended_at') }}{% endif %}
-        ) as attended_at,
-        coalesce(
-            no_shows.occurred_at
-            {%- if is_incremental() %}
-                , {{ kept_outside_window('previous.no_show_at', 'previous.no_show_at') }}{% endif %}
-        ) as no_show_at
+        {{ carried('cancelled.occurred_at', 'previous.cancelled_at', 'previous.cancelled_at') }} as cancelled_at,
+        {{ carried('cancelled.cancelled_by', 'previous.cancelled_by', 'previous.cancelled_at') }} as cancelled_by,
+        {{ carried('attended.occurred_at', 'previous.attended_at', 'previous.attended_at') }} as attended_at,
+        {{ carried('no_shows.occurred_at', 'previous.no_show_at', 'previous.no_show_at') }} as no_show_at
     from bookings
     left join cancelled on bookings.appointment_id = cancelled.appointment_id
     left join attended on bookings.appointment_id = attended.appointment_id

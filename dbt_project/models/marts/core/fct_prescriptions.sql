@@ -81,21 +81,10 @@ joined as (
         cast(prescriptions.issued_at as date) as issued_date,
         cast({{ dbt.date_trunc('month', 'cast(prescriptions.issued_at as date)') }} as date) as issued_month,
         prescriptions.benefit_category <> 'none' as is_beneficiary,
-        coalesce(
-            dispensed.dispensed_at
-            {%- if is_incremental() %}
-                , {{ kept_outside_window('previous.dispensed_at', 'previous.dispensed_at') }}{% endif %}
-        ) as dispensed_at,
-        coalesce(
-            dispensed.quantity_dispensed
-            {%- if is_incremental() %}
-                , {{ kept_outside_window('previous.quantity_dispensed', 'previous.dispensed_at') }}{% endif %}
-        ) as quantity_dispensed,
-        coalesce(
-            dispensed.pharmacy_id
-            {%- if is_incremental() %}
-                , {{ kept_outside_window('previous.pharmacy_id', 'previous.dispensed_at') }}{% endif %}
-        ) as pharmacy_id
+        {{ carried('dispensed.dispensed_at', 'previous.dispensed_at', 'previous.dispensed_at') }} as dispensed_at,
+        {{ carried('dispensed.quantity_dispensed', 'previous.quantity_dispensed', 'previous.dispensed_at') }}
+            as quantity_dispensed,
+        {{ carried('dispensed.pharmacy_id', 'previous.pharmacy_id', 'previous.dispensed_at') }} as pharmacy_id
     from prescriptions
     left join dispensed on prescriptions.prescription_id = dispensed.prescription_id
     {%- if is_incremental() %}

@@ -22,7 +22,7 @@ changed_appointments as (
         or {{ in_window('cast(no_show_at as date)') }}
 ),
 
-touched as (
+touched as ( -- noqa: ST03
     select slot_id from published
     where {{ in_window('partition_date') }}
     union

@@ -12,7 +12,7 @@ expenses as (
     select * from {{ ref('stg_operational__facility_expenses') }}
 ),
 
-changed_months as (
+changed_months as ( -- noqa: ST03
     select distinct encounter_month as month_start from encounters
     where {{ in_window('encounter_date') }}
 ),

@@ -26,7 +26,7 @@ facilities as (
     select * from {{ ref('dim_facilities') }}
 ),
 
-changed_months as (
+changed_months as ( -- noqa: ST03
     select distinct encounter_month as month_start from encounters
     where {{ in_window('encounter_date') }}
 ),
@@ -52,12 +52,13 @@ visits as (
     select
         facility_id,
         month_start,
+        {%- for source, column in sources.items() %}
+            sum(case when funding_source = '{{ source }}' then 1 else 0 end) as visits_{{ column }},
+            coalesce(sum(case when funding_source = '{{ source }}' then tariff_rub end), 0)
+                as revenue_{{ column }}_rub,
+        {%- endfor %}
         count(*) as visits,
         coalesce(sum(tariff_rub), 0) as revenue_rub
-        {%- for source, column in sources.items() %},
-        sum(case when funding_source = '{{ source }}' then 1 else 0 end) as visits_{{ column }},
-        coalesce(sum(case when funding_source = '{{ source }}' then tariff_rub end), 0) as revenue_{{ column }}_rub
-        {%- endfor %}
     from priced
     group by facility_id, month_start
 ),
@@ -66,10 +67,11 @@ spent as (
     select
         facility_id,
         month as month_start,
-        sum(amount_rub) as expenses_rub
-        {%- for category in categories %},
-        coalesce(sum(case when cost_category = '{{ category }}' then amount_rub end), 0) as {{ category }}_rub
+        {%- for category in categories %}
+            coalesce(sum(case when cost_category = '{{ category }}' then amount_rub end), 0)
+                as {{ category }}_rub,
         {%- endfor %}
+        sum(amount_rub) as expenses_rub
     from expenses
     {%- if has_window() %}
         where month in (select changed_months.month_start from changed_months)
@@ -87,9 +89,15 @@ attached as (
 ),
 
 units as (
-    select facility_id, month_start from visits
+    select
+        facility_id,
+        month_start
+    from visits
     union
-    select facility_id, month_start from spent
+    select
+        facility_id,
+        month_start
+    from spent
 ),
 
 final as (
@@ -101,15 +109,15 @@ final as (
         units.month_start,
         coalesce(spent.expenses_rub, 0) as expenses_rub,
         {%- for category in categories %}
-        coalesce(spent.{{ category }}_rub, 0) as {{ category }}_rub,
+            coalesce(spent.{{ category }}_rub, 0) as {{ category }}_rub,
         {%- endfor %}
         coalesce(visits.visits, 0) as visits,
         {%- for column in sources.values() %}
-        coalesce(visits.visits_{{ column }}, 0) as visits_{{ column }},
+            coalesce(visits.visits_{{ column }}, 0) as visits_{{ column }},
         {%- endfor %}
         coalesce(visits.revenue_rub, 0) as revenue_rub,
         {%- for column in sources.values() %}
-        coalesce(visits.revenue_{{ column }}_rub, 0) as revenue_{{ column }}_rub,
+            coalesce(visits.revenue_{{ column }}_rub, 0) as revenue_{{ column }}_rub,
         {%- endfor %}
         coalesce(attached.attached_residents, 0) as attached_residents,
         {{ safe_ratio('coalesce(spent.expenses_rub, 0)', 'visits.visits') }} as cost_per_visit_rub,

@@ -15,7 +15,7 @@ facilities as (
     select * from {{ ref('dim_facilities') }}
 ),
 
-changed_months as (
+changed_months as ( -- noqa: ST03
     select distinct issued_month as month_start from prescriptions
     where {{ in_window('issued_date') }} or {{ in_window('cast(dispensed_at as date)') }}
 ),

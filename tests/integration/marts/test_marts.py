@@ -1,0 +1,151 @@
+"""The marts on the small city: the same rows on DuckDB and PostgreSQL, a day built incrementally equals
+the full build, and a corrupted raw row makes the named check fail and name the row."""
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from tests.integration.marts.compare import MARTS, differences, rows
+from tests.integration.marts.conftest import run_dbt
+
+DAILY_MARTS = [m for m in MARTS if not m.startswith("dim_")]
+
+
+def _columns(con, mart: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+            [mart],
+        ).fetchall()
+    ]
+
+
+def test_every_mart_is_built_and_not_empty(built_city):
+    with duckdb.connect(str(built_city["data_dir"] / "warehouse.duckdb"), read_only=True) as con:
+        for mart in MARTS:
+            assert con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
+        levels = dict(
+            con.execute("select level, count(*) from marts.mart_access_weekly group by 1").fetchall()
+        )
+    assert set(levels) == {"facility", "head_facility", "okrug", "city"}
+
+
+def test_postgres_marts_equal_duckdb_marts(built_city, postgres_database, monkeypatch, tmp_path):
+    import psycopg
+
+    from pipelines.build import build
+
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(built_city["data_dir"]))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("PGDATABASE", postgres_database)
+    build("postgres")
+    problems = {}
+    with (
+        duckdb.connect(str(built_city["data_dir"] / "warehouse.duckdb"), read_only=True) as dcon,
+        psycopg.connect(dbname=postgres_database) as pcon,
+    ):
+        for mart in MARTS:
+            columns = _columns(dcon, mart)
+            left = rows(lambda sql: dcon.execute(sql).fetchall(), mart, columns)
+            right = rows(lambda sql: pcon.execute(sql).fetchall(), mart, columns)
+            if diff := differences(left, right, columns):
+                problems[mart] = diff
+    assert problems == {}
+
+
+def test_building_the_last_days_one_at_a_time_gives_the_full_build(built_city, warehouse_copy):
+    """Take the last two days out of raw, build, then put each day back and build only that day."""
+    full = {}
+    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
+        last = con.execute("select max(_partition_date) from raw.slot_published").fetchone()[0]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select distinct table_name from information_schema.columns "
+                "where table_schema = 'raw' and column_name = '_partition_date'"
+            ).fetchall()
+        ]
+        for mart in DAILY_MARTS:
+            columns = _columns(con, mart)
+            full[mart] = (columns, rows(lambda sql: con.execute(sql).fetchall(), mart, columns))
+    days = [last - dt.timedelta(days=1), last]
+    with duckdb.connect(str(warehouse_copy)) as con:
+        for t in tables:
+            con.execute(
+                f"create table raw.{t}__held as select * from raw.{t} where _partition_date >= ?", [days[0]]
+            )
+            con.execute(f"delete from raw.{t} where _partition_date >= ?", [days[0]])
+        for mart in DAILY_MARTS:
+            kind = "view" if mart == "mart_facility_load_daily" else "table"
+            con.execute(f"drop {kind} if exists marts.{mart}")
+        con.execute("drop table if exists intermediate.int_slots_snapshotted")
+    result = run_dbt(["build", "--select", "tag:daily", "--exclude", "resource_type:test"], warehouse_copy)
+    assert result.returncode == 0, result.stdout[-3000:]
+    for day in days:
+        with duckdb.connect(str(warehouse_copy)) as con:
+            for t in tables:
+                con.execute(
+                    f"insert into raw.{t} select * from raw.{t}__held where _partition_date = ?", [day]
+                )
+        window = (day.isoformat(), (day + dt.timedelta(days=1)).isoformat())
+        result = run_dbt(
+            ["build", "--select", "tag:daily", "--exclude", "resource_type:test"], warehouse_copy, window
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+    problems = {}
+    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
+        for mart, (columns, expected) in full.items():
+            got = rows(lambda sql: con.execute(sql).fetchall(), mart, columns)
+            if diff := differences(got, expected, columns):
+                problems[mart] = diff
+    assert problems == {}
+
+
+@pytest.mark.parametrize(
+    ("check", "corrupt", "named"),
+    [
+        (
+            "assert_no_booking_of_a_taken_slot",
+            # a second booking of a slot whose booking still stands
+            """insert into raw.appointment_booked
+               select * replace (9000000000000000001 as event_id, 9000000000000000001 as appointment_id,
+                                 occurred_at + interval 1 minute as occurred_at)
+               from raw.appointment_booked
+               where appointment_id = (select min(appointment_id) from marts.fct_appointments
+                                       where outcome = 'attended')""",
+            "appointment_id",
+        ),
+        (
+            "assert_fct_appointments_reconcile_with_raw",
+            # a booking of a slot that was never published cannot become a fact
+            """insert into raw.appointment_booked
+               select * replace (9000000000000000001 as event_id, 9000000000000000001 as appointment_id,
+                                 424242 as slot_id)
+               from raw.appointment_booked order by appointment_id limit 1""",
+            "row_key",
+        ),
+    ],
+)
+def test_a_corrupted_raw_row_fails_the_named_check_and_names_the_row(warehouse_copy, check, corrupt, named):
+    with duckdb.connect(str(warehouse_copy)) as con:
+        con.execute(corrupt)
+    result = run_dbt(["build", "--select", f"fct_appointments {check}", "--full-refresh"], warehouse_copy)
+    assert result.returncode != 0
+    assert f"FAIL 1 {check}" in result.stdout or f"Failure in test {check}" in result.stdout, result.stdout[
+        -3000:
+    ]
+    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
+        failures = con.execute(f"select {named} from dq.{check}").fetchall()
+    assert (9000000000000000001,) in failures
+
+
+def test_the_checks_are_dagster_asset_checks_of_the_facts():
+    from pipelines.definitions import defs
+
+    checks = {f"{c.asset_key.to_user_string()}:{c.name}" for c in defs.resolve_asset_graph().asset_check_keys}
+    assert "marts/fct_appointments:assert_no_booking_of_a_taken_slot" in checks
+    assert "marts/fct_slots:assert_no_overlapping_slots_for_a_doctor" in checks
+    assert "marts/fct_appointments:assert_fct_appointments_reconcile_with_raw" in checks
