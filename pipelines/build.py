@@ -65,11 +65,13 @@ def _days_to_load(landing, partition: dt.date | None) -> list[dt.date]:
 
 
 def build(target: str | None = None, partition: dt.date | None = None) -> BuildReport:
-    """Load reference snapshots, the transaction days (all landed days, or one), then `dbt build`."""
+    """Load reference snapshots, the transaction days (all landed days, or one), then `dbt build`:
+    the models built whole, the daily models over the same days (one dbt run for the range), then what
+    is built whole downstream of the daily models."""
     ensure_dagster_home()
     from pipelines.assets.ingest import reference_assets, transaction_assets
     from pipelines.assets.registers import register_definitions
-    from pipelines.assets.warehouse_models import warehouse_models
+    from pipelines.assets.warehouse_models import daily_warehouse_models, warehouse_models
     from pipelines.resources import WarehouseResource, dbt_resource
 
     settings = get_settings(target)
@@ -78,21 +80,31 @@ def build(target: str | None = None, partition: dt.date | None = None) -> BuildR
     instance = dg.DagsterInstance.get()
     report = BuildReport(target=settings.target, days=days)
 
+    day_range = {
+        "dagster/asset_partition_range_start": days[0].isoformat(),
+        "dagster/asset_partition_range_end": days[-1].isoformat(),
+    }
+    every_asset = [*reference_assets, register_definitions, *transaction_assets, warehouse_models]
+    every_asset.append(daily_warehouse_models)
+    whole = set(warehouse_models.keys)
+    after_daily = whole & dg.AssetSelection.assets(daily_warehouse_models).downstream().resolve(every_asset)
     steps = [
-        ("reference snapshots", [*reference_assets, register_definitions], {}),
-        (
-            "transactions",
-            transaction_assets,
-            {
-                "dagster/asset_partition_range_start": days[0].isoformat(),
-                "dagster/asset_partition_range_end": days[-1].isoformat(),
-            },
-        ),
-        ("dbt build", [warehouse_models], {}),
+        ("reference snapshots", [*reference_assets, register_definitions], None, {}),
+        ("transactions", transaction_assets, None, day_range),
+        # a subset only when something must wait for the daily models (a subset selects tests by name)
+        ("dbt build", [warehouse_models], (whole - after_daily) if after_daily else None, {}),
+        ("dbt build (daily models)", [daily_warehouse_models], None, day_range),
     ]
-    for label, assets, tags in steps:
+    if after_daily:
+        steps.append(("dbt build (after the daily models)", [warehouse_models], after_daily, {}))
+    for label, assets, selection, tags in steps:
         result = dg.materialize(
-            assets, resources=resources, instance=instance, tags=tags, raise_on_error=False
+            assets,
+            resources=resources,
+            instance=instance,
+            tags=tags,
+            selection=sorted(selection, key=lambda k: k.to_user_string()) if selection else None,
+            raise_on_error=False,
         )
         _check_outcomes(result, report)
         if not result.success:

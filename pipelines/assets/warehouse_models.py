@@ -1,14 +1,18 @@
 """The dbt models as assets: staging views, dimensions, facts and marts. dbt tests become asset checks.
 
 Two selections of the same project:
-- `warehouse_models`: everything not tagged `daily` (staging views, dimensions, reference-driven models),
-  built whole;
+- `warehouse_models`: everything not tagged `daily` nor built on a daily model (staging views,
+  dimensions, reference-driven models), built whole; a model built on a daily model must be tagged
+  `daily` itself;
 - `daily_warehouse_models`: the models tagged `daily` (incremental facts and the marts on them),
-  partitioned by day. Dagster passes the run's time window to dbt as the vars `window_start` and
-  `window_end`; the models build the days in the window (a backfill of a range runs as one run).
+  partitioned by day. Dagster passes the run's time window to dbt in the environment
+  (EMIAS_WINDOW_START, EMIAS_WINDOW_END: changing --vars would make dbt re-parse the whole project on
+  every run); the models build the days in the window (a backfill of a range runs as one run).
 """
 
-from collections.abc import Mapping
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
@@ -33,19 +37,40 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return f"warehouse_{fqn[1]}" if len(fqn) > 2 else "warehouse"
 
 
+def window_env(window: dg.TimeWindow) -> dict[str, str]:
+    """The days of a run for dbt: EMIAS_WINDOW_START <= day < EMIAS_WINDOW_END, ISO dates (Moscow days)."""
+    return {
+        "EMIAS_WINDOW_START": window.start.date().isoformat(),
+        "EMIAS_WINDOW_END": window.end.date().isoformat(),
+    }
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the dbt process started inside, and restore them afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 @dbt_assets(
     manifest=prepare(),
     project=dbt_project(),
     dagster_dbt_translator=WarehouseTranslator(),
-    exclude=DAILY,
+    # `+`: the daily models' tests (and anything built on them) go with the daily models
+    exclude=f"{DAILY}+",
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
-
-
-def window_vars(window: dg.TimeWindow) -> dict[str, str]:
-    """The dbt vars of a run's days: window_start <= day < window_end, as ISO dates (Moscow days)."""
-    return {"window_start": window.start.date().isoformat(), "window_end": window.end.date().isoformat()}
+    # only the tests of these models alone: a test that also reads a daily fact runs with the daily models
+    with environment({"DBT_INDIRECT_SELECTION": "cautious"}):
+        yield from dbt.cli(["build"], context=context).stream()
 
 
 @dbt_assets(
@@ -59,7 +84,8 @@ def window_vars(window: dg.TimeWindow) -> dict[str, str]:
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def daily_warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    import json
-
-    dbt_vars = json.dumps(window_vars(context.partition_time_window))
-    yield from dbt.cli(["build", "--vars", dbt_vars], context=context).stream()
+    window = window_env(context.partition_time_window)
+    context.log.info(f"dbt window: {window}")
+    # the tests of these models, with those that also read a dimension (built before, by warehouse_models)
+    with environment({**window, "DBT_INDIRECT_SELECTION": "buildable"}):
+        yield from dbt.cli(["build"], context=context).stream()
