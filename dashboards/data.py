@@ -104,14 +104,25 @@ _shared = _SharedConnection()
 atexit.register(_shared.close)
 
 
+def _plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Decimals as plain numbers: sums come back as DECIMAL(38,0) from DuckDB (NUMERIC from PostgreSQL), and
+    dividing two of them in polars keeps scale 0, so every rate would round to 0 or 1."""
+    casts = [
+        pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Decimal)
+    ]
+    return frame.with_columns(casts) if casts else frame
+
+
 def read_mart(name: str, **kwargs) -> pl.DataFrame:
     with _shared.use() as con:
-        return _read_mart(name, con=con, **kwargs)
+        return _plain_numbers(_read_mart(name, con=con, **kwargs))
 
 
 def read_sql(sql: str, params: Sequence = ()) -> pl.DataFrame:
     with _shared.use() as con:
-        return _read_sql(sql, params, con=con)
+        return _plain_numbers(_read_sql(sql, params, con=con))
 
 
 class NoData(RuntimeError):

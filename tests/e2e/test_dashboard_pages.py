@@ -174,3 +174,11 @@ def _record_media_stores(monkeypatch) -> list:
 
     monkeypatch.setattr(app_test, "MemoryMediaFileStorage", RecordedStorage)
     return stores
+
+
+def test_city_overview_rates_are_real_fractions(city):
+    """Mart sums arrive as decimals of scale 0; a rate of two of them must not round to 0% or 100%."""
+    app = _app("leader", city["facility_id"], "city_overview")
+    shown = {m.label: m.value for m in app.metric}
+    for label in ("DNA rate", "Remote-booking share", "Seen within the wait standard"):
+        assert shown[label] not in ("0.0%", "100.0%"), (label, shown[label])
