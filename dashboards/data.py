@@ -655,6 +655,13 @@ def register_years() -> list[int]:
     return [int(y) for y in years["year"].to_list()]
 
 
+def default_register_year(years: list[int], period_end: dt.date) -> int:
+    """Index of the year to show first: the period's last year, unless that year has barely begun (a
+    prevalence of its first days says little), then the year before."""
+    wanted = (period_end - dt.timedelta(days=90)).year
+    return years.index(wanted) if wanted in years else len(years) - 1
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def register_rates(register: str, year: int, measure: str, by: tuple[str, ...]) -> pl.DataFrame:
     """Prevalence or incidence (registers' own methods, unsuppressed), suppressed here like any reader."""

@@ -132,6 +132,7 @@ def funnel_plot(
     highlight: object = None,
     names: str = "facility_name",
     key: str = "facility_id",
+    points: str = "Peers",
 ) -> go.Figure:
     """Units against the pooled value with 95% and 99.8% control limits (registers.funnel_limits).
 
@@ -178,7 +179,7 @@ def funnel_plot(
                 mode="markers",
                 text=[text[i] for i in idx],
                 marker={"size": 12 if own else 8, "color": "crimson" if own else "steelblue"},
-                name="This facility" if own else "Peers",
+                name="This facility" if own else points,
                 hovertemplate="%{text}: %{y:.3g} (n=%{x:,.0f})<extra></extra>",
             )
         )

@@ -15,7 +15,9 @@ with section():
     left, right = st.columns(2)
     register = left.selectbox("Register", list(choices), format_func=lambda c: choices[c], key="register")
     years = data.register_years()
-    year = right.selectbox("Year", years, index=len(years) - 1, key="register_year")
+    year = right.selectbox(
+        "Year", years, index=data.default_register_year(years, chosen.end), key="register_year"
+    )
 
     with section("Prevalence by okrug (per 100,000 at risk, 95% limits)"):
         prevalence = data.register_rates(register, year, "prevalence", ("okrug",))
@@ -42,6 +44,7 @@ with section():
                 multiplier=100_000,
                 names="okrug_id",
                 key="okrug_id",
+                points="Okrugs",
             ),
             key="chart_prevalence_funnel",
         )
