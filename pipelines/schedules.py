@@ -4,10 +4,12 @@ import dagster as dg
 
 from pipelines.assets.ingest import transaction_assets
 from pipelines.assets.warehouse_models import daily_warehouse_models
+from pipelines.partitions import daily_partitions
 
 daily_job = dg.define_asset_job(
     "daily_build",
     selection=dg.AssetSelection.assets(*transaction_assets, daily_warehouse_models),
+    partitions_def=daily_partitions,
     description="Load one day's transactions into raw and build the day's facts and marts.",
 )
 
