@@ -310,23 +310,30 @@ def _access(start: dt.date, end: dt.date, level: str, unit_ids: tuple[str, ...] 
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _remote_bookings_weekly(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
-    """Bookings and remote bookings by week and okrug. No mart carries the channel aggregated yet, so this
-    sums the appointments fact (a mart table) in the database rather than fetching its rows."""
-    require_marts("fct_appointments", "dim_facilities")
+def _remote_bookings_by_facility_week() -> pl.DataFrame:
+    """Bookings and remote bookings by ISO week and facility, over all the data. No mart carries the booking
+    channel aggregated yet, so this sums the appointments fact (a mart table) in the database, once per
+    cache period for every period and okrug a page asks about."""
+    require_marts("fct_appointments")
     sql = """
-        select a.slot_week_start as week_start, f.okrug_id,
+        select slot_week_start as week_start, facility_id,
                count(*) as bookings_made,
-               sum(case when a.is_remote_booking then 1 else 0 end) as remote_bookings
-        from marts.fct_appointments as a
-        inner join marts.dim_facilities as f on a.facility_id = f.facility_id
-        where a.slot_date >= {p} and a.slot_date <= {p}
+               sum(case when is_remote_booking then 1 else 0 end) as remote_bookings
+        from marts.fct_appointments
+        group by slot_week_start, facility_id
     """
-    params: list = [start, end]
+    okrug_of = facilities().select("facility_id", "okrug_id")
+    return read_sql(sql).join(okrug_of, on="facility_id", how="left")
+
+
+def _remote_bookings_weekly(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
+    """Bookings and remote bookings by week and okrug, for the weeks of the period."""
+    frame = _remote_bookings_by_facility_week().filter(
+        pl.col("week_start").is_between(start - dt.timedelta(days=6), end)
+    )
     if okrug_id is not None:
-        sql += " and f.okrug_id = {p}"
-        params.append(okrug_id)
-    return read_sql(sql + " group by a.slot_week_start, f.okrug_id", params)
+        frame = frame.filter(pl.col("okrug_id") == okrug_id)
+    return frame.group_by("week_start", "okrug_id").agg(pl.col("bookings_made", "remote_bookings").sum())
 
 
 def _okrug_units(okrug_id: str | None) -> tuple[str, tuple[str, ...]]:
