@@ -4,10 +4,10 @@
     .venv/bin/python bench/dashboards.py --scale 0.1 [--days 365]  # simulate and build one in a temp folder
 
 Each page is rendered headless (streamlit.testing) as a leader on the default view (last 12 months, the
-whole city; the facility pages on the first adult polyclinic) twice: first with the readers' caches
-cleared (cold), then again (warm, everything cached). The page's data time is cold minus warm: what the
-cached readers cost (marts read, aggregated, suppressed), without the rendering both runs share.
-Target: <= 300 ms per page at --scale 0.1.
+whole city; the facility pages on the first adult polyclinic), first with the readers' caches cleared
+(cold), then again (warm). The page's data time is the time spent in the read layer's cached readers
+(`dashboards.data`: marts read, aggregated, suppressed) during the cold render; the render time is the
+whole page. Medians over --repeats. Target: data time <= 300 ms per page at --scale 0.1.
 """
 
 from __future__ import annotations
@@ -42,25 +42,61 @@ def build_city(folder: Path, scale: float, days: int) -> None:
     print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def _render(page: str, facility_id: int):
+class _ReaderClock:
+    """Times the outermost calls of the read layer's cached readers (nested readers are inside them)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._depth = 0
+
+    def install(self) -> None:
+        from dashboards import data
+
+        for name in dir(data):
+            reader = getattr(data, name)
+            if callable(reader) and hasattr(reader, "clear"):  # st.cache_data / cache_resource functions
+                setattr(data, name, self._timed(reader))
+
+    def _timed(self, reader):
+        def timed(*args, **kwargs):
+            self._depth += 1
+            started = time.perf_counter()
+            try:
+                return reader(*args, **kwargs)
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self.seconds += time.perf_counter() - started
+
+        return timed
+
+
+CLOCK = _ReaderClock()
+
+
+def _render(page: str, facility_id: int, cold: bool):
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(APP, default_timeout=300)
     app.session_state["user"] = {"name": "bench", "role": "leader", "facility_id": None, "display_name": None}
     if page.startswith("facility"):
         app.session_state["filter_facility"] = str(facility_id)
-    app.run()
+    app.run()  # signs in and lands on the home page; the page under test comes next
+    if cold:
+        import streamlit as st
+
+        st.cache_data.clear()
+    CLOCK.seconds = 0.0
     started = time.perf_counter()
     app.switch_page(f"views/{page}.py").run()
     elapsed = time.perf_counter() - started
     if app.exception:
         raise RuntimeError(f"{page}: {app.exception[0].value}")
-    return elapsed
+    return elapsed, CLOCK.seconds
 
 
-def bench_pages(repeats: int) -> list[tuple[str, float, float]]:
+def bench_pages(repeats: int) -> list[tuple[str, float, float, float]]:
     import duckdb
-    import streamlit as st
 
     from dashboards.roles import PAGES
     from warehouse import get_settings
@@ -70,17 +106,21 @@ def bench_pages(repeats: int) -> list[tuple[str, float, float]]:
         "select min(facility_id) from marts.dim_facilities where facility_kind = 'adult_polyclinic'"
     ).fetchone()[0]
     con.close()
+    CLOCK.install()
     # imports, the register definitions (read once per process) and first-use costs are nobody's page
     for spec in PAGES:
-        _render(spec.key, facility_id)
+        _render(spec.key, facility_id, cold=False)
     results = []
     for spec in PAGES:
-        cold, warm = [], []
+        cold, warm, data = [], [], []
         for _ in range(repeats):
-            st.cache_data.clear()
-            cold.append(_render(spec.key, facility_id))
-            warm.append(_render(spec.key, facility_id))
-        results.append((spec.title, statistics.median(cold), statistics.median(warm)))
+            render, reading = _render(spec.key, facility_id, cold=True)
+            cold.append(render)
+            data.append(reading)
+            warm.append(_render(spec.key, facility_id, cold=False)[0])
+        results.append(
+            (spec.title, statistics.median(data), statistics.median(cold), statistics.median(warm))
+        )
     return results
 
 
@@ -105,12 +145,11 @@ def main() -> int:
     finally:
         if made is not None and not args.keep:
             shutil.rmtree(made, ignore_errors=True)
-    print(f"\n{'page':<30} {'cold ms':>8} {'warm ms':>8} {'data ms':>8}")
+    print(f"\n{'page':<30} {'data ms':>8} {'render cold':>12} {'render warm':>12}")
     worst = 0.0
-    for title, cold, warm in results:
-        data_ms = max(cold - warm, 0) * 1000
-        worst = max(worst, data_ms)
-        print(f"{title:<30} {cold * 1000:8.0f} {warm * 1000:8.0f} {data_ms:8.0f}")
+    for title, data_s, cold, warm in results:
+        worst = max(worst, data_s * 1000)
+        print(f"{title:<30} {data_s * 1000:8.0f} {cold * 1000:12.0f} {warm * 1000:12.0f}")
     print(f"\nslowest page data time {worst:.0f} ms (target <= {TARGET_MS} ms)")
     return 0 if worst <= TARGET_MS else 1
 
