@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 from dashboards.roles import PAGE_BY_KEY, ROLES, may_see
-from dashboards.users import User, authenticate
+from dashboards.users import User, authenticate, list_users, users_file
 
 SESSION_KEY = "user"
 
@@ -85,7 +85,14 @@ def sign_in_form() -> None:
         else:
             st.session_state[SESSION_KEY] = user.__dict__
             st.rerun()
-    st.caption("Users are added with `python -m dashboards.users add NAME --role ROLE`.")
+    if not list_users():
+        st.warning(
+            f"No users yet in {users_file()}: add one with "
+            "`python -m dashboards.users add NAME --role ROLE`, or one per role for a demo with "
+            "`python -m dashboards.users demo`."
+        )
+    else:
+        st.caption("Users are added with `python -m dashboards.users add NAME --role ROLE`.")
 
 
 def sign_out() -> None:
