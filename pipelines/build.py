@@ -64,12 +64,35 @@ def _days_to_load(landing, partition: dt.date | None) -> list[dt.date]:
     return days
 
 
+def _api_store_exists() -> bool:
+    from services.api.settings import Settings as ApiSettings
+
+    api = ApiSettings()
+    return bool(api.api_db_url) or (api.data_dir / "api.sqlite").exists()
+
+
+def _with_outbox_days(warehouse, days: list[dt.date]) -> list[dt.date]:
+    """Widen the day range to the days the outbox's rows fall on (within the day partitions)."""
+    from pipelines.partitions import daily_partitions
+    from warehouse.ingest import outbox_days
+
+    last_partition = dt.date.fromisoformat(daily_partitions.get_last_partition_key())
+    with warehouse.writer() as target:
+        extra = [d for d in outbox_days(target) if d <= last_partition]
+    if not extra:
+        return days
+    first, last = min(days[0], *extra), max(days[-1], *extra)
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def build(target: str | None = None, partition: dt.date | None = None) -> BuildReport:
-    """Load reference snapshots, the transaction days (all landed days, or one), then `dbt build`:
-    the models built whole, the daily models over the same days (one dbt run for the range), then what
-    is built whole downstream of the daily models."""
+    """Load reference snapshots, the transaction days (all landed days, or one) and the API's outbox (when
+    there is an API store), then `dbt build`: the models built whole, the daily models over the same days
+    (one dbt run for the range, widened to the days the outbox's rows fall on), then what is built whole
+    downstream of the daily models."""
     ensure_dagster_home()
     from pipelines.assets.ingest import reference_assets, transaction_assets
+    from pipelines.assets.outbox import api_outbox
     from pipelines.assets.registers import register_definitions
     from pipelines.assets.warehouse_models import daily_warehouse_models, warehouse_models
     from pipelines.resources import WarehouseResource, dbt_resource
@@ -80,29 +103,12 @@ def build(target: str | None = None, partition: dt.date | None = None) -> BuildR
     instance = dg.DagsterInstance.get()
     report = BuildReport(target=settings.target, days=days)
 
-    day_range = {
-        "dagster/asset_partition_range_start": days[0].isoformat(),
-        "dagster/asset_partition_range_end": days[-1].isoformat(),
-    }
-    every_asset = [*reference_assets, register_definitions, *transaction_assets, warehouse_models]
-    every_asset.append(daily_warehouse_models)
-    whole = set(warehouse_models.keys)
-    after_daily = whole & dg.AssetSelection.assets(daily_warehouse_models).downstream().resolve(every_asset)
-    steps = [
-        ("reference snapshots", [*reference_assets, register_definitions], None, {}),
-        ("transactions", transaction_assets, None, day_range),
-        # a subset only when something must wait for the daily models (a subset selects tests by name)
-        ("dbt build", [warehouse_models], (whole - after_daily) if after_daily else None, {}),
-        ("dbt build (daily models)", [daily_warehouse_models], None, day_range),
-    ]
-    if after_daily:
-        steps.append(("dbt build (after the daily models)", [warehouse_models], after_daily, {}))
-    for label, assets, selection, tags in steps:
+    def run(label: str, assets: list, selection=None, tags: dict | None = None) -> None:
         result = dg.materialize(
             assets,
             resources=resources,
             instance=instance,
-            tags=tags,
+            tags=tags or {},
             selection=sorted(selection, key=lambda k: k.to_user_string()) if selection else None,
             raise_on_error=False,
         )
@@ -110,6 +116,28 @@ def build(target: str | None = None, partition: dt.date | None = None) -> BuildR
         if not result.success:
             failed = [e.step_key for e in result.all_events if e.is_step_failure]
             raise BuildError(f"{label} failed (steps: {', '.join(failed) or '?'}); see the Dagster run log")
+
+    def day_range(days: list[dt.date]) -> dict[str, str]:
+        return {
+            "dagster/asset_partition_range_start": days[0].isoformat(),
+            "dagster/asset_partition_range_end": days[-1].isoformat(),
+        }
+
+    run("reference snapshots", [*reference_assets, register_definitions])
+    run("transactions", transaction_assets, tags=day_range(days))
+    if _api_store_exists():  # after the files: its bookings point at slots the files published
+        run("outbox", [api_outbox])
+        days = _with_outbox_days(resources["warehouse"], days)
+
+    every_asset = [*reference_assets, register_definitions, *transaction_assets, warehouse_models]
+    every_asset.append(daily_warehouse_models)
+    whole = set(warehouse_models.keys)
+    after_daily = whole & dg.AssetSelection.assets(daily_warehouse_models).downstream().resolve(every_asset)
+    # a subset only when something must wait for the daily models (a subset selects tests by name)
+    run("dbt build", [warehouse_models], (whole - after_daily) if after_daily else None)
+    run("dbt build (daily models)", [daily_warehouse_models], tags=day_range(days))
+    if after_daily:
+        run("dbt build (after the daily models)", [warehouse_models], after_daily)
     if report.failed_checks:
         raise BuildError("failing checks: " + ", ".join(report.failed_checks))
     return report

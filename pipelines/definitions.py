@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.assets.ingest import reference_assets, transaction_assets
+from pipelines.assets.outbox import api_outbox
 from pipelines.assets.registers import register_definitions
 from pipelines.assets.warehouse_models import daily_warehouse_models, warehouse_models
 from pipelines.resources import WarehouseResource, dbt_resource
@@ -14,6 +15,7 @@ defs = dg.Definitions(
         *reference_assets,
         register_definitions,
         *transaction_assets,
+        api_outbox,
         warehouse_models,
         daily_warehouse_models,
     ],

@@ -472,6 +472,15 @@ def outbox_watermark(target: _Target, source: str) -> int:
     return rows[0][0] or 0
 
 
+def outbox_days(target: _Target) -> list[dt.date]:
+    """Days that rows from an outbox fell on (their loads are logged with no source files)."""
+    rows = target.execute(
+        f"select distinct partition_date from {RAW_SCHEMA}.raw_load_log "
+        "where source_files = 0 and landing_rows > 0 and partition_date is not null order by 1"
+    )
+    return [r[0] for r in rows]
+
+
 def load_outbox(target: _Target, rows: list, *, source: str) -> OutboxLoad:
     """Validate and append a batch of outbox rows (objects with seq, table_name, row), in seq order.
 
