@@ -34,7 +34,7 @@ def test_api_activity_lands_in_the_marts_through_the_outbox_despite_a_kill(built
     # the API carries the simulated city on: its clock starts the morning after the last simulated day
     last_day = max(d for t in transaction_tables() for d in landed_days(data / "landing", t.name))
     clock = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(8, 0))
-    url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+    url = f"sqlite:///{data / 'api.sqlite'}"  # where the build looks for the API's store
     seed_from_landing(data / "landing", url, from_date=clock.date())
     try:
         written = drive_activity(
