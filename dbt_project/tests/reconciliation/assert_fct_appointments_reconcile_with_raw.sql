@@ -1,5 +1,7 @@
 {#- Every raw.appointment_booked row is one fct_appointments row, and nothing else is.
     Returns the keys found on one side only. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_appointments'}}}) }}
+
 with raw_rows as (
     select appointment_id as row_key from {{ source('operational', 'appointment_booked') }}
 ),

@@ -1,5 +1,7 @@
 {#- Every raw.diagnosis_recorded row is one fct_diagnoses row, and nothing else is.
     Returns the keys found on one side only. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_diagnoses'}}}) }}
+
 with raw_rows as (
     select event_id as row_key from {{ source('operational', 'diagnosis_recorded') }}
 ),

@@ -1,5 +1,7 @@
 {#- Every raw.encounter_closed row is one fct_encounters row, and nothing else is.
     Returns the keys found on one side only. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_encounters'}}}) }}
+
 with raw_rows as (
     select encounter_id as row_key from {{ source('operational', 'encounter_closed') }}
 ),

@@ -1,5 +1,7 @@
 {#- Every raw.prescription_issued row is one fct_prescriptions row, and nothing else is.
     Returns the keys found on one side only. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_prescriptions'}}}) }}
+
 with raw_rows as (
     select prescription_id as row_key from {{ source('operational', 'prescription_issued') }}
 ),

@@ -1,5 +1,7 @@
 {#- Every raw.referral_issued row is one fct_referrals row, and nothing else is.
     Returns the keys found on one side only. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_referrals'}}}) }}
+
 with raw_rows as (
     select referral_id as row_key from {{ source('operational', 'referral_issued') }}
 ),

@@ -1,5 +1,7 @@
 {#- Every raw.slot_published row is one fct_slots row, and nothing else is.
     Returns the keys found on one side only. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_slots'}}}) }}
+
 with raw_rows as (
     select slot_id as row_key from {{ source('operational', 'slot_published') }}
 ),

@@ -28,7 +28,9 @@ def test_every_mart_is_built_and_not_empty(built_city):
         for mart in MARTS:
             assert con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
         levels = dict(
-            con.execute("select level, count(*) from marts.mart_access_weekly group by 1").fetchall()
+            con.execute(
+                "select hierarchy_level, count(*) from marts.mart_access_weekly group by 1"
+            ).fetchall()
         )
     assert set(levels) == {"facility", "head_facility", "okrug", "city"}
 

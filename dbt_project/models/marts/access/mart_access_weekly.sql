@@ -91,8 +91,8 @@ access_{{ level }} as (
         {{ safe_ratio("sum(case when booking_band = '" ~ band ~ "' then 1 else 0 end)", 'count(*)') }}
             as band_{{ band }}_share,
         {%- endfor %}
-        sum(case when outcome = 'attended' then 1 else 0 end) as attended,
-        sum(case when outcome = 'no_show' then 1 else 0 end) as no_shows,
+        cast(sum(case when outcome = 'attended' then 1 else 0 end) as {{ dbt.type_bigint() }}) as attended,
+        cast(sum(case when outcome = 'no_show' then 1 else 0 end) as {{ dbt.type_bigint() }}) as no_shows,
         {{ safe_ratio(
             "sum(case when outcome = 'attended' and is_within_standard then 1 else 0 end)",
             "sum(case when outcome = 'attended' then 1 else 0 end)",

@@ -44,8 +44,8 @@ offered as (
         specialty_id,
         slot_date as activity_date,
         count(*) as slots_offered,
-        sum(case when is_urgent_reserve then 1 else 0 end) as urgent_reserve_slots,
-        sum(case when is_booked then 1 else 0 end) as slots_booked,
+        cast(sum(case when is_urgent_reserve then 1 else 0 end) as {{ dbt.type_bigint() }}) as urgent_reserve_slots,
+        cast(sum(case when is_booked then 1 else 0 end) as {{ dbt.type_bigint() }}) as slots_booked,
         sum(duration_min) as minutes_scheduled
     from slots
     {%- if has_window() %}
@@ -60,9 +60,9 @@ booked as (
         specialty_id,
         slot_date as activity_date,
         count(*) as bookings,
-        sum(case when outcome = 'cancelled' then 1 else 0 end) as cancellations,
-        sum(case when outcome = 'attended' then 1 else 0 end) as attended,
-        sum(case when outcome = 'no_show' then 1 else 0 end) as no_shows
+        cast(sum(case when outcome = 'cancelled' then 1 else 0 end) as {{ dbt.type_bigint() }}) as cancellations,
+        cast(sum(case when outcome = 'attended' then 1 else 0 end) as {{ dbt.type_bigint() }}) as attended,
+        cast(sum(case when outcome = 'no_show' then 1 else 0 end) as {{ dbt.type_bigint() }}) as no_shows
     from appointments
     {%- if has_window() %}
         where slot_date in (select changed_days.activity_date from changed_days)
@@ -76,7 +76,7 @@ visits as (
         specialty_id,
         encounter_date as activity_date,
         count(*) as encounters,
-        sum(case when is_walk_in then 1 else 0 end) as walk_ins,
+        cast(sum(case when is_walk_in then 1 else 0 end) as {{ dbt.type_bigint() }}) as walk_ins,
         sum(minutes) as minutes_used
     from encounters
     {%- if has_window() %}

@@ -36,7 +36,7 @@ scheduled as (
         doctor_id,
         slot_week_start as week_start,
         count(*) as slots_offered,
-        sum(case when is_booked then 1 else 0 end) as slots_booked,
+        cast(sum(case when is_booked then 1 else 0 end) as {{ dbt.type_bigint() }}) as slots_booked,
         sum(duration_min) as minutes_scheduled
     from slots
     {%- if has_window() %}
@@ -50,7 +50,7 @@ worked as (
         doctor_id,
         encounter_week_start as week_start,
         count(*) as encounters,
-        sum(case when is_walk_in then 1 else 0 end) as walk_ins,
+        cast(sum(case when is_walk_in then 1 else 0 end) as {{ dbt.type_bigint() }}) as walk_ins,
         sum(minutes) as minutes_used
     from encounters
     {%- if has_window() %}

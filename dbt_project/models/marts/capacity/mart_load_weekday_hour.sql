@@ -35,7 +35,7 @@ offered as (
         cast(extract(isodow from slot_date) as integer) as iso_weekday,
         slot_hour as hour_of_day,
         count(*) as slots_offered,
-        sum(case when is_booked then 1 else 0 end) as slots_booked
+        cast(sum(case when is_booked then 1 else 0 end) as {{ dbt.type_bigint() }}) as slots_booked
     from slots
     {%- if has_window() %}
         where slot_week_start in (select changed_weeks.week_start from changed_weeks)

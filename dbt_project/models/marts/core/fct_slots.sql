@@ -46,7 +46,7 @@ slot_bookings as (
     select
         slot_id,
         count(*) as bookings,
-        sum(case when outcome = 'cancelled' then 1 else 0 end) as cancellations,
+        cast(sum(case when outcome = 'cancelled' then 1 else 0 end) as {{ dbt.type_bigint() }}) as cancellations,
         -- at most one booking of a slot stands (a test checks it); take the latest if not
         max(case when outcome <> 'cancelled' then appointment_id end) as appointment_id
     from appointments

@@ -53,7 +53,8 @@ visits as (
         facility_id,
         month_start,
         {%- for source, column in sources.items() %}
-            sum(case when funding_source = '{{ source }}' then 1 else 0 end) as visits_{{ column }},
+            cast(sum(case when funding_source = '{{ source }}' then 1 else 0 end) as {{ dbt.type_bigint() }})
+                as visits_{{ column }},
             coalesce(sum(case when funding_source = '{{ source }}' then tariff_rub end), 0)
                 as revenue_{{ column }}_rub,
         {%- endfor %}

@@ -47,8 +47,8 @@ final as (
         count(distinct case when benefit_category = 'regional' then patient_id end) as beneficiaries_regional,
         count(distinct case when benefit_category = 'high_cost_nosology' then patient_id end)
             as beneficiaries_high_cost_nosology,
-        sum(case when is_beneficiary then 1 else 0 end) as prescriptions_beneficiary,
-        sum(case when is_dispensed then 1 else 0 end) as prescriptions_dispensed,
+        cast(sum(case when is_beneficiary then 1 else 0 end) as {{ dbt.type_bigint() }}) as prescriptions_beneficiary,
+        cast(sum(case when is_dispensed then 1 else 0 end) as {{ dbt.type_bigint() }}) as prescriptions_dispensed,
         {{ safe_ratio('sum(case when is_dispensed then 1 else 0 end)', 'count(*)') }} as dispensed_share,
         avg(cast(days_to_dispensing as {{ type_double() }})) as mean_days_to_dispensing,
         percentile_cont(0.5) within group (order by days_to_dispensing) as median_days_to_dispensing
