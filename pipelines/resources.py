@@ -1,7 +1,6 @@
 """Resources: the warehouse the ingest writes to, and the dbt command line."""
 
 import contextlib
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,8 +40,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
 def dbt_resource(target: str | None = None) -> DbtCliResource:
     settings = get_settings(target)
-    # dbt reads the DuckDB path from the environment (profiles.yml); keep it the same file as ours
-    os.environ["EMIAS_DUCKDB_PATH"] = str(settings.duckdb_path)
+    # the DuckDB file reaches dbt through the environment of each run (assets/warehouse_models.py)
     return DbtCliResource(
         project_dir=dbt_project(settings.target),
         target=settings.target,

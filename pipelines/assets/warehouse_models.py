@@ -20,6 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.dbt import dbt_project, prepare
 from pipelines.partitions import daily_partitions
+from pipelines.resources import WarehouseResource
 
 DAILY = "tag:daily"
 
@@ -45,6 +46,11 @@ def window_env(window: dg.TimeWindow) -> dict[str, str]:
     }
 
 
+def warehouse_env(warehouse: WarehouseResource) -> dict[str, str]:
+    """The DuckDB file dbt builds in (profiles.yml reads it), the same as the ingest's, for this run only."""
+    return {"EMIAS_DUCKDB_PATH": str(warehouse.settings.duckdb_path)}
+
+
 @contextlib.contextmanager
 def environment(values: dict[str, str]) -> Iterator[None]:
     """Set environment variables for the dbt process started inside, and restore them afterwards."""
@@ -67,9 +73,9 @@ def environment(values: dict[str, str]) -> Iterator[None]:
     # `+`: the daily models' tests (and anything built on them) go with the daily models
     exclude=f"{DAILY}+",
 )
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # only the tests of these models alone: a test that also reads a daily fact runs with the daily models
-    with environment({"DBT_INDIRECT_SELECTION": "cautious"}):
+    with environment({**warehouse_env(warehouse), "DBT_INDIRECT_SELECTION": "cautious"}):
         yield from dbt.cli(["build"], context=context).stream()
 
 
@@ -83,9 +89,11 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # a backfill of many days is one dbt run over their window, not one run a day
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def daily_warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def daily_warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     window = window_env(context.partition_time_window)
     context.log.info(f"dbt window: {window}")
     # the tests of these models, with those that also read a dimension (built before, by warehouse_models)
-    with environment({**window, "DBT_INDIRECT_SELECTION": "buildable"}):
+    with environment({**window, **warehouse_env(warehouse), "DBT_INDIRECT_SELECTION": "buildable"}):
         yield from dbt.cli(["build"], context=context).stream()
