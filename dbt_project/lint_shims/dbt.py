@@ -39,7 +39,3 @@ def date_spine(datepart, start_date, end_date):
 
 def type_bigint():
     return "bigint"
-
-
-def type_bigint():
-    return "bigint"
