@@ -113,8 +113,11 @@ class _Target:
     def transaction(self) -> contextlib.AbstractContextManager:
         raise NotImplementedError
 
-    def known_keys_sql(self, vcon: duckdb.DuckDBPyConnection, table: str, column: str, day: dt.date) -> str:
-        """SQL (in the validation connection) of the keys a reference may point at for this day."""
+    def known_keys_sql(
+        self, vcon: duckdb.DuckDBPyConnection, table: str, column: str, day: dt.date, wanted: str
+    ) -> str:
+        """SQL (in the validation connection) of those `wanted` keys (SQL in the validation connection)
+        that a reference may point at on this day: keys of `table` loaded in the window before it."""
         raise NotImplementedError
 
     def insert(self, name: str, data: pa.Table) -> None:
@@ -169,12 +172,16 @@ class _DuckDBTarget(_Target):
             raise
         self.con.execute("commit")
 
-    def known_keys_sql(self, vcon, table, column, day):
+    def known_keys_sql(self, vcon, table, column, day, wanted):
         since = day - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
-        return (
-            f"select {column} as key from {RAW_SCHEMA}.{table} "
-            f"where _partition_date between date '{since}' and date '{day}'"
+        name = f"_known_{table}_{column}"
+        vcon.execute(
+            f"create or replace temp table {name} as "
+            f"select distinct {column} as key from {RAW_SCHEMA}.{table} "
+            f"where _partition_date between date '{since}' and date '{day}' "
+            f"and {column} in (select key from ({wanted}) as w where key is not null)"
         )
+        return f"select key from {name}"
 
     def insert(self, name, data):
         if data.num_rows == 0:
@@ -205,10 +212,15 @@ class _PostgresTarget(_Target):
     def transaction(self):
         return self.con.transaction()
 
-    def known_keys_sql(self, vcon, table, column, day):
+    def known_keys_sql(self, vcon, table, column, day, wanted):
         since = day - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
+        keys = [
+            r[0] for r in vcon.execute(f"select key from ({wanted}) as w where key is not null").fetchall()
+        ]
         rows = self.execute(
-            f"select {column} from {RAW_SCHEMA}.{table} where _partition_date between ? and ?", [since, day]
+            f"select distinct {column} from {RAW_SCHEMA}.{table} "
+            f"where _partition_date between ? and ? and {column} = any(?)",
+            [since, day, keys],
         )
         name = f"_known_{table}_{column}"
         vcon.register(name, pa.table({"key": pa.array([r[0] for r in rows], type=pa.int64())}))
@@ -310,19 +322,26 @@ def _validate(
 
     `labels` names a file's rows in `_source_file` when the file is only a vehicle (the outbox's)."""
     vcon = target.validation_connection()
+    file_columns = {f: set(pq.read_schema(f).names) for f in files}
     known: dict[str, str] = {}
     if table.kind == "transaction":
         for col in table.columns:
-            if col.references:
+            holders = [f for f in files if col.name in file_columns[f]]
+            if col.references and holders:
                 ref_table, ref_col = col.references
-                # keys loaded earlier, plus those of this very day (already loaded: tables load in order)
-                known[col.name] = target.known_keys_sql(vcon, ref_table, ref_col, day)
+                # only the keys this day's rows point at are looked up (keys loaded earlier, plus those of
+                # this very day: tables load in order), so the cost follows the day, not the window
+                wanted = " union ".join(
+                    f"select try_cast({col.name} as bigint) as key from read_parquet({_quote(str(f))})"
+                    for f in holders
+                )
+                known[col.name] = target.known_keys_sql(vcon, ref_table, ref_col, day, wanted)
 
     selects = []
     landing_rows = 0
     for f in files:
         landing_rows += pq.ParquetFile(f).metadata.num_rows
-        file_cols = set(pq.read_schema(f).names)
+        file_cols = file_columns[f]
         typed_cols, rules = [], []
         for col in table.columns:
             typed, col_rules = _rule_sql(col, col.name in file_cols, known.get(col.name))
@@ -333,8 +352,8 @@ def _validate(
         selects.append(
             f"select {', '.join(typed_cols)}, "
             f"list_filter([{', '.join(rules)}], lambda r: r is not null) as _reasons, "
-            f"{_quote((labels or {}).get(f, str(f)))} as _source_file, src.file_row_number as _row_number, "
-            f"to_json(src) as _row_json "
+            f"{_quote((labels or {}).get(f, str(f)))} as _source_file, {_quote(str(f))} as _file, "
+            f"src.file_row_number as _row_number "
             f"from read_parquet({_quote(str(f))}, file_row_number = true, hive_partitioning = false) as src"
         )
     vcon.execute("create or replace temp table _checked as " + " union all ".join(selects))
@@ -363,15 +382,27 @@ def _validate(
         f"select {cols}, {meta} from _checked where len(_reasons) = 0 order by _source_file, _row_number"
     ).to_arrow_table()
     part = f"date '{day}'" if table.kind == "transaction" else "cast(null as date)"
-    bad = vcon.sql(
-        f"""
-        select {_quote(table.name)} as table_name, {part} as partition_date, _source_file as source_file,
-               _row_number as row_number, array_to_string(_reasons, '; ') as reason,
-               cast(_row_json as varchar) as row_json, {_quote(load_id)} as _load_id,
-               timestamp '{loaded_at}' as _loaded_at
-        from _checked where len(_reasons) > 0 order by _source_file, _row_number
-        """
-    ).to_arrow_table()
+    # the quarantine keeps each bad row whole, as JSON read back from its file (rare, so read only then)
+    has_bad = vcon.execute("select count(*) from _checked where len(_reasons) > 0").fetchall()[0][0] > 0
+    if has_bad:
+        rows_json = " union all ".join(
+            f"select {_quote(str(f))} as _file, file_row_number, to_json(src) as row_json "
+            f"from read_parquet({_quote(str(f))}, file_row_number = true, hive_partitioning = false) as src"
+            for f in files
+        )
+        bad = vcon.sql(
+            f"""
+            select {_quote(table.name)} as table_name, {part} as partition_date,
+                   c._source_file as source_file, c._row_number as row_number,
+                   array_to_string(c._reasons, '; ') as reason, cast(j.row_json as varchar) as row_json,
+                   {_quote(load_id)} as _load_id, timestamp '{loaded_at}' as _loaded_at
+            from (select * from _checked where len(_reasons) > 0) as c
+            inner join ({rows_json}) as j on c._file = j._file and c._row_number = j.file_row_number
+            order by c._source_file, c._row_number
+            """
+        ).to_arrow_table()
+    else:
+        bad = _empty_quarantine(target)
     vcon.execute("drop table if exists _checked")
     assert good.column_names == raw_columns(table)
     return good, bad, landing_rows
