@@ -106,6 +106,8 @@ def build(target: str | None = None, partition: dt.date | None = None) -> BuildR
     def run(label: str, assets: list, selection=None, tags: dict | None = None) -> None:
         result = dg.materialize(
             assets,
+            # the run's full event log stays in Dagster's store (emias ui); the terminal gets warnings only
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             resources=resources,
             instance=instance,
             tags=tags or {},
