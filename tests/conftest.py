@@ -72,3 +72,27 @@ def built_city(city_dir):
         mp.delenv("EMIAS_DUCKDB_PATH", raising=False)
         report = build("duckdb")
         yield {"data_dir": city_dir, "report": report}
+
+
+@pytest.fixture(scope="session")
+def built_city_postgres(built_city, postgres_env, tmp_path_factory):
+    """The same small city built into PostgreSQL once per session (the tests compare it with DuckDB).
+
+    Yields the database's name on the test server."""
+    import psycopg
+
+    from pipelines.build import build
+
+    name = f"emias_city_{uuid.uuid4().hex[:10]}"
+    admin = psycopg.connect(dbname=postgres_env["PGDATABASE"] or "postgres", autocommit=True)
+    admin.execute(f'create database "{name}"')
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("EMIAS_DATA_DIR", str(built_city["data_dir"]))
+            mp.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_pg")))
+            mp.setenv("PGDATABASE", name)
+            build("postgres")
+        yield name
+    finally:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+        admin.close()

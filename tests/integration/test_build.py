@@ -78,17 +78,12 @@ def test_building_twice_gives_the_same_counts_and_one_partition_leaves_the_other
     assert _duckdb_counts(data_dir) == before
 
 
-def test_postgres_build_matches_duckdb(built_city, postgres_database, monkeypatch, tmp_path):
+def test_postgres_build_matches_duckdb(built_city, built_city_postgres):
     import psycopg
 
-    data_dir = built_city["data_dir"]
-    monkeypatch.setenv("EMIAS_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    monkeypatch.setenv("PGDATABASE", postgres_database)
-    build("postgres")
-    with psycopg.connect(dbname=postgres_database) as con:
+    with psycopg.connect(dbname=built_city_postgres) as con:
         pg = _counts(lambda sql: con.execute(sql).fetchall())
-    assert pg == _duckdb_counts(data_dir)
+    assert pg == _duckdb_counts(built_city["data_dir"])
 
 
 def test_a_bad_row_is_quarantined_named_by_the_check_and_the_good_rows_load(
@@ -109,7 +104,7 @@ def test_a_bad_row_is_quarantined_named_by_the_check_and_the_good_rows_load(
     pq.write_table(
         pa.Table.from_pylist([bad], schema=arrow_schema(table("appointment_booked"))), folder / "late.parquet"
     )
-    report = build("duckdb", day)  # reference snapshots, that one day, then dbt
+    report = build("duckdb")
     assert "raw/appointment_booked:no_quarantined_rows" in report.warnings
     assert report.failed_checks == []  # landing = raw + quarantine still holds
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:

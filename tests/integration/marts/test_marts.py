@@ -35,15 +35,10 @@ def test_every_mart_is_built_and_not_empty(built_city):
     assert set(levels) == {"facility", "head_facility", "okrug", "city"}
 
 
-def test_postgres_marts_equal_duckdb_marts(built_city, postgres_database, monkeypatch, tmp_path):
+def test_postgres_marts_equal_duckdb_marts(built_city, built_city_postgres):
     import psycopg
 
-    from pipelines.build import build
-
-    monkeypatch.setenv("EMIAS_DATA_DIR", str(built_city["data_dir"]))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    monkeypatch.setenv("PGDATABASE", postgres_database)
-    build("postgres")
+    postgres_database = built_city_postgres
     problems = {}
     with (
         duckdb.connect(str(built_city["data_dir"] / "warehouse.duckdb"), read_only=True) as dcon,
