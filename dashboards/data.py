@@ -562,16 +562,24 @@ def capacity_by_facility(
     return publish(metrics.capacity_by_facility(frame), metrics.CAPACITY_SUPPRESS)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def load_heatmap(
+def _weekly_filters(
     start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None, specialty_id: str | None
-) -> pl.DataFrame:
+) -> dict:
+    """Filters of a weekly facility mart without an okrug column: weeks that overlap the period, and the
+    okrug's facilities when no single facility is chosen."""
     filters: dict = {"week_start": (start - dt.timedelta(days=6), end)}
     if facility_id is not None:
         filters["facility_id"] = facility_id
     elif okrug_id is not None:
         filters["facility_id"] = facilities().filter(pl.col("okrug_id") == okrug_id)["facility_id"].to_list()
-    _in(filters, "specialty_id", specialty_id)
+    return _in(filters, "specialty_id", specialty_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def load_heatmap(
+    start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None, specialty_id: str | None
+) -> pl.DataFrame:
+    filters = _weekly_filters(start, end, okrug_id, facility_id, specialty_id)
     sums = ["slots_offered", "slots_booked", "encounters"]
     by_hour = _summed(
         "mart_load_weekday_hour", ["iso_weekday", "hour_of_day"], sums, filters, extra=[WEEKS_COUNTED]
@@ -583,12 +591,7 @@ def load_heatmap(
 def doctor_load(
     start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None, specialty_id: str | None
 ) -> pl.DataFrame:
-    filters: dict = {"week_start": (start - dt.timedelta(days=6), end)}
-    if facility_id is not None:
-        filters["facility_id"] = facility_id
-    elif okrug_id is not None:
-        filters["facility_id"] = facilities().filter(pl.col("okrug_id") == okrug_id)["facility_id"].to_list()
-    _in(filters, "specialty_id", specialty_id)
+    filters = _weekly_filters(start, end, okrug_id, facility_id, specialty_id)
     frame = metrics.doctor_load(_read("mart_doctor_load_weekly", filters=filters))
     return publish(frame, metrics.DOCTOR_SUPPRESS)
 
