@@ -35,9 +35,12 @@ def _run(scale: float, history: int, folder: Path) -> dict[str, float]:
     last = START + dt.timedelta(days=history)
     # hold the last day back: the full build sees `history` days
     (data / "landing").mkdir(parents=True)
-    for table_dir in (staged / "landing").iterdir():
-        target = data / "landing" / table_dir.name
-        shutil.copytree(table_dir, target, ignore=shutil.ignore_patterns(f"date={last.isoformat()}"))
+    for entry in (staged / "landing").iterdir():
+        target = data / "landing" / entry.name
+        if entry.is_dir():
+            shutil.copytree(entry, target, ignore=shutil.ignore_patterns(f"date={last.isoformat()}"))
+        else:  # the city's description (_city.json)
+            shutil.copy2(entry, target)
     os.environ["EMIAS_DATA_DIR"] = str(data)
     os.environ["DAGSTER_HOME"] = str(data / "dagster_home")
     os.environ.pop("EMIAS_DUCKDB_PATH", None)
@@ -45,6 +48,8 @@ def _run(scale: float, history: int, folder: Path) -> dict[str, float]:
     build("duckdb")
     full = time.perf_counter() - t
     for table_dir in (staged / "landing").iterdir():
+        if not table_dir.is_dir():
+            continue
         day_dir = table_dir / f"date={last.isoformat()}"
         if day_dir.exists():
             shutil.copytree(day_dir, data / "landing" / table_dir.name / day_dir.name)

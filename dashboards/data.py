@@ -25,6 +25,7 @@ from registers import suppress_small
 from warehouse import connect, get_settings, list_marts
 from warehouse import read_mart as _read_mart
 from warehouse.connection import WarehouseNotBuiltError
+from warehouse.read import identifier, where_clause
 from warehouse.read import read_sql as _read_sql
 
 # Readers re-open the DuckDB file read-only on each query, so a rebuild is picked up after the TTL.
@@ -178,31 +179,6 @@ def _in(filters: dict, column: str, value) -> dict:
     return filters
 
 
-def _where(filters: Mapping) -> tuple[str, list]:
-    """A where clause with read_mart's filter meanings: (low, high) range, [values] membership, equality."""
-    clauses, params = [], []
-    for column, value in filters.items():
-        column = _identifier(column)
-        if isinstance(value, tuple):
-            for bound, op in zip(value, (">=", "<="), strict=True):
-                if bound is not None:
-                    clauses.append(f"{column} {op} {{p}}")
-                    params.append(bound)
-        elif isinstance(value, list):
-            clauses.append(f"{column} in ({', '.join(['{p}'] * len(value))})" if value else "1 = 0")
-            params.extend(value)
-        else:
-            clauses.append(f"{column} = {{p}}")
-            params.append(value)
-    return (" where " + " and ".join(clauses)) if clauses else "", params
-
-
-def _identifier(name: str) -> str:
-    if not name.replace("_", "").isalnum() or not name[0].isalpha():
-        raise ValueError(f"{name!r} is not a plain identifier")
-    return name
-
-
 def _summed(
     name: str,
     by: Sequence[str],
@@ -216,11 +192,11 @@ def _summed(
     is hundreds of thousands of rows; the page needs a few hundred). week_of: also group by the Monday of
     that date column, as `week_start`. extra: further aggregate expressions (constants of this module)."""
     require_marts(name)
-    keys = [_identifier(c) for c in by]
+    keys = [identifier(c) for c in by]
     if week_of:
-        keys.insert(0, f"cast(date_trunc('week', {_identifier(week_of)}) as date) as week_start")
-    measures = [f"sum({_identifier(c)}) as {c}" for c in sums] + list(extra)
-    where, params = _where(filters)
+        keys.insert(0, f"cast(date_trunc('week', {identifier(week_of)}) as date) as week_start")
+    measures = [f"sum({identifier(c)}) as {c}" for c in sums] + list(extra)
+    where, params = where_clause(filters)
     sql = f"select {', '.join(keys + measures)} from marts.{name}{where}"
     if keys:
         sql += " group by " + ", ".join(str(i + 1) for i in range(len(keys)))

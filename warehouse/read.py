@@ -25,10 +25,41 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 Frame = Literal["polars", "pandas"]
 
 
-def _identifier(name: str) -> str:
+def identifier(name: str) -> str:
+    """The name itself, when it is a plain lowercase identifier (safe to put in SQL); else ValueError."""
     if not _IDENTIFIER.match(name):
         raise ValueError(f"{name!r} is not a plain lowercase identifier")
     return name
+
+
+def where_clause(filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """` where ...` (or "") and its parameters, for filters with the meanings read_mart documents.
+
+    For readers that aggregate in the database (read_sql) and must filter exactly as read_mart does."""
+    clauses, params = [], []
+    for col, value in filters.items():
+        col = identifier(col)
+        if isinstance(value, tuple):
+            low, high = value
+            if low is not None:
+                clauses.append(f"{col} >= {{p}}")
+                params.append(low)
+            if high is not None:
+                clauses.append(f"{col} <= {{p}}")
+                params.append(high)
+        elif isinstance(value, list | set | frozenset):
+            values = list(value)
+            if not values:
+                clauses.append("1 = 0")
+            else:
+                clauses.append(f"{col} in ({', '.join(['{p}'] * len(values))})")
+                params.extend(values)
+        elif value is None:
+            clauses.append(f"{col} is null")
+        else:
+            clauses.append(f"{col} = {{p}}")
+            params.append(value)
+    return (" where " + " and ".join(clauses)) if clauses else "", params
 
 
 def _is_duckdb(con: Any) -> bool:
@@ -57,35 +88,11 @@ def read_mart(
         raise LookupError(
             f"no mart named {name!r}; the marts are: {', '.join(known) or '(none: build first)'}"
         )
-    select = ", ".join(_identifier(c) for c in columns) if columns else "*"
-    clauses, params = [], []
-    for col, value in (filters or {}).items():
-        col = _identifier(col)
-        if isinstance(value, tuple):
-            low, high = value
-            if low is not None:
-                clauses.append(f"{col} >= {{p}}")
-                params.append(low)
-            if high is not None:
-                clauses.append(f"{col} <= {{p}}")
-                params.append(high)
-        elif isinstance(value, list | set | frozenset):
-            values = list(value)
-            if not values:
-                clauses.append("1 = 0")
-            else:
-                clauses.append(f"{col} in ({', '.join(['{p}'] * len(values))})")
-                params.extend(values)
-        elif value is None:
-            clauses.append(f"{col} is null")
-        else:
-            clauses.append(f"{col} = {{p}}")
-            params.append(value)
-    sql = f"select {select} from {MART_SCHEMA}.{name}"
-    if clauses:
-        sql += " where " + " and ".join(clauses)
+    select = ", ".join(identifier(c) for c in columns) if columns else "*"
+    where, params = where_clause(filters or {})
+    sql = f"select {select} from {MART_SCHEMA}.{name}{where}"
     if order_by:
-        sql += " order by " + ", ".join(_identifier(c) for c in order_by)
+        sql += " order by " + ", ".join(identifier(c) for c in order_by)
     return read_sql(sql, params, frame=frame, con=con, target=target)
 
 
