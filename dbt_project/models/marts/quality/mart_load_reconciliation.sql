@@ -1,6 +1,6 @@
 {#- Source table x partition: the latest load of each partition and whether its counts reconcile. -#}
 with load_log as (
-    select * from {{ source('load_metadata', 'raw_load_log') }}
+    select * from {{ ref('stg_load_metadata__load_log') }}
 ),
 
 ranked as (
@@ -11,11 +11,11 @@ ranked as (
         landing_rows,
         loaded_rows,
         quarantined_rows,
-        _load_id as load_id,
-        _loaded_at as loaded_at,
+        load_id,
+        loaded_at,
         row_number() over (
             partition by table_name, partition_date
-            order by _loaded_at desc, _load_id desc
+            order by loaded_at desc, load_id desc
         ) as load_rank
     from load_log
 ),

@@ -1,6 +1,6 @@
 {#- Source table x reason: the rows quarantined for breaking the export contract. -#}
 with quarantine as (
-    select * from {{ source('load_metadata', 'raw_quarantine') }}
+    select * from {{ ref('stg_load_metadata__quarantine') }}
 ),
 
 final as (
@@ -11,7 +11,7 @@ final as (
         count(distinct partition_date) as partitions,
         min(partition_date) as first_partition_date,
         max(partition_date) as last_partition_date,
-        max(_loaded_at) as last_loaded_at
+        max(loaded_at) as last_loaded_at
     from quarantine
     group by table_name, reason
 )
