@@ -347,6 +347,18 @@ def _validate(
             typed, col_rules = _rule_sql(col, col.name in file_cols, known.get(col.name))
             typed_cols.append(f'{typed} as "{col.name}"')
             rules += col_rules
+        if day is not None and "occurred_at" in file_cols:
+            # the contract: an event's partition is the (Moscow) date of its occurred_at; the facts and the
+            # windowed checks of a day rely on it
+            occurred = f"try_cast(src.occurred_at as {sql_type('timestamp', 'duckdb')})"
+            rules.append(
+                _when(
+                    f"cast({occurred} as date) <> date '{day.isoformat()}'",
+                    _quote("occurred_at: "),
+                    f"cast({occurred} as varchar)",
+                    _quote(f" is not on the partition's day {day.isoformat()}"),
+                )
+            )
         for extra in sorted(file_cols - set(table.column_names)):
             rules.append(_quote(f"{extra}: column is not in the contract"))
         selects.append(

@@ -143,3 +143,15 @@ def test_a_missing_column_quarantines_the_file_rows_with_the_reason(target, tmp_
     assert target.execute("select reason from raw.raw_quarantine") == [
         ("duration_min: column missing from the file",)
     ]
+
+
+def test_an_event_landed_in_another_days_partition_is_quarantined(target, tmp_path):
+    """The contract: an event's partition is the date of its occurred_at (the facts rely on it)."""
+    landing = tmp_path / "landing3"
+    late = _slot(2, 11) | {"occurred_at": dt.datetime(2025, 1, 5, 23, 59)}
+    _write(landing, "slot_published", [_slot(1, 10), late])
+    result = load(target, landing, table("slot_published"), DAY)
+    assert (result.loaded_rows, result.quarantined_rows) == (1, 1)
+    assert target.execute("select row_number, reason from raw.raw_quarantine") == [
+        (1, "occurred_at: 2025-01-05 23:59:00 is not on the partition's day 2025-01-06")
+    ]
