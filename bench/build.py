@@ -5,8 +5,9 @@ after 30 and after 365 days of history.
 
 For each history length H it simulates H + 1 days, builds the first H days with `emias build` (the full
 build: ingest and every model), then lands the last day and builds that day alone (`build(partition=day)`:
-ingest of the day, the models built whole, and the daily models over that one day). The incremental time
-must not grow with history by more than 1.5x between the shortest and the longest history.
+the reference snapshots again, the ingest of the day, the models built whole, and the daily models over
+that one day), and prints each step's time. The incremental time must not grow with history by more
+than 1.5x between the shortest and the longest history.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _run(scale: float, history: int, folder: Path) -> dict[str, float]:
     os.environ["DAGSTER_HOME"] = str(data / "dagster_home")
     os.environ.pop("EMIAS_DUCKDB_PATH", None)
     t = time.perf_counter()
-    build("duckdb")
+    full_report = build("duckdb")
     full = time.perf_counter() - t
     for table_dir in (staged / "landing").iterdir():
         if not table_dir.is_dir():
@@ -54,13 +55,15 @@ def _run(scale: float, history: int, folder: Path) -> dict[str, float]:
         if day_dir.exists():
             shutil.copytree(day_dir, data / "landing" / table_dir.name / day_dir.name)
     t = time.perf_counter()
-    build("duckdb", last)
+    day_report = build("duckdb", last)
     incremental = time.perf_counter() - t
     return {
         "history_days": history,
         "simulate_s": simulated,
         "full_build_s": full,
         "one_day_build_s": incremental,
+        "full_build_steps_s": full_report.seconds,
+        "one_day_build_steps_s": day_report.seconds,
     }
 
 
@@ -79,6 +82,11 @@ def main() -> None:
             f"history {r['history_days']:>4} days: full build {r['full_build_s']:8.1f} s, "
             f"one-day build {r['one_day_build_s']:7.1f} s (simulated in {r['simulate_s']:.1f} s)"
         )
+    steps = list(results[0]["one_day_build_steps_s"])
+    print("one-day build by step (s): " + " | ".join(steps))
+    for r in results:
+        by_step = " | ".join(f"{r['one_day_build_steps_s'].get(s, 0.0):.1f}" for s in steps)
+        print(f"  history {r['history_days']:>4} days: {by_step}")
     growth = results[-1]["one_day_build_s"] / results[0]["one_day_build_s"]
     print(
         f"one-day build growth from {results[0]['history_days']} to "

@@ -8,8 +8,11 @@ select
     no_show_at
 from {{ ref('fct_appointments') }}
 where
-    attended_at < booked_at
-    or no_show_at < booked_at
-    or cancelled_at < booked_at
-    or (attended_at is not null and no_show_at is not null)
-    or (cancelled_at is not null and (attended_at is not null or no_show_at is not null))
+    {{ changed_in_window('last_event_date') }}
+    and (
+        attended_at < booked_at
+        or no_show_at < booked_at
+        or cancelled_at < booked_at
+        or (attended_at is not null and no_show_at is not null)
+        or (cancelled_at is not null and (attended_at is not null or no_show_at is not null))
+    )

@@ -1,7 +1,9 @@
 {#- A slot holds one booking at a time: a new booking is allowed only once every earlier booking of the
     slot was cancelled. Returns the later booking of each clashing pair, with the one it clashed with. -#}
 with appointments as (
+    -- both bookings of a clash are of one slot, so of one day
     select * from {{ ref('fct_appointments') }}
+    where {{ changed_in_window('slot_date', 2) }}
 ),
 
 clashes as (

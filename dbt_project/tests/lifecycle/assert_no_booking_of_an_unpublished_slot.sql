@@ -5,4 +5,4 @@ select
     booked_at,
     slot_published_at
 from {{ ref('fct_appointments') }}
-where booked_at < slot_published_at
+where booked_at < slot_published_at and {{ changed_in_window('last_event_date') }}

@@ -2,6 +2,7 @@
     still open although the data reaches past that day. -#}
 with appointments as (
     select * from {{ ref('fct_appointments') }}
+    where {{ changed_in_window('slot_date', 2) }}
 ),
 
 last_day as (

@@ -1,7 +1,9 @@
 {#- A doctor sees one patient at a time: two slots of the same doctor must not overlap. Returns each
     overlapping pair. -#}
 with slots as (
+    -- overlapping slots are of one day (below), so both are in view when either is
     select * from {{ ref('fct_slots') }}
+    where {{ changed_in_window('slot_date', 2) }}
 )
 
 select

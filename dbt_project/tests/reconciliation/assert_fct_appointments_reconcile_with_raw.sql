@@ -1,13 +1,16 @@
 {#- Every raw.appointment_booked row is one fct_appointments row, and nothing else is.
-    Returns the keys found on one side only. -#}
+    Returns the keys found on one side only (on a windowed run, of the days from the window's start:
+    an event's partition is its day, so both sides cover the same events). -#}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_appointments'}}}) }}
 
 with raw_rows as (
     select appointment_id as row_key from {{ source('operational', 'appointment_booked') }}
+    where {{ changed_in_window('_partition_date') }}
 ),
 
 fact_rows as (
     select appointment_id as row_key from {{ ref('fct_appointments') }}
+    where {{ changed_in_window('booked_date') }}
 )
 
 select

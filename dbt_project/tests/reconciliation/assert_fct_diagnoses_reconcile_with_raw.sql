@@ -1,13 +1,16 @@
 {#- Every raw.diagnosis_recorded row is one fct_diagnoses row, and nothing else is.
-    Returns the keys found on one side only. -#}
+    Returns the keys found on one side only (on a windowed run, of the days from the window's start:
+    an event's partition is its day, so both sides cover the same events). -#}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_diagnoses'}}}) }}
 
 with raw_rows as (
     select event_id as row_key from {{ source('operational', 'diagnosis_recorded') }}
+    where {{ changed_in_window('_partition_date') }}
 ),
 
 fact_rows as (
     select diagnosis_id as row_key from {{ ref('fct_diagnoses') }}
+    where {{ changed_in_window('diagnosis_date') }}
 )
 
 select

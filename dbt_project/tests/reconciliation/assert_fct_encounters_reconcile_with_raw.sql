@@ -1,13 +1,16 @@
 {#- Every raw.encounter_closed row is one fct_encounters row, and nothing else is.
-    Returns the keys found on one side only. -#}
+    Returns the keys found on one side only (on a windowed run, of the days from the window's start:
+    an event's partition is its day, so both sides cover the same events). -#}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_encounters'}}}) }}
 
 with raw_rows as (
     select encounter_id as row_key from {{ source('operational', 'encounter_closed') }}
+    where {{ changed_in_window('_partition_date') }}
 ),
 
 fact_rows as (
     select encounter_id as row_key from {{ ref('fct_encounters') }}
+    where {{ changed_in_window('encounter_date') }}
 )
 
 select

@@ -1,13 +1,16 @@
 {#- Every raw.prescription_issued row is one fct_prescriptions row, and nothing else is.
-    Returns the keys found on one side only. -#}
+    Returns the keys found on one side only (on a windowed run, of the days from the window's start:
+    an event's partition is its day, so both sides cover the same events). -#}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_prescriptions'}}}) }}
 
 with raw_rows as (
     select prescription_id as row_key from {{ source('operational', 'prescription_issued') }}
+    where {{ changed_in_window('_partition_date') }}
 ),
 
 fact_rows as (
     select prescription_id as row_key from {{ ref('fct_prescriptions') }}
+    where {{ changed_in_window('issued_date') }}
 )
 
 select

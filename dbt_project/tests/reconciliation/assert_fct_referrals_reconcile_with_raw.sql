@@ -1,13 +1,16 @@
 {#- Every raw.referral_issued row is one fct_referrals row, and nothing else is.
-    Returns the keys found on one side only. -#}
+    Returns the keys found on one side only (on a windowed run, of the days from the window's start:
+    an event's partition is its day, so both sides cover the same events). -#}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_referrals'}}}) }}
 
 with raw_rows as (
     select referral_id as row_key from {{ source('operational', 'referral_issued') }}
+    where {{ changed_in_window('_partition_date') }}
 ),
 
 fact_rows as (
     select referral_id as row_key from {{ ref('fct_referrals') }}
+    where {{ changed_in_window('issued_date') }}
 )
 
 select

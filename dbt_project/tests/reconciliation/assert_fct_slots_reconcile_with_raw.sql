@@ -1,13 +1,16 @@
 {#- Every raw.slot_published row is one fct_slots row, and nothing else is.
-    Returns the keys found on one side only. -#}
+    Returns the keys found on one side only (on a windowed run, of the days from the window's start:
+    an event's partition is its day, so both sides cover the same events). -#}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_slots'}}}) }}
 
 with raw_rows as (
     select slot_id as row_key from {{ source('operational', 'slot_published') }}
+    where {{ changed_in_window('_partition_date') }}
 ),
 
 fact_rows as (
     select slot_id as row_key from {{ ref('fct_slots') }}
+    where {{ changed_in_window('published_date') }}
 )
 
 select

@@ -1,6 +1,8 @@
 {#- One row per (year, register, patient) alive and on the register at the year's reference date (the end
     of the year, or the last day with data), with the patient's sex, okrug of residence and 5-year age
     band at that date: the numerator of prevalence and the denominator of coverage. -#}
+{#- A table: prevalence, coverage and the checks all read it. -#}
+{{ config(materialized='table') }}
 with memberships as (
     select * from {{ ref('int_register_memberships_derived') }}
 ),

@@ -7,6 +7,9 @@
     - deregistration: the patient's last dispensary action for the register, when it is a stop on or after
       the entry (a start after a stop puts the patient back under observation, so it is not an exit).
     A patient has one membership per register: a stop followed by a new start is counted as continuous. -#}
+{#- A table: the register fact, the year-end memberships and the checks all read it, and a view would
+    derive it from every diagnosis again for each of them. -#}
+{{ config(materialized='table') }}
 with matched as (
     select * from {{ ref('int_register_diagnoses_matched') }}
 ),

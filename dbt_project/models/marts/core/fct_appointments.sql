@@ -3,7 +3,14 @@
     Incremental by day: a run takes the window's events, and for an appointment booked before the window
     it starts from the row already in the table. Events outside the window are kept from that row; events
     inside it are taken afresh, so a re-run of a day replaces exactly that day's part of each life. -#}
-{{ config(materialized='incremental', unique_key='appointment_id', tags=['daily']) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='appointment_id',
+        tags=['daily'],
+        meta={'test_window': {'column': 'last_event_date', 'lookback_days': 0}},
+    )
+}}
 
 with booked as (
     select * from {{ ref('stg_operational__appointments_booked') }}

@@ -1,5 +1,12 @@
 {#- One row per diagnosis written at an encounter (the event id is its key). Incremental by day. -#}
-{{ config(materialized='incremental', unique_key='diagnosis_id', tags=['daily']) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='diagnosis_id',
+        tags=['daily'],
+        meta={'test_window': {'column': 'diagnosis_date', 'lookback_days': 0}},
+    )
+}}
 
 with diagnoses as (
     select * from {{ ref('stg_operational__diagnoses_recorded') }}

@@ -1,5 +1,12 @@
 {#- One row per closed outpatient visit, booked or walk-in. Incremental by day of closing. -#}
-{{ config(materialized='incremental', unique_key='encounter_id', tags=['daily']) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='encounter_id',
+        tags=['daily'],
+        meta={'test_window': {'column': 'encounter_date', 'lookback_days': 0}},
+    )
+}}
 
 with encounters as (
     select * from {{ ref('stg_operational__encounters_closed') }}

@@ -2,7 +2,14 @@
 
     Incremental by day, like fct_appointments: a dispensing in the window completes a prescription
     issued earlier, which is read back from the table. -#}
-{{ config(materialized='incremental', unique_key='prescription_id', tags=['daily']) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='prescription_id',
+        tags=['daily'],
+        meta={'test_window': {'column': 'coalesce(cast(dispensed_at as date), issued_date)', 'lookback_days': 0}},
+    )
+}}
 
 with issued as (
     select * from {{ ref('stg_operational__prescriptions_issued') }}

@@ -1,5 +1,12 @@
 {#- One row per referral to another specialty, with whether (and when) a booking used it. -#}
-{{ config(materialized='incremental', unique_key='referral_id', tags=['daily']) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='referral_id',
+        tags=['daily'],
+        meta={'test_window': {'column': 'issued_date', 'lookback_days': 0}},
+    )
+}}
 
 with referrals as (
     select * from {{ ref('stg_operational__referrals_issued') }}

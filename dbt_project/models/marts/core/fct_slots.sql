@@ -3,7 +3,14 @@
 
     Incremental by day: the window's new slots, and the slots whose bookings the window changed, are
     built again from their appointments. -#}
-{{ config(materialized='incremental', unique_key='slot_id', tags=['daily']) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='slot_id',
+        tags=['daily'],
+        meta={'test_window': {'column': 'slot_date', 'lookback_days': 2}},
+    )
+}}
 
 with published as (
     select * from {{ ref('stg_operational__slots_published') }}
