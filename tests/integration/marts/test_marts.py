@@ -146,3 +146,33 @@ def test_the_checks_are_dagster_asset_checks_of_the_facts():
     assert "marts/fct_appointments:assert_no_booking_of_a_taken_slot" in checks
     assert "marts/fct_slots:assert_no_overlapping_slots_for_a_doctor" in checks
     assert "marts/fct_appointments:assert_fct_appointments_reconcile_with_raw" in checks
+
+
+def test_a_day_run_checks_the_rows_its_window_can_change(warehouse_copy):
+    """A day's run checks that day's rows (macros/test_window.sql): a clashing booking made on the day
+    fails the named check on an incremental run of the day, and the generic checks read the window only."""
+    with duckdb.connect(str(warehouse_copy)) as con:
+        last = con.execute("select max(_partition_date) from raw.appointment_booked").fetchone()[0]
+        con.execute(
+            """insert into raw.appointment_booked
+               select * replace (9000000000000000002 as event_id, 9000000000000000002 as appointment_id,
+                                 greatest(occurred_at, cast($day as timestamp)) + interval 1 minute
+                                     as occurred_at,
+                                 cast($day as date) as _partition_date)
+               from raw.appointment_booked
+               where appointment_id = (select min(appointment_id) from marts.fct_appointments
+                                       where outcome = 'attended' and slot_date = $day)""",
+            {"day": last},
+        )
+        clash = "select count(*) from raw.appointment_booked where event_id = 9000000000000000002"
+        assert con.execute(clash).fetchone()[0] == 1
+    window = (last.isoformat(), (last + dt.timedelta(days=1)).isoformat())
+    check = "assert_no_booking_of_a_taken_slot"
+    result = run_dbt(["build", "--select", f"fct_appointments {check}"], warehouse_copy, window)
+    assert result.returncode != 0 and f"Failure in test {check}" in result.stdout, result.stdout[-3000:]
+    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
+        assert (9000000000000000002,) in con.execute(f"select appointment_id from dq.{check}").fetchall()
+
+    compiled = run_dbt(["compile", "--select", "unique_fct_slots_slot_id"], warehouse_copy, window)
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    assert "slot_date >= " in compiled.stdout and last.isoformat() in compiled.stdout, compiled.stdout[-2000:]
