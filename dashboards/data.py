@@ -31,16 +31,6 @@ from warehouse.read import read_sql as _read_sql
 # Readers re-open the DuckDB file read-only on each query, so a rebuild is picked up after the TTL.
 TTL_SECONDS = 300
 SMALL_CELL = 5
-CAPACITY_SUMS = [
-    "slots_offered",
-    "slots_booked",
-    "attended",
-    "no_shows",
-    "encounters",
-    "walk_ins",
-    "minutes_scheduled",
-    "minutes_used",
-]
 WEEKS_COUNTED = "count(distinct week_start) as weeks"
 
 
@@ -532,9 +522,8 @@ def capacity_by_facility(
 ) -> pl.DataFrame:
     filters = _in({"activity_date": (start, end)}, "okrug_id", okrug_id)
     _in(_in(filters, "facility_id", facility_id), "specialty_id", specialty_id)
-    frame = _summed(
-        "mart_capacity_daily", ["facility_id", "facility_name", "specialty_id"], CAPACITY_SUMS, filters
-    )
+    by = ["facility_id", "facility_name", "specialty_id"]
+    frame = _summed("mart_capacity_daily", by, metrics.CAPACITY_SUMS, filters)
     return publish(metrics.capacity_by_facility(frame), metrics.CAPACITY_SUPPRESS)
 
 

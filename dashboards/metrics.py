@@ -349,21 +349,23 @@ CAPACITY_SUPPRESS = {
 }
 
 
+# the additive measures of the capacity mart: summed over days (and facilities) before any rate is taken
+CAPACITY_SUMS = [
+    "slots_offered",
+    "slots_booked",
+    "attended",
+    "no_shows",
+    "encounters",
+    "walk_ins",
+    "minutes_scheduled",
+    "minutes_used",
+]
+
+
 def capacity_by_facility(capacity: pl.DataFrame) -> pl.DataFrame:
     return (
         capacity.group_by("facility_id", "facility_name", "specialty_id")
-        .agg(
-            pl.col(
-                "slots_offered",
-                "slots_booked",
-                "attended",
-                "no_shows",
-                "encounters",
-                "walk_ins",
-                "minutes_scheduled",
-                "minutes_used",
-            ).sum()
-        )
+        .agg(pl.col(CAPACITY_SUMS).sum())
         .with_columns(
             utilisation=_safe_div("slots_booked", "slots_offered"),
             minutes_utilisation=_safe_div("minutes_used", "minutes_scheduled"),

@@ -135,14 +135,19 @@ def build(target: str | None = None, partition: dt.date | None = None) -> BuildR
         run("outbox", [api_outbox])
         days = _with_outbox_days(resources["warehouse"], days)
 
-    every_asset = [*reference_assets, register_definitions, *transaction_assets, warehouse_models]
-    every_asset.append(daily_warehouse_models)
+    every_asset = [
+        *reference_assets,
+        register_definitions,
+        *transaction_assets,
+        warehouse_models,
+        daily_warehouse_models,
+    ]
     whole = set(warehouse_models.keys)
     after_daily = whole & dg.AssetSelection.assets(daily_warehouse_models).downstream().resolve(every_asset)
-    # a subset only when something must wait for the daily models (a subset selects tests by name)
     # a build of one day checks that day's staged rows; a full build checks every row
     window = (days[0].isoformat(), (days[-1] + dt.timedelta(days=1)).isoformat())
     whole_tags = {} if partition is None else dict(zip(WINDOW_TAGS, window, strict=True))
+    # a subset only when something must wait for the daily models (a subset selects tests by name)
     run("dbt build", [warehouse_models], (whole - after_daily) if after_daily else None, tags=whole_tags)
     run("dbt build (daily models)", [daily_warehouse_models], tags=day_range(days))
     if after_daily:

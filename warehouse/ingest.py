@@ -309,6 +309,11 @@ def _rule_sql(col: Column, present: bool, known_sql: str | None) -> tuple[str, l
     return typed, rules
 
 
+def _numbered_rows(file: Path) -> str:
+    """SQL reading a landing file with each row's number in it (`file_row_number`, from 0)."""
+    return f"read_parquet({_quote(str(file))}, file_row_number = true, hive_partitioning = false)"
+
+
 def _validate(
     target: _Target,
     table: Table,
@@ -366,7 +371,7 @@ def _validate(
             f"list_filter([{', '.join(rules)}], lambda r: r is not null) as _reasons, "
             f"{_quote((labels or {}).get(f, str(f)))} as _source_file, {_quote(str(f))} as _file, "
             f"src.file_row_number as _row_number "
-            f"from read_parquet({_quote(str(f))}, file_row_number = true, hive_partitioning = false) as src"
+            f"from {_numbered_rows(f)} as src"
         )
     vcon.execute("create or replace temp table _checked as " + " union all ".join(selects))
 
@@ -399,7 +404,7 @@ def _validate(
     if has_bad:
         rows_json = " union all ".join(
             f"select {_quote(str(f))} as _file, file_row_number, to_json(src) as row_json "
-            f"from read_parquet({_quote(str(f))}, file_row_number = true, hive_partitioning = false) as src"
+            f"from {_numbered_rows(f)} as src"
             for f in files
         )
         bad = vcon.sql(

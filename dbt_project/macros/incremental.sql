@@ -46,7 +46,7 @@
 {#- The first day a stateful fact may need to look back to for an event's slot or booking. -#}
 {% macro window_lookback(days) -%}
     {%- if has_window() -%}
-        {{ dbt.dateadd('day', -days, "cast('" ~ window_start() ~ "' as date)") }}
+        {{ days_before_window(days) }}
     {%- else -%}
         cast('1900-01-01' as date)
     {%- endif -%}
@@ -60,4 +60,9 @@
     {%- else -%}
         {{ new_value }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The day `days` before the window's first day (SQL). -#}
+{% macro days_before_window(days) -%}
+    {{ dbt.dateadd('day', -days, "cast('" ~ window_start() ~ "' as date)") }}
 {%- endmacro %}

@@ -11,7 +11,7 @@
 
 {% macro changed_in_window(column, lookback_days=0) -%}
     {%- if window_start() != '' -%}
-        ({{ column }} >= {{ dbt.dateadd('day', -lookback_days, "cast('" ~ window_start() ~ "' as date)") }})
+        ({{ column }} >= {{ days_before_window(lookback_days) }})
     {%- else -%}
         (1 = 1)
     {%- endif -%}

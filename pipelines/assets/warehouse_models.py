@@ -10,11 +10,11 @@ Two selections of the same project:
   every run); the models build the days in the window (a backfill of a range runs as one run).
 """
 
-import contextlib
 import os
 import shutil
 from collections.abc import Iterator, Mapping
 from typing import Any
+from unittest import mock
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
@@ -67,21 +67,6 @@ def warehouse_env(warehouse: WarehouseResource) -> dict[str, str]:
     return {"EMIAS_DUCKDB_PATH": str(warehouse.settings.duckdb_path)}
 
 
-@contextlib.contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """Set environment variables for the dbt process started inside, and restore them afterwards."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, env: dict[str, str]) -> Iterator:
     """`dbt build` of the context's selection, starting from the previous run's parse.
 
@@ -90,7 +75,8 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, env: dict[
     its own parse behind for the next, so a run re-parses only what changed (the files that read the
     window). The folders of older runs are pruned."""
     parse_dir = DBT_PROJECT_DIR / f"target-{dbt.target}"
-    with environment({**env, "DBT_TARGET_PATH": str(parse_dir)}):
+    # the dbt process started inside inherits these; the process's own environment is restored after
+    with mock.patch.dict(os.environ, {**env, "DBT_TARGET_PATH": str(parse_dir)}):
         invocation = dbt.cli(BUILD, context=context)
         yield from invocation.stream()
     parsed = invocation.target_path / PARTIAL_PARSE
