@@ -1,7 +1,7 @@
 """The `emias` command line: each step of the platform on its own, and the whole demo.
 
 emias simulate --scale 0.001 --start 2025-01-01 --days 90 --seed 42
-emias build [--target duckdb|postgres] [--partition YYYY-MM-DD]
+emias build [--target duckdb|postgres] [--partition YYYY-MM-DD | --from D --to D] [--full-refresh]
 emias dashboards [--port 8501]
 emias ui [--port 3000]
 emias demo
@@ -9,6 +9,7 @@ emias demo
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -19,8 +20,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 
+from pipelines.progress import Progress
 from warehouse import get_settings
 
 app = typer.Typer(help="EMIAS city health platform: simulate, build, serve.", no_args_is_help=True)
@@ -60,29 +64,76 @@ def simulate(
     console.print(f"done in {time.perf_counter() - t0:.1f} s")
 
 
+def _day(option: str, text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise _fail(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
 @app.command()
 def build(
     target: Annotated[str | None, typer.Option(help="duckdb (default) or postgres")] = None,
-    partition: Annotated[str | None, typer.Option(help="load only this day, YYYY-MM-DD")] = None,
+    partition: Annotated[str | None, typer.Option(help="rebuild this day, YYYY-MM-DD")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="rebuild the days from this one")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="... to this one (with --from)")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="reload every landed day, rebuild every model")] = False,
 ) -> None:
-    """Ingest the landing folder into the raw layer and build the marts with dbt."""
+    """Load what landed into the raw layer and build the marts with dbt (Dagster's `build` job).
+
+    With no day given, every landed day whose files changed since it was loaded; with --partition or
+    --from/--to, those days whether they changed or not."""
     from pipelines.build import BuildError
     from pipelines.build import build as run
 
-    try:
-        day = dt.date.fromisoformat(partition) if partition else None
-    except ValueError:
-        raise _fail(f"--partition {partition!r} is not a date (YYYY-MM-DD)") from None
+    day, start, end = _day("--partition", partition), _day("--from", first), _day("--to", last)
+    if (start is None) != (end is None):
+        raise _fail("give both --from and --to")
+    if day and start:
+        raise _fail("give either --partition or --from/--to")
     try:
         settings = get_settings(target)
+        log = settings.data_dir / "logs" / f"build-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        report = run(settings.target, day)
+        # dbt's own log goes to the file; the terminal gets progress bars and the outcome
+        with log.open("w") as out, contextlib.redirect_stdout(out), _ProgressBars(err) as bars:
+            days = (start, end) if start else None
+            report = run(settings.target, day, days=days, full_refresh=full_refresh, progress=bars)
     except (BuildError, ValueError) as e:
-        raise _fail(str(e)) from None
+        raise _fail(f"{e} (the build's log: {log})" if "log" in locals() else str(e)) from None
     span = f"{report.days[0]} .. {report.days[-1]}" if len(report.days) > 1 else str(report.days[0])
     console.print(f"built the {report.target} warehouse for {span} in {time.perf_counter() - t0:.1f} s")
     for w in report.warnings:
         console.print(f"[yellow]warning:[/] {w} (see raw.raw_quarantine)")
+
+
+class _ProgressBars(Progress):
+    """The build's long steps as progress bars on the terminal (stderr)."""
+
+    def __init__(self, out: Console):
+        self._bars = RichProgress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("[dim]{task.fields[item]}"),
+            console=out,
+        )
+
+    def __enter__(self) -> _ProgressBars:
+        self._bars.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._bars.stop()
+
+    @contextlib.contextmanager
+    def task(self, label: str, total: int | None):
+        task = self._bars.add_task(label, total=total, item="")
+        yield lambda item: self._bars.update(task, advance=1, item=item)
+        self._bars.update(task, completed=total, item="")
 
 
 def _streamlit_command(port: int) -> list[str]:
@@ -138,7 +189,7 @@ def demo(
         simulate(scale=scale, start="2025-01-01", days=days, seed=42)
     else:
         console.print(f"using the city already in {settings.landing_dir}")
-    build(target="duckdb", partition=None)
+    build(target="duckdb", partition=None, first=None, last=None, full_refresh=False)
     subprocess.call([sys.executable, "-m", "dashboards.users", "demo"], cwd=ROOT)
     console.print(f"[bold green]The dashboards are at http://localhost:{port}[/] (Ctrl+C stops them)")
     console.print("sign in as leader, chief_physician, epidemiologist or analyst, password 'demo'")

@@ -2,27 +2,20 @@
 
 import dagster as dg
 
-from pipelines.assets.ingest import reference_assets, transaction_assets
-from pipelines.assets.outbox import api_outbox
+from pipelines.assets.ingest import raw_landed_days, reference_snapshots, transactions
 from pipelines.assets.registers import register_definitions
-from pipelines.assets.warehouse_models import daily_warehouse_models, warehouse_models
+from pipelines.assets.warehouse_models import warehouse_models
+from pipelines.progress import Progress
 from pipelines.resources import WarehouseResource, dbt_resource
-from pipelines.schedules import daily_job, daily_schedule
+from pipelines.schedules import build_job, daily_schedule, full_checks_job, full_checks_schedule
 from pipelines.sensors import landing_sensor
 
 defs = dg.Definitions(
-    assets=[
-        *reference_assets,
-        register_definitions,
-        *transaction_assets,
-        api_outbox,
-        warehouse_models,
-        daily_warehouse_models,
-    ],
-    jobs=[daily_job],
-    schedules=[daily_schedule],
+    assets=[raw_landed_days, reference_snapshots, register_definitions, transactions, warehouse_models],
+    jobs=[build_job, full_checks_job],
+    schedules=[daily_schedule, full_checks_schedule],
     sensors=[landing_sensor],
-    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource(), "progress": Progress()},
     # DuckDB allows one writer: steps run one after another in the run's own process
     executor=dg.in_process_executor,
 )

@@ -1,17 +1,49 @@
-"""The daily run: load yesterday's landing partition into raw, then build yesterday in the warehouse."""
+"""The jobs and their schedules. `build` is the one definition of a build: the command line (`emias
+build`), the daily schedule, the landing sensor and a backfill from the UI all run it.
+
+- `build`: queue the run's landed days, load the reference snapshots that changed, load every queued day,
+  then one `dbt build` over the days loaded since dbt last built.
+- `full_checks`: every dbt test over every row (a build checks what it wrote); weekly, and by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from pipelines.assets.ingest import transaction_assets
-from pipelines.assets.warehouse_models import daily_warehouse_models
-from pipelines.partitions import daily_partitions
+from pipelines.assets.warehouse_models import warehouse_models
+from pipelines.partitions import add_landed_days, landed_days, landing_days
+from warehouse import get_settings
 
-daily_job = dg.define_asset_job(
-    "daily_build",
-    selection=dg.AssetSelection.assets(*transaction_assets, daily_warehouse_models),
-    partitions_def=daily_partitions,
-    description="Load one day's transactions into raw and build the day's facts and marts.",
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+build_job = dg.define_asset_job(
+    "build",
+    selection=dg.AssetSelection.all(),
+    description="Queue the run's landed days, load what changed into raw, and build the warehouse with dbt.",
 )
 
-# a day becomes a partition once it is over: at 02:00 Moscow time the run for yesterday starts
-daily_schedule = dg.build_schedule_from_partitioned_job(daily_job, hour_of_day=2, minute_of_hour=0)
+full_checks_job = dg.define_asset_job(
+    "full_checks",
+    selection=dg.AssetSelection.checks_for_assets(warehouse_models),
+    description="Every dbt test over every row of the warehouse.",
+)
+
+
+@dg.schedule(job=build_job, cron_schedule="0 2 * * *", execution_timezone="Europe/Moscow")
+def daily_schedule(context: dg.ScheduleEvaluationContext):
+    """At 02:00 Moscow time, build yesterday (a day is exported once it is over), if it has landed."""
+    yesterday = (context.scheduled_execution_time.astimezone(MOSCOW) - dt.timedelta(days=1)).date()
+    if yesterday not in landing_days(get_settings().landing_dir):
+        return dg.SkipReason(f"{yesterday} has not landed")
+    add_landed_days(context.instance, [yesterday])
+    return dg.RunRequest(run_key=yesterday.isoformat(), partition_key=yesterday.isoformat())
+
+
+full_checks_schedule = dg.ScheduleDefinition(
+    job=full_checks_job, cron_schedule="0 4 * * 0", execution_timezone="Europe/Moscow"
+)
+
+__all__ = ["build_job", "daily_schedule", "full_checks_job", "full_checks_schedule", "landed_days"]

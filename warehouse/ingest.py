@@ -50,6 +50,7 @@ class LoadResult:
     loaded_rows: int
     quarantined_rows: int
     load_id: str
+    reloaded: bool = True  # TEMPORARY shim until the set-based ingest lands
 
     @property
     def reconciles(self) -> bool:
@@ -455,6 +456,16 @@ def load(target: _Target, landing: Path, table: Table, day: dt.date | None = Non
     log = (table.name, partition, len(files), landing_rows, good.num_rows, bad.num_rows, load_id, loaded_at)
     target.replace(table, partition, good, bad, log)
     return LoadResult(table.name, day, len(files), landing_rows, good.num_rows, bad.num_rows, load_id)
+
+
+def load_days(target: _Target, landing: Path, table: Table, days: list[dt.date]) -> list[LoadResult]:
+    """TEMPORARY shim until the set-based ingest lands."""
+    return [load(target, landing, table, d) for d in days]
+
+
+def load_snapshot(target: _Target, landing: Path, table: Table) -> LoadResult:
+    """TEMPORARY shim until the set-based ingest lands."""
+    return load(target, landing, table)
 
 
 def _raw_type(table: Table, column: str) -> str:

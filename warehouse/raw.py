@@ -85,9 +85,26 @@ OUTBOX_WATERMARK_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_outbox_wa
 )"""
 
 
+# the jobs' own state (warehouse/watermarks.py): landed days waiting to load, and what dbt has built
+LANDED_DAYS_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_landed_days (
+    partition_date date not null,
+    fingerprint varchar not null,
+    queued_at timestamp not null,
+    loaded_at timestamp
+)"""
+
+MODEL_BUILDS_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_model_builds (
+    loads_up_to timestamp not null,
+    window_start date,
+    window_end date,
+    full_refresh boolean not null,
+    built_at timestamp not null
+)"""
+
+
 def raw_schema_ddl(dialect: str) -> list[str]:
     """Every statement that creates the raw layer (idempotent)."""
     stmts = [f"create schema if not exists {RAW_SCHEMA}"]
     stmts += [raw_table_ddl(t, dialect) for t in TABLES.values()]
-    stmts += [QUARANTINE_DDL, LOAD_LOG_DDL, OUTBOX_WATERMARK_DDL]
+    stmts += [QUARANTINE_DDL, LOAD_LOG_DDL, OUTBOX_WATERMARK_DDL, LANDED_DAYS_DDL, MODEL_BUILDS_DDL]
     return stmts

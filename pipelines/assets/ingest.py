@@ -1,9 +1,16 @@
-"""Ingest assets: one per contract table, each producing the raw table of the same name.
+"""Ingest assets: the landing files into the raw tables of the same names.
 
-Reference snapshots load whole; transactions load by day partition (a run over a range of days loads
-each day in turn). Every load replaces its partition, quarantines the rows that break the contract, and
-reports two checks next to the asset:
-- `reconciles_with_landing`: landing rows = raw rows + quarantined rows, per partition (error);
+- `raw/raw_landed_days` is partitioned by landed day: materialising a day queues it for loading (for a day
+  asked for by name always; for "every landed day" only when its files changed). Its partitions are what
+  the UI shows per day, and what the schedule, the sensor and backfills ask for.
+- The reference snapshots load in one step, each only when its content changed.
+- The transaction tables load in one step: every queued day, table by table, in one set-based load per
+  table; then the days are marked loaded; then the API's outbox rows (assets/outbox.py), when there is an
+  API store: both producers write the same raw tables. Whatever asked for the days, the step does the
+  work left, so a run that failed half-way is finished by the next one.
+
+Each raw table reports two checks beside it, over what the step loaded:
+- `reconciles_with_landing`: landing rows = raw rows + quarantined rows, per day (error);
 - `no_quarantined_rows`: nothing was quarantined (warning), naming the rows that were.
 """
 
@@ -11,114 +18,185 @@ import datetime as dt
 
 import dagster as dg
 
-from pipelines.partitions import daily_partitions
+from pipelines.assets.outbox import api_store, ingest_outbox
+from pipelines.partitions import ONLY_CHANGED_TAG, landed_days
+from pipelines.progress import Progress
 from pipelines.resources import WarehouseResource
 from services.contract import Table
-from warehouse.ingest import load, load_order, reconcile
+from warehouse.ingest import Reconciliation, load_days, load_order, load_snapshot, reconcile
+from warehouse.watermarks import mark_loaded, queue_days, queued_days
 
 RECONCILES = "reconciles_with_landing"
 NO_QUARANTINE = "no_quarantined_rows"
+NAMED_ROWS = 20  # quarantined rows named in a check's metadata
+
+REFERENCE_TABLES = [t for t in load_order() if t.kind == "reference"]
+TRANSACTION_TABLES = [t for t in load_order() if t.kind == "transaction"]
 
 
 def raw_key(table_name: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table_name])
 
 
-def _checks(table: Table) -> list[dg.AssetCheckSpec]:
-    key = raw_key(table.name)
+def _referenced(table: Table) -> list[str]:
+    return sorted({c.references[0] for c in table.columns if c.references})
+
+
+def _spec(table: Table, group: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        raw_key(table.name),
+        group_name=group,
+        description=f"raw.{table.name}: {table.description}",
+        deps=deps,
+        kinds={"duckdb"},
+        skippable=True,  # a snapshot whose content did not change is not loaded again
+    )
+
+
+def _checks(tables: list[Table]) -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(RECONCILES, asset=key, description="landing rows = raw rows + quarantined rows"),
-        dg.AssetCheckSpec(NO_QUARANTINE, asset=key, description="no row broke the contract"),
+        spec
+        for t in tables
+        for spec in (
+            dg.AssetCheckSpec(
+                RECONCILES, asset=raw_key(t.name), description="landing = raw + quarantined rows"
+            ),
+            dg.AssetCheckSpec(NO_QUARANTINE, asset=raw_key(t.name), description="no row broke the contract"),
+        )
     ]
 
 
-def _load_and_check(context, warehouse: WarehouseResource, table: Table, days: list[dt.date | None]):
-    landing = warehouse.landing_dir
-    with warehouse.writer() as target:
-        loads = [load(target, landing, table, day) for day in days]
-        recs = [reconcile(target, landing, table, day) for day in days]
-    for r in loads:
-        context.log.info(
-            f"{table.name} {r.partition or 'snapshot'}: {r.landing_rows} landing rows -> "
-            f"{r.loaded_rows} loaded, {r.quarantined_rows} quarantined"
-        )
-    unreconciled = [r for r in recs if not r.ok]
-    quarantined = [r for r in recs if r.quarantined_rows]
-    named = [dict(partition=str(r.partition), **row) for r in quarantined for row in r.quarantine_sample][:20]
-    totals = {
+def _check_results(table: Table, recs: list[Reconciliation]) -> list[dg.AssetCheckResult]:
+    """The two checks of one raw table, from the reconciliation of each day loaded (none: nothing was)."""
+    key = raw_key(table.name)
+    totals = _totals(recs)
+    mismatches = [
+        {
+            "partition": str(r.partition),
+            "landing": r.landing_rows,
+            "raw": r.raw_rows,
+            "quarantined": r.quarantined_rows,
+        }
+        for r in recs
+        if not r.ok
+    ]
+    named = [
+        {"partition": str(r.partition), **row}
+        for r in recs
+        if r.quarantined_rows
+        for row in r.quarantine_sample
+    ][:NAMED_ROWS]
+    return [
+        dg.AssetCheckResult(
+            asset_key=key,
+            check_name=RECONCILES,
+            passed=not mismatches,
+            metadata={**totals, "unreconciled": dg.MetadataValue.json(mismatches)},
+        ),
+        dg.AssetCheckResult(
+            asset_key=key,
+            check_name=NO_QUARANTINE,
+            passed=not totals["quarantined_rows"],
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"quarantined_rows": totals["quarantined_rows"], "rows": dg.MetadataValue.json(named)},
+        ),
+    ]
+
+
+def _totals(recs: list[Reconciliation]) -> dict[str, int]:
+    return {
         "landing_rows": sum(r.landing_rows for r in recs),
         "raw_rows": sum(r.raw_rows for r in recs),
         "quarantined_rows": sum(r.quarantined_rows for r in recs),
     }
+
+
+def _materialized(table: Table, recs: list[Reconciliation], extra: dict) -> dg.MaterializeResult:
     return dg.MaterializeResult(
-        metadata={**totals, "partitions_loaded": len(days), "dagster/row_count": totals["raw_rows"]},
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=RECONCILES,
-                passed=not unreconciled,
-                metadata={
-                    **totals,
-                    "unreconciled": dg.MetadataValue.json(
-                        [
-                            {
-                                "partition": str(r.partition),
-                                "landing": r.landing_rows,
-                                "raw": r.raw_rows,
-                                "quarantined": r.quarantined_rows,
-                            }
-                            for r in unreconciled
-                        ]
-                    ),
-                    "quarantined_rows_named": dg.MetadataValue.json(named),
-                },
-            ),
-            dg.AssetCheckResult(
-                check_name=NO_QUARANTINE,
-                passed=not quarantined,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata={
-                    "quarantined_rows": totals["quarantined_rows"],
-                    "rows": dg.MetadataValue.json(named),
-                },
-            ),
-        ],
+        asset_key=raw_key(table.name),
+        metadata={**_totals(recs), **extra},
+        check_results=_check_results(table, recs),
     )
 
 
-def _reference_asset(table: Table) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=raw_key(table.name),
-        group_name="ingest_reference",
-        description=f"raw.{table.name}: {table.description} (full snapshot, replaced on each load)",
-        check_specs=_checks(table),
-        kinds={"python", "duckdb"},
-    )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        return _load_and_check(context, warehouse, table, [None])
-
-    return _asset
-
-
-def _transaction_asset(table: Table) -> dg.AssetsDefinition:
-    refs = sorted({c.references[0] for c in table.columns if c.references})
-
-    @dg.asset(
-        key=raw_key(table.name),
-        group_name="ingest_transactions",
-        description=f"raw.{table.name}: {table.description} (by day; a re-run replaces the day)",
-        partitions_def=daily_partitions,
-        # a backfill of many days runs as one run, which loads the days in order
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        deps=[raw_key(r) for r in refs],
-        check_specs=_checks(table),
-        kinds={"python", "duckdb"},
-    )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        days = [dt.date.fromisoformat(k) for k in context.partition_keys]
-        return _load_and_check(context, warehouse, table, days)
-
-    return _asset
+@dg.asset(
+    key=raw_key("raw_landed_days"),
+    group_name="ingest_transactions",
+    description="raw.raw_landed_days: the landed days and their files' fingerprints; a day materialised "
+    "here is queued for the transaction ingest",
+    partitions_def=landed_days,
+    # a backfill of many days is one run, whose bookkeeping is one row per day here, not per table
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    kinds={"duckdb"},
+)
+def raw_landed_days(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    days = sorted(dt.date.fromisoformat(k) for k in context.partition_keys)
+    only_changed = context.run.tags.get(ONLY_CHANGED_TAG) == "true"
+    with warehouse.writer() as target:
+        queued = queue_days(target, warehouse.landing_dir, days, only_changed=only_changed)
+    context.log.info(f"{len(queued)} of {len(days)} days queued for loading")
+    return dg.MaterializeResult(metadata={"days": len(days), "queued": len(queued)})
 
 
-reference_assets = [_reference_asset(t) for t in load_order() if t.kind == "reference"]
-transaction_assets = [_transaction_asset(t) for t in load_order() if t.kind == "transaction"]
+@dg.multi_asset(
+    specs=[_spec(t, "ingest_reference", []) for t in REFERENCE_TABLES],
+    check_specs=_checks(REFERENCE_TABLES),
+    can_subset=True,
+    description="The reference snapshots, each loaded whole when its content changed",
+)
+def reference_snapshots(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, progress: dg.ResourceParam[Progress]
+):
+    selected = [t for t in REFERENCE_TABLES if raw_key(t.name) in context.selected_asset_keys]
+    with warehouse.writer() as target, progress.task("reference snapshots", len(selected)) as advance:
+        for table in selected:
+            result = load_snapshot(target, warehouse.landing_dir, table)
+            rec = reconcile(target, warehouse.landing_dir, table)
+            advance(table.name)
+            # an unchanged snapshot is not loaded again: its checks still report on what the table holds
+            if result.reloaded:
+                yield _materialized(table, [rec], {"dagster/row_count": rec.raw_rows})
+            else:
+                yield from _check_results(table, [rec])
+
+
+@dg.multi_asset(
+    specs=[
+        _spec(t, "ingest_transactions", [raw_key("raw_landed_days")] + [raw_key(r) for r in _referenced(t)])
+        for t in TRANSACTION_TABLES
+    ],
+    check_specs=_checks(TRANSACTION_TABLES),
+    description="The transaction tables: every queued day, one set-based load per table",
+)
+def transactions(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, progress: dg.ResourceParam[Progress]
+):
+    store = api_store()
+    with warehouse.writer() as target:
+        days = queued_days(target)
+        if days:
+            yield from _load_days(target, warehouse.landing_dir, days, progress)
+            mark_loaded(target, days)
+        rows = 0
+        if store:
+            loads = ingest_outbox(target, store)
+            rows = sum(x.rows for x in loads)
+            context.log.info(f"API outbox: {rows} rows in {len(loads)} batches")
+        if not days:
+            context.log.info("no day was waiting to load")
+            for table in TRANSACTION_TABLES:  # the checks run on every run: here on nothing loaded
+                if store and rows:  # the outbox's rows changed the tables
+                    yield dg.MaterializeResult(asset_key=raw_key(table.name), metadata={"outbox_rows": rows})
+                yield from _check_results(table, [])
+
+
+def _load_days(target, landing, days: list[dt.date], progress: Progress):
+    span = {"first_day": str(days[0]), "last_day": str(days[-1]), "days": len(days)}
+    with progress.task(
+        f"transactions, {len(days)} day{'s' if len(days) > 1 else ''}", len(TRANSACTION_TABLES)
+    ) as advance:
+        for table in TRANSACTION_TABLES:
+            load_days(target, landing, table, days)
+            recs = [reconcile(target, landing, table, day) for day in days]
+            advance(table.name)
+            yield _materialized(table, recs, span)

@@ -1,4 +1,5 @@
-"""The daily schedule asks for yesterday; the sensor asks for each day whose landing partition is complete."""
+"""The daily schedule asks for yesterday once it has landed; the sensor asks for each day whose landing
+partition is complete, once, and makes it a partition."""
 
 import datetime as dt
 import shutil
@@ -6,15 +7,27 @@ import shutil
 import dagster as dg
 
 
-def test_the_schedule_builds_yesterday():
-    from pipelines.schedules import daily_job, daily_schedule
+def _tick(moment: dt.datetime, instance) -> list:
+    from pipelines.definitions import defs
+    from pipelines.schedules import daily_schedule
 
-    assert daily_schedule.job_name == daily_job.name
-    moment = dt.datetime(2025, 3, 4, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
-    requests = daily_schedule.evaluate_tick(
-        dg.build_schedule_context(scheduled_execution_time=moment)
-    ).run_requests
-    assert [r.partition_key for r in requests] == ["2025-03-03"]
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=moment, repository_def=defs.get_repository_def()
+    )
+    return daily_schedule.evaluate_tick(context).run_requests or []
+
+
+def test_the_schedule_builds_yesterday_once_it_has_landed(city_dir, monkeypatch):
+    from pipelines.schedules import build_job, daily_schedule
+
+    assert daily_schedule.job_name == build_job.name
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(city_dir))
+    moscow = dt.timezone(dt.timedelta(hours=3))
+    with dg.instance_for_test() as instance:
+        landed = _tick(dt.datetime(2025, 1, 20, 2, 0, tzinfo=moscow), instance)
+        assert [r.partition_key for r in landed] == ["2025-01-19"]
+        assert "2025-01-19" in instance.get_dynamic_partitions("landed_days")
+        assert _tick(dt.datetime(2025, 3, 4, 2, 0, tzinfo=moscow), instance) == []  # not landed
 
 
 def test_the_sensor_launches_each_landed_day_once(city_dir, monkeypatch, tmp_path):
@@ -25,7 +38,11 @@ def test_the_sensor_launches_each_landed_day_once(city_dir, monkeypatch, tmp_pat
     # a day that only some tables have reached is not launched yet
     shutil.rmtree(landing / "appointment_booked" / "date=2025-01-26")
     monkeypatch.setenv("EMIAS_DATA_DIR", str(tmp_path))
-    context = dg.build_sensor_context(cursor=None)
-    first = [r.partition_key for r in landing_sensor(context)]
-    assert first[0] == "2025-01-06" and first[-1] == "2025-01-25" and len(first) == 20
-    assert [r.run_key for r in landing_sensor(dg.build_sensor_context(cursor=context.cursor))] == []
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(cursor=None, instance=instance)
+        result = landing_sensor(context)
+        first = [r.partition_key for r in result.run_requests]
+        assert first[0] == "2025-01-06" and first[-1] == "2025-01-25" and len(first) == 20
+        assert result.dynamic_partitions_requests[0].partition_keys == first
+        again = landing_sensor(dg.build_sensor_context(cursor=context.cursor, instance=instance))
+        assert isinstance(again, dg.SkipReason)
