@@ -130,8 +130,8 @@ class _ProgressBars(Progress):
         self._bars.stop()
 
     @contextlib.contextmanager
-    def task(self, label: str, total: int | None):
-        task = self._bars.add_task(label, total=total, item="")
+    def task(self, name: str, total: int | None, detail: str = ""):
+        task = self._bars.add_task(f"{name} {detail}".strip(), total=total, item="")
         yield lambda item: self._bars.update(task, advance=1, item=item)
         self._bars.update(task, completed=total, item="")
 

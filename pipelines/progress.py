@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterator
 
 
 class Progress:
-    """Steps call `with progress.task(label, total) as advance: ... advance(item)`; this one is silent."""
+    """Steps call `with progress.task(name, total, detail) as advance: ... advance(item)`, `name` being the
+    step's (`reference snapshots`, `transactions`, `dbt build`) and `detail` what it works on; this one is
+    silent."""
 
     @contextlib.contextmanager
-    def task(self, label: str, total: int | None) -> Iterator[Callable[[str], None]]:
+    def task(self, name: str, total: int | None, detail: str = "") -> Iterator[Callable[[str], None]]:
         yield lambda item: None

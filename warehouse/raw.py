@@ -94,10 +94,8 @@ LANDED_DAYS_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_landed_days (
 )"""
 
 MODEL_BUILDS_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_model_builds (
+    model varchar not null,
     loads_up_to timestamp not null,
-    window_start date,
-    window_end date,
-    full_refresh boolean not null,
     built_at timestamp not null
 )"""
 

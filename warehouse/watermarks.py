@@ -4,11 +4,13 @@ next (the command line, the schedule, the sensor, a backfill from the UI) does e
 
 raw.raw_landed_days     one row per landed day: the fingerprint of its files when it was last queued,
                         when it was queued and when its load finished (null: waiting to load)
-raw.raw_model_builds    one row per successful dbt build: up to which load it covered, and its window
+raw.raw_model_builds    one row per dbt model: up to which load its last successful build covered
 
 A day is queued by the day-partitioned asset `raw/raw_landed_days` (for a day asked for by name, always;
 for "every landed day", only when its files changed since it was queued); the transaction ingest loads
-every queued day; dbt builds the days loaded since its last build (`model_window`).
+every queued day; dbt builds the days loaded since the models it builds were last built (`model_window`):
+a run may build a subset of the models (a backfill from the UI runs them in waves), so each model keeps
+its own mark.
 """
 
 from __future__ import annotations
@@ -97,6 +99,12 @@ class ModelWindow:
     def anything(self) -> bool:
         return self.start is not None or self.references_changed
 
+    def describe(self) -> str:
+        if self.start is None:
+            return "reference data"
+        last = self.end - dt.timedelta(days=1)
+        return str(self.start) if last == self.start else f"{self.start} .. {last}"
+
     def env(self) -> dict[str, str]:
         """The window as dbt reads it (dbt_project/macros/incremental.sql); empty for no window."""
         if self.start is None:
@@ -104,25 +112,32 @@ class ModelWindow:
         return {"EMIAS_WINDOW_START": self.start.isoformat(), "EMIAS_WINDOW_END": self.end.isoformat()}
 
 
-def model_window(target: Any) -> ModelWindow:
-    """The loads since the last dbt build (every load, before the first), from raw.raw_load_log."""
-    last = target.execute(f"select max(loads_up_to) from {RAW_SCHEMA}.raw_model_builds")[0][0]
-    since, params = ("_loaded_at > ?", [last]) if last else ("true", [])
+def model_window(target: Any, models: list[str]) -> ModelWindow:
+    """The loads (raw.raw_load_log) since the least recently built of `models` was built; every load when
+    one of them was never built."""
+    marks = dict(target.execute(f"select model, loads_up_to from {RAW_SCHEMA}.raw_model_builds"))
+    since = None if any(m not in marks for m in models) else min((marks[m] for m in models), default=None)
+    where, params = ("_loaded_at > ?", [since]) if since else ("true", [])
     first, last_day, refs, up_to = target.execute(
-        f"select min(partition_date), max(partition_date), "
-        f"count(*) filter (where partition_date is null), max(_loaded_at) "
-        f"from {RAW_SCHEMA}.raw_load_log where {since}",
+        f"select min(partition_date), max(partition_date), count(*) filter (where partition_date is null), "
+        f"max(_loaded_at) from {RAW_SCHEMA}.raw_load_log where {where}",
         params,
     )[0]
     end = last_day + dt.timedelta(days=1) if last_day else None
     return ModelWindow(first, end, bool(refs), up_to)
 
 
-def record_model_build(target: Any, window: ModelWindow, *, full_refresh: bool) -> None:
-    """Remember that dbt built everything loaded up to `window.loads_up_to`."""
-    if window.loads_up_to is None:
+def record_model_build(target: Any, models: list[str], window: ModelWindow) -> None:
+    """Remember that these models were built with everything loaded up to `window.loads_up_to`."""
+    if window.loads_up_to is None or not models:
         return
-    target.execute(
-        f"insert into {RAW_SCHEMA}.raw_model_builds values (?, ?, ?, ?, ?)",
-        [window.loads_up_to, window.start, window.end, full_refresh, _now()],
-    )
+    with target.transaction():
+        target.execute(
+            f"delete from {RAW_SCHEMA}.raw_model_builds where model in ({', '.join('?' * len(models))})",
+            models,
+        )
+        for model in models:
+            target.execute(
+                f"insert into {RAW_SCHEMA}.raw_model_builds values (?, ?, ?)",
+                [model, window.loads_up_to, _now()],
+            )

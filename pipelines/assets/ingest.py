@@ -190,6 +190,10 @@ def transactions(
                 yield from _check_results(table, [])
 
 
+def _span(days: list[dt.date]) -> str:
+    return f"{days[0]} .. {days[-1]}" if len(days) > 1 else str(days[0])
+
+
 def _load_days(target, landing, days: list[dt.date], progress: Progress):
     span = {"first_day": str(days[0]), "last_day": str(days[-1]), "days": len(days)}
     with progress.task(
