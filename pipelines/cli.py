@@ -160,11 +160,16 @@ def users(ctx: typer.Context) -> None:
 @app.command()
 def ui(port: Annotated[int, typer.Option(help="port on localhost")] = 3000) -> None:
     """Serve Dagster's UI on this code location."""
+    import dagster as dg
+
     from pipelines.dbt import prepare
     from pipelines.instance import ensure_dagster_home
+    from pipelines.partitions import add_landed_days, landing_days
 
     ensure_dagster_home()
     prepare()
+    # the landed days are the partitions the UI shows (the sensor adds the days that land later)
+    add_landed_days(dg.DagsterInstance.get(), landing_days(get_settings().landing_dir))
     cmd = [
         str(Path(sys.executable).parent / "dagster"),
         "dev",

@@ -1,4 +1,5 @@
-"""Dagster's home: run history and event logs under the data folder, telemetry off."""
+"""Dagster's home: run history and event logs under the data folder, telemetry off, one run at a time
+(DuckDB allows one writer: the runs a backfill or the sensor launches queue instead of clashing)."""
 
 import os
 from pathlib import Path
@@ -12,6 +13,6 @@ def ensure_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        config.write_text("telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
