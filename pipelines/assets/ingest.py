@@ -49,7 +49,6 @@ def _spec(table: Table, group: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
         description=f"raw.{table.name}: {table.description}",
         deps=deps,
         kinds={"duckdb"},
-        skippable=True,  # a snapshot whose content did not change is not loaded again
     )
 
 
@@ -153,11 +152,11 @@ def reference_snapshots(
             result = load_snapshot(target, warehouse.landing_dir, table)
             rec = reconcile(target, warehouse.landing_dir, table)
             advance(table.name)
-            # an unchanged snapshot is not loaded again: its checks still report on what the table holds
-            if result.reloaded:
-                yield _materialized(table, [rec], {"dagster/row_count": rec.raw_rows})
-            else:
-                yield from _check_results(table, [rec])
+            # every run reports every raw table (a table left out would make Dagster skip dbt's step);
+            # `reloaded` says whether its content changed
+            yield _materialized(
+                table, [rec], {"reloaded": result.reloaded, "dagster/row_count": rec.raw_rows}
+            )
 
 
 @dg.multi_asset(
@@ -174,33 +173,26 @@ def transactions(
     store = api_store()
     with warehouse.writer() as target:
         days = queued_days(target)
-        if days:
-            yield from _load_days(target, warehouse.landing_dir, days, progress)
-            mark_loaded(target, days)
-        rows = 0
-        if store:
-            loads = ingest_outbox(target, store)
-            rows = sum(x.rows for x in loads)
-            context.log.info(f"API outbox: {rows} rows in {len(loads)} batches")
-        if not days:
-            context.log.info("no day was waiting to load")
-            for table in TRANSACTION_TABLES:  # the checks run on every run: here on nothing loaded
-                if store and rows:  # the outbox's rows changed the tables
-                    yield dg.MaterializeResult(asset_key=raw_key(table.name), metadata={"outbox_rows": rows})
-                yield from _check_results(table, [])
+        loaded = _load_days(target, warehouse.landing_dir, days, progress) if days else {}
+        mark_loaded(target, days)
+        outbox_rows = sum(x.rows for x in ingest_outbox(target, store)) if store else 0
+    context.log.info(f"{len(days)} days loaded; {outbox_rows} rows from the API's outbox")
+    span = {"days": len(days), "first_day": str(days[0]), "last_day": str(days[-1])} if days else {"days": 0}
+    # every run reports every raw table (a table left out would make Dagster skip dbt's step)
+    for table in TRANSACTION_TABLES:
+        yield _materialized(table, loaded.get(table.name, []), {**span, "outbox_rows": outbox_rows})
 
 
 def _span(days: list[dt.date]) -> str:
     return f"{days[0]} .. {days[-1]}" if len(days) > 1 else str(days[0])
 
 
-def _load_days(target, landing, days: list[dt.date], progress: Progress):
-    span = {"first_day": str(days[0]), "last_day": str(days[-1]), "days": len(days)}
-    with progress.task(
-        f"transactions, {len(days)} day{'s' if len(days) > 1 else ''}", len(TRANSACTION_TABLES)
-    ) as advance:
+def _load_days(target, landing, days: list[dt.date], progress: Progress) -> dict[str, list[Reconciliation]]:
+    """Load the days into every transaction table; the reconciliation of each table's days."""
+    recs = {}
+    with progress.task("transactions", len(TRANSACTION_TABLES), _span(days)) as advance:
         for table in TRANSACTION_TABLES:
             load_days(target, landing, table, days)
-            recs = [reconcile(target, landing, table, day) for day in days]
+            recs[table.name] = [reconcile(target, landing, table, day) for day in days]
             advance(table.name)
-            yield _materialized(table, recs, span)
+    return recs
