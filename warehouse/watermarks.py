@@ -107,8 +107,8 @@ class ModelWindow:
 
     def env(self) -> dict[str, str]:
         """The window as dbt reads it (dbt_project/macros/incremental.sql); empty for no window."""
-        if self.start is None:
-            return {"EMIAS_WINDOW_START": "", "EMIAS_WINDOW_END": ""}
+        if self.start is None:  # reference data only: the incremental models have no day to build
+            return {"EMIAS_WINDOW_START": "1900-01-01", "EMIAS_WINDOW_END": "1900-01-01"}
         return {"EMIAS_WINDOW_START": self.start.isoformat(), "EMIAS_WINDOW_END": self.end.isoformat()}
 
 

@@ -27,6 +27,7 @@ from warehouse.watermarks import model_window, record_model_build
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
 FULL_REFRESH_TAG = "emias/full_refresh"
 PARTIAL_PARSE = "partial_parse.msgpack"
+NO_WINDOW = {"EMIAS_WINDOW_START": "", "EMIAS_WINDOW_END": ""}
 KEEP_RUN_FOLDERS = 20  # dbt's target folders of the latest runs (manifest, run results, compiled SQL)
 
 
@@ -77,18 +78,20 @@ def warehouse_models(
     models = sorted(k.to_user_string() for k in context.selected_asset_keys)
     with warehouse.writer() as target:
         window = model_window(target, models)
-    if not (window.anything or full_refresh):
+    # a full refresh, and a run of the checks alone (`full_checks`), read every row
+    every_row = full_refresh or not models
+    if not (every_row or window.anything):
         context.log.info("nothing was loaded since the last dbt build: nothing to build")
         return
     env = {
-        **({} if full_refresh else window.env()),
+        **(NO_WINDOW if every_row else window.env()),
         "EMIAS_DUCKDB_PATH": str(warehouse.settings.duckdb_path),  # profiles.yml reads it
         "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / f"target-{dbt.target}"),
         # a test runs when every model it reads is built in this run (a subset run leaves out the rest)
         "DBT_INDIRECT_SELECTION": "cautious",
     }
     context.log.info(f"dbt window: {window}, full refresh: {full_refresh}")
-    detail = "full refresh" if full_refresh else window.describe()
+    detail = "full refresh" if full_refresh else "every row" if every_row else window.describe()
     # the dbt process inherits the window; this process's own environment is restored afterwards
     with mock.patch.dict(os.environ, env), progress.task("dbt build", _nodes(context), detail) as advance:
         invocation = dbt.cli([*BUILD, *(["--full-refresh"] if full_refresh else [])], context=context)
