@@ -19,19 +19,25 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
+from rich.table import Column, Table
 
 from warehouse import get_settings
 
-app = typer.Typer(help="EMIAS city health platform: simulate, build, serve.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
+# Messages never hard-wrap inside a sentence: rich would break them at the terminal's width (and a test
+# searching for a phrase would fail on a narrow terminal). Usage errors print as click's plain text for the
+# same reason (typer's rich error panel wraps).
+app = typer.Typer(
+    help="EMIAS city health platform: simulate, build, serve.", no_args_is_help=True, rich_markup_mode=None
+)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code=2)
 
 
@@ -53,7 +59,11 @@ def simulate(
         rows = run(landing, scale=scale, start=first, days=days, seed=seed)
     except SimulationError as e:
         raise _fail(str(e)) from None
-    table = Table("table", "rows", title=f"Simulated {days} days from {first} into {landing}")
+    table = Table(  # on a narrow terminal a long name folds inside its cell rather than being cut short
+        Column("table", overflow="fold"),
+        Column("rows", justify="right"),
+        title=f"Simulated {days} days from {first} into {landing}",
+    )
     for name, n in rows.items():
         table.add_row(name, f"{n:,}")
     console.print(table)
@@ -82,7 +92,7 @@ def build(
     span = f"{report.days[0]} .. {report.days[-1]}" if len(report.days) > 1 else str(report.days[0])
     console.print(f"built the {report.target} warehouse for {span} in {time.perf_counter() - t0:.1f} s")
     for w in report.warnings:
-        console.print(f"[yellow]warning:[/] {w} (see raw.raw_quarantine)")
+        console.print(f"[yellow]warning:[/] {escape(w)} (see raw.raw_quarantine)")
 
 
 def _streamlit_command(port: int) -> list[str]:
