@@ -120,9 +120,12 @@ def users(ctx: typer.Context) -> None:
 def ui(port: Annotated[int, typer.Option(help="port on localhost")] = 3000) -> None:
     """Serve Dagster's UI on this code location."""
     from pipelines.dbt import prepare
-    from pipelines.instance import ensure_dagster_home
+    from pipelines.instance import DagsterHomeError, ensure_dagster_home, quiet_environment
 
-    ensure_dagster_home()
+    try:
+        ensure_dagster_home()
+    except DagsterHomeError as e:
+        raise _fail(str(e)) from None
     prepare()
     cmd = [
         str(Path(sys.executable).parent / "dagster"),
@@ -132,7 +135,8 @@ def ui(port: Annotated[int, typer.Option(help="port on localhost")] = 3000) -> N
         "-p",
         str(port),
     ]
-    raise typer.Exit(subprocess.call(cmd, cwd=ROOT))
+    console.print(f"Dagster's UI starts on http://localhost:{port} (Ctrl+C stops it)")
+    raise typer.Exit(subprocess.call(cmd, cwd=ROOT, env=quiet_environment(os.environ)))
 
 
 @app.command()

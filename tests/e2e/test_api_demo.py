@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pyarrow.parquet as pq
 import pytest
-from chromium import free_port, offline_page, serving
+from servers import free_port, offline_page, serving
 
 from pipelines.cli import demo
 from services.contract.landing import reference_dir

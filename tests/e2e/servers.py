@@ -1,5 +1,6 @@
-"""Helpers for browser tests: Debian's Chromium through Playwright (never a downloaded browser), a free port,
-a server started in its own process group, and a context whose network stops at localhost."""
+"""Servers started for real and Debian's Chromium to look at them: a free port, a server in its own process
+group (stopped with SIGINT, as `dagster dev` needs), and a Playwright page whose network stops at localhost
+(the browser is Debian's, driven by path; never a downloaded one)."""
 
 from __future__ import annotations
 
