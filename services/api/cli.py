@@ -9,9 +9,12 @@ import copy
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from services.api.seed import SeedReport
 
 # Plain click errors, not typer's rich panel: a panel wraps a message at the terminal's width.
 app = typer.Typer(
@@ -99,7 +102,7 @@ def seed(
     ] = None,
 ) -> None:
     """Load facilities, specialties, doctors, patients and future slots from a landing folder."""
-    from services.api.outbox import moscow_now, set_clock
+    from services.api.outbox import set_clock
     from services.api.seed import seed_from_landing
 
     settings = _settings(db_url)
@@ -111,9 +114,15 @@ def seed(
     except ValueError:
         raise _fail(f"--from {from_date!r} is not a date (YYYY-MM-DD)") from None
     set_clock(settings.api_clock_start)  # what can be booked depends on the service's today
-    report = seed_from_landing(landing, settings.db_url, day)
+    _print_seed_report(seed_from_landing(landing, settings.db_url, day), landing, settings.db_url)
+
+
+def _print_seed_report(report: SeedReport, landing: Path, db_url: str) -> None:
+    """What a seed loaded, table by table, and which of its slots the service can book; exits 2 on none."""
+    from services.api.outbox import moscow_now
+
     landed = f"landed days {report.landed[0]} to {report.landed[1]}" if report.landed else "no slots landed"
-    typer.echo(f"Seeded {_store(settings.db_url)} from {landing} ({landed}):")
+    typer.echo(f"Seeded {_store(db_url)} from {landing} ({landed}):")
     for table, n in report.read.items():
         typer.echo(f"  {table:<12} {n:>9,} ({report.added[table]:,} new)")
     if report.first_slot is None:

@@ -2,11 +2,11 @@
 
 Loads facilities, specialties, doctors (current posts), patients and the slots published for days from
 `from_date` on (default: the city's today, the day after the landing's last day of published slots: a
-simulated city's future, whatever the calendar says). The rows keep
-the simulator's ids (all below 2**62, so they never meet ids the API mints). Seeding writes nothing to the
-outbox: these rows reached the warehouse through the simulator's own files already. A slot the simulator
-booked (and did not cancel) is seeded as booked, so the API never offers it twice; the simulator's
-appointments themselves are not loaded. Seeding twice adds only what is new.
+simulated city's future, whatever the calendar says). The rows keep the simulator's ids (all below 2**62,
+so they never meet ids the API mints). Seeding writes nothing to the outbox: these rows reached the
+warehouse through the simulator's own files already. A slot the simulator booked (and did not cancel) is
+seeded as booked, so the API never offers it twice; the simulator's appointments themselves are not
+loaded. Seeding twice adds only what is new.
 
 A demo over a simulated past books those slots only when the service's clock reads the city's today:
 `EMIAS_API_CLOCK_START` (the report says so when it does not).
