@@ -20,22 +20,28 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
-from rich.table import Table
+from rich.table import Column, Table
 
 from pipelines.progress import Progress
 from warehouse import get_settings
 
-app = typer.Typer(help="EMIAS city health platform: simulate, build, serve.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
+# Messages never hard-wrap inside a sentence: rich would break them at the terminal's width (and a test
+# searching for a phrase would fail on a narrow terminal). Usage errors print as click's plain text for the
+# same reason (typer's rich error panel wraps).
+app = typer.Typer(
+    help="EMIAS city health platform: simulate, build, serve.", no_args_is_help=True, rich_markup_mode=None
+)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code=2)
 
 
@@ -57,7 +63,11 @@ def simulate(
         rows = run(landing, scale=scale, start=first, days=days, seed=seed)
     except SimulationError as e:
         raise _fail(str(e)) from None
-    table = Table("table", "rows", title=f"Simulated {days} days from {first} into {landing}")
+    table = Table(  # on a narrow terminal a long name folds inside its cell rather than being cut short
+        Column("table", overflow="fold"),
+        Column("rows", justify="right"),
+        title=f"Simulated {days} days from {first} into {landing}",
+    )
     for name, n in rows.items():
         table.add_row(name, f"{n:,}")
     console.print(table)
@@ -93,19 +103,22 @@ def build(
         raise _fail("give either --partition or --from/--to")
     try:
         settings = get_settings(target)
-        log = settings.data_dir / "logs" / f"build-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        t0 = time.perf_counter()
+    except ValueError as e:
+        raise _fail(str(e)) from None
+    log = settings.data_dir / "logs" / f"build-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    try:
         # dbt's own log goes to the file; the terminal gets progress bars and the outcome
         with log.open("w") as out, contextlib.redirect_stdout(out), _ProgressBars(err) as bars:
             days = (start, end) if start else None
             report = run(settings.target, day, days=days, full_refresh=full_refresh, progress=bars)
-    except (BuildError, ValueError) as e:
-        raise _fail(f"{e} (the build's log: {log})" if "log" in locals() else str(e)) from None
+    except BuildError as e:
+        raise _fail(f"{e} (the build's log: {log})") from None
     span = f"{report.days[0]} .. {report.days[-1]}" if len(report.days) > 1 else str(report.days[0])
     console.print(f"built the {report.target} warehouse for {span} in {time.perf_counter() - t0:.1f} s")
     for w in report.warnings:
-        console.print(f"[yellow]warning:[/] {w} (see raw.raw_quarantine)")
+        console.print(f"[yellow]warning:[/] {escape(w)} (see raw.raw_quarantine)")
 
 
 class _ProgressBars(Progress):
@@ -163,10 +176,13 @@ def ui(port: Annotated[int, typer.Option(help="port on localhost")] = 3000) -> N
     import dagster as dg
 
     from pipelines.dbt import prepare
-    from pipelines.instance import ensure_dagster_home
+    from pipelines.instance import DagsterHomeError, ensure_dagster_home, quiet_environment
     from pipelines.partitions import add_landed_days, landing_days
 
-    ensure_dagster_home()
+    try:
+        ensure_dagster_home()
+    except DagsterHomeError as e:
+        raise _fail(str(e)) from None
     prepare()
     # the landed days are the partitions the UI shows (the sensor adds the days that land later)
     add_landed_days(dg.DagsterInstance.get(), landing_days(get_settings().landing_dir))
@@ -178,7 +194,8 @@ def ui(port: Annotated[int, typer.Option(help="port on localhost")] = 3000) -> N
         "-p",
         str(port),
     ]
-    raise typer.Exit(subprocess.call(cmd, cwd=ROOT))
+    console.print(f"Dagster's UI starts on http://localhost:{port} (Ctrl+C stops it)")
+    raise typer.Exit(subprocess.call(cmd, cwd=ROOT, env=quiet_environment(os.environ)))
 
 
 @app.command()

@@ -4,6 +4,10 @@ EMIAS_DATA_DIR   folder of the landing files and the DuckDB file (default ./data
 EMIAS_TARGET     duckdb (default) or postgres
 EMIAS_DUCKDB_PATH  the DuckDB file (default $EMIAS_DATA_DIR/warehouse.duckdb)
 PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE   the PostgreSQL target, as libpq reads them
+
+Relative paths are taken from the project's root folder, wherever the process starts (a notebook's
+kernel starts in `notebooks/`): the rule lives with the landing layout in `services.contract.landing`,
+which the API's settings share.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from services.contract.landing import data_dir as landing_data_dir
+from services.contract.landing import project_path
 
 Target = Literal["duckdb", "postgres"]
 TARGETS: tuple[str, ...] = ("duckdb", "postgres")
@@ -41,9 +48,9 @@ class Settings:
 
 
 def get_settings(target: str | None = None) -> Settings:
-    data_dir = Path(os.environ.get("EMIAS_DATA_DIR", "data")).resolve()
+    data_dir = landing_data_dir()
     chosen = (target or os.environ.get("EMIAS_TARGET") or "duckdb").lower()
     if chosen not in TARGETS:
         raise ValueError(f"unknown warehouse target {chosen!r}: choose one of {', '.join(TARGETS)}")
-    duckdb_path = Path(os.environ.get("EMIAS_DUCKDB_PATH", data_dir / "warehouse.duckdb")).resolve()
+    duckdb_path = project_path(os.environ.get("EMIAS_DUCKDB_PATH") or data_dir / "warehouse.duckdb")
     return Settings(data_dir=data_dir, target=chosen, duckdb_path=duckdb_path)  # type: ignore[arg-type]

@@ -8,16 +8,20 @@ would in production. Needs a seeded store (`seed_from_landing`).
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import warnings
 from collections import Counter
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from services.api.db import session_factory
 from services.api.main import API_PREFIX, create_app
-from services.api.models import Doctor, Patient
+from services.api.models import Doctor, Patient, Slot
+from services.api.outbox import moscow_now
 from services.api.security import issue_token
+from services.api.seed import OPENING_TIME
 from services.api.settings import Settings
 
 with warnings.catch_warnings():  # Starlette would rather its test client ran on a newer httpx
@@ -28,10 +32,34 @@ ICD10 = ("I10", "E11.9", "J06.9", "M54.5", "K29.7", "J45.9", "I25.1", "N39.0")
 ATC = ("C09AA05", "A10BA02", "J01CA04", "M01AE01", "R03AC02", "C10AA05")
 
 
+class NothingToDo(ValueError):
+    """The store has nothing to drive activity on: no patients, or no free slot after the service's clock."""
+
+
+def _why_no_free_slot(session: Session) -> str:
+    now = moscow_now()
+    first, last = session.execute(select(func.min(Slot.starts_at), func.max(Slot.starts_at))).one()
+    if first is None:
+        return "the store has no slots: run `emias api seed` first"
+    free = select(func.min(Slot.starts_at)).where(Slot.is_booked.is_(False))
+    earliest_free = session.execute(free).scalar_one()
+    advice = "every slot is booked: seed later ones (`emias api seed --from YYYY-MM-DD`)"
+    if earliest_free is not None:  # free slots, all in the service's past: a demo over a simulated past
+        clock = dt.datetime.combine(earliest_free.date(), OPENING_TIME)
+        advice = f"start the service's clock before them: export EMIAS_API_CLOCK_START={clock:%Y-%m-%dT%H:%M}"
+    return (
+        f"no free slot starts after the service's clock ({now:%Y-%m-%d %H:%M}); the store's slots run from "
+        f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}: {advice}"
+    )
+
+
 def drive_activity(
     db_url: str, bookings: int = 100, seed: int = 0, settings: Settings | None = None
 ) -> Counter:
-    """Run up to `bookings` bookings and what follows them; returns the outbox rows written, by table."""
+    """Run up to `bookings` bookings and what follows them; returns the outbox rows written, by table.
+
+    Raises NothingToDo when the store has no living patient or no free slot after the service's clock.
+    """
     settings = settings or Settings()
     settings.api_db_url = db_url
     rng = random.Random(seed)
@@ -42,6 +70,11 @@ def drive_activity(
             patients = s.scalars(
                 select(Patient.patient_id).where(Patient.death_date.is_(None)).limit(5000)
             ).all()
+            if not patients:
+                raise NothingToDo("the store has no patients: run `emias api seed` first")
+            free = select(Slot.slot_id).where(Slot.is_booked.is_(False), Slot.starts_at > moscow_now())
+            if s.scalar(free.limit(1)) is None:
+                raise NothingToDo(_why_no_free_slot(s))
             doctors = {d.doctor_id: d.facility_id for d in s.scalars(select(Doctor))}
             admin = issue_token(s, "admin", label="activity driver")
             pharmacist = issue_token(s, "pharmacist", pharmacy_id=1, label="activity driver")
@@ -51,8 +84,6 @@ def drive_activity(
             }
             doctor = {d: issue_token(s, "doctor", doctor_id=d, label="activity driver") for d in doctors}
             s.commit()
-        if not patients:
-            raise ValueError("the store has no patients: seed it first")
 
         with TestClient(app) as client:
 

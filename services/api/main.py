@@ -1,6 +1,8 @@
 """The FastAPI application: `create_app(settings)` wires the store, the routes and the access log.
 
-Run it with `emias api serve` (or `uvicorn services.api.main:create_app --factory`). OpenAPI docs at /docs.
+Run it with `emias api serve` (or `uvicorn services.api.main:create_app --factory`). OpenAPI docs at /docs
+(Swagger UI) and /redoc (ReDoc), both served from the fastapi-offline package's own files: no CDN, so they
+render on a machine without internet.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from services.api.db import make_engine, session_factory, upgrade
 from services.api.outbox import set_clock
@@ -53,6 +56,35 @@ class AccessLog:
                 access_log.info("%s %s %s %.1fms", scope["method"], route, status, ms)
 
 
+class DocsStayLocal:
+    """Gives the docs pages (/docs, /redoc) a Content-Security-Policy that lets them load only from here.
+
+    Their scripts and styles are the package's own files already; the policy also stops what the bundles
+    reach for by themselves (ReDoc draws Redocly's logo from a CDN in its footer), so a docs page never
+    tells a third party where the service runs. Inline script and style: both pages are built that way.
+    """
+
+    PATHS = ("/docs", "/redoc")
+    POLICY = (
+        b"default-src 'self'; img-src 'self' data:; script-src 'self' 'unsafe-inline'; "
+        b"style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; font-src 'self' data:"
+    )
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] not in self.PATHS:
+            return await self.app(scope, receive, send)
+
+        async def send_with_policy(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"content-security-policy", self.POLICY)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     set_clock(settings.api_clock_start)
@@ -65,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="EMIAS operational API",
         summary="Booking, outpatient records, e-prescriptions, referrals; every change feeds the warehouse.",
         version="1.0",
@@ -83,5 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.add_middleware(DocsStayLocal)
     app.add_middleware(AccessLog)
     return app

@@ -1,22 +1,27 @@
 """Seed the service's directory from a simulated city's landing folder, so a demo has real data.
 
 Loads facilities, specialties, doctors (current posts), patients and the slots published for days from
-`from_date` on (default: the service's today, Moscow time; see `EMIAS_API_CLOCK_START`). The rows keep
-the simulator's ids (all below 2**62, so they never meet ids the API mints). Seeding writes nothing to the
-outbox: these rows reached the warehouse through the simulator's own files already. A slot the simulator
-booked (and did not cancel) is seeded as booked, so the API never offers it twice; the simulator's
-appointments themselves are not loaded. Seeding twice adds only what is new.
+`from_date` on (default: the city's today, the day after the landing's last day of published slots: a
+simulated city's future, whatever the calendar says). The rows keep the simulator's ids (all below 2**62,
+so they never meet ids the API mints). Seeding writes nothing to the outbox: these rows reached the
+warehouse through the simulator's own files already. A slot the simulator booked (and did not cancel) is
+seeded as booked, so the API never offers it twice; the simulator's appointments themselves are not
+loaded. Seeding twice adds only what is new.
+
+A demo over a simulated past books those slots only when the service's clock reads the city's today:
+`EMIAS_API_CLOCK_START` (the report says so when it does not).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.api.db import make_engine, upgrade
@@ -25,6 +30,38 @@ from services.api.outbox import moscow_now
 from services.contract.landing import landed_days, reference_dir, transaction_dir
 
 BATCH = 5000
+OPENING_TIME = dt.time(8)  # a demo clock starts the city's today when clinics open
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What a seed did. `read`: rows read per table; `added`: of those, rows new to the store.
+
+    `slots_from`: the first day of slots loaded; `first_slot` / `last_slot`: the loaded slots' earliest and
+    latest start (None without slots); `free_slots`: loaded slots not booked in the simulation;
+    `bookable_slots`: free ones that start after the service's clock (only those can be booked);
+    `landed`: the first and last day of published slots in the landing (None when none landed).
+    """
+
+    read: dict[str, int]
+    added: dict[str, int]
+    slots_from: dt.date
+    first_slot: dt.datetime | None
+    last_slot: dt.datetime | None
+    free_slots: int
+    bookable_slots: int
+    landed: tuple[dt.date, dt.date] | None
+
+    @property
+    def city_clock(self) -> dt.datetime:
+        """The service's clock a demo over this city should start from (its today, at opening time)."""
+        return dt.datetime.combine(self.slots_from, OPENING_TIME)
+
+
+def city_today(landing: Path) -> dt.date | None:
+    """The day after the landing's last day of published slots: where a simulated city's future begins."""
+    days = landed_days(landing, "slot_published")
+    return days[-1] + dt.timedelta(days=1) if days else None
 
 
 def _parquet_rows(files: list[Path], columns: list[str]) -> Iterator[dict]:
@@ -40,12 +77,14 @@ def _reference(landing: Path, table: str, columns: list[str], key) -> dict:
 
 
 def _insert_new(engine: Engine, model, rows: list[dict]) -> int:
-    """Insert rows whose primary key is not there yet; returns how many rows were offered."""
+    """Insert rows whose primary key is not there yet; returns how many were new."""
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[engine.dialect.name]
+    count = select(func.count()).select_from(model)
     with engine.begin() as conn:
+        before = conn.execute(count).scalar_one()
         for i in range(0, len(rows), BATCH):
             conn.execute(dialect.insert(model).on_conflict_do_nothing(), rows[i : i + BATCH])
-    return len(rows)
+        return conn.execute(count).scalar_one() - before
 
 
 def _booked_in_simulation(landing: Path, since: dt.date) -> set[int]:
@@ -70,13 +109,14 @@ def _booked_in_simulation(landing: Path, since: dt.date) -> set[int]:
     return set(booked["slot_id"][kept].tolist())
 
 
-def seed_from_landing(landing: Path, db_url: str, from_date: dt.date | None = None) -> dict[str, int]:
-    """Load a landing folder's directory, patients and future slots into the store at `db_url`.
+def seed_from_landing(landing: Path, db_url: str, from_date: dt.date | None = None) -> SeedReport:
+    """Load a landing folder's directory, patients and slots from `from_date` on into the store at `db_url`.
 
-    Returns the number of rows read per table (already present rows are skipped, not counted apart).
+    `from_date` defaults to the city's today (`city_today`), or the service's today when no slot landed.
+    Rows already in the store are skipped (counted in `read`, not in `added`).
     """
     landing = Path(landing)
-    from_date = from_date or moscow_now().date()
+    from_date = from_date or city_today(landing) or moscow_now().date()
     upgrade(db_url)
     engine = make_engine(db_url)
     try:
@@ -136,13 +176,26 @@ def seed_from_landing(landing: Path, db_url: str, from_date: dt.date | None = No
         taken = _booked_in_simulation(landing, from_date - dt.timedelta(days=62))
         for s in slots:
             s["is_booked"] = s["slot_id"] in taken
-        counts = {
-            "facilities": _insert_new(engine, Facility, list(facilities.values())),
-            "specialties": _insert_new(engine, Specialty, list(specialties.values())),
-            "doctors": _insert_new(engine, Doctor, list(doctors.values())),
-            "patients": _insert_new(engine, Patient, list(patients.values())),
-            "slots": _insert_new(engine, Slot, slots),
+        rows = {
+            "facilities": (Facility, list(facilities.values())),
+            "specialties": (Specialty, list(specialties.values())),
+            "doctors": (Doctor, list(doctors.values())),
+            "patients": (Patient, list(patients.values())),
+            "slots": (Slot, slots),
         }
+        added = {name: _insert_new(engine, model, batch) for name, (model, batch) in rows.items()}
     finally:
         engine.dispose()
-    return counts
+    landed = landed_days(landing, "slot_published")
+    starts = [s["starts_at"] for s in slots]
+    now = moscow_now()
+    return SeedReport(
+        read={name: len(batch) for name, (_, batch) in rows.items()},
+        added=added,
+        slots_from=from_date,
+        first_slot=min(starts, default=None),
+        last_slot=max(starts, default=None),
+        free_slots=sum(not s["is_booked"] for s in slots),
+        bookable_slots=sum(not s["is_booked"] and s["starts_at"] > now for s in slots),
+        landed=(landed[0], landed[-1]) if landed else None,
+    )

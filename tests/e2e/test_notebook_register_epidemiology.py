@@ -1,4 +1,5 @@
-"""notebooks/register_epidemiology.ipynb runs top to bottom on the session's small city without an error."""
+"""notebooks/register_epidemiology.ipynb runs top to bottom on the session's small city without an error,
+with its kernel started in `notebooks/` (as `jupyter execute` and Jupyter start it) or in the project root."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from nbclient import NotebookClient
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "register_epidemiology.ipynb"
 
 
-def test_the_register_notebook_runs_clean(built_city):
-    # the kernel inherits the environment, so it reads the warehouse EMIAS_DATA_DIR points at
+def test_the_register_notebook_runs_clean(city_by_relative_path, kernel_folder):
+    # the kernel inherits the environment: a relative EMIAS_DATA_DIR, taken from the project root
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(kernel_folder)}}
     )
     client.execute()
     errors = [

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
 import threading
+from collections import Counter
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from services.api.cli import app as cli
 from services.api.db import upgrade
 from services.api.main import create_app
 from services.api.models import Doctor, Facility, Patient, Slot, Specialty
-from services.api.outbox import read_outbox, set_clock
+from services.api.outbox import moscow_now, read_outbox, set_clock
 from services.api.seed import seed_from_landing
 from services.api.settings import Settings
+
+NARROW = {"COLUMNS": "40"}  # a narrow terminal: a message that wraps breaks the phrases searched for
 
 
 def counts(url: str) -> dict[str, int]:
@@ -31,10 +37,15 @@ def counts(url: str) -> dict[str, int]:
 
 def test_seed_loads_the_directory_and_future_slots_once(landing, tmp_path):
     url = f"sqlite:///{tmp_path / 'api.sqlite'}"
-    read = seed_from_landing(landing, url)
+    report = seed_from_landing(landing, url)
     expected = {"facilities": 2, "specialties": 2, "doctors": 4, "patients": 120, "slots": 80}
-    assert read == expected  # the past slot is left out, doctor 21 keeps only the post that lasts
-    seed_from_landing(landing, url)
+    assert report.read == report.added == expected  # the past slot is left out, doctor 21's lasting post kept
+    tomorrow = moscow_now().date() + dt.timedelta(days=1)
+    assert report.slots_from == tomorrow - dt.timedelta(days=1)  # the day after the last landed day
+    assert report.first_slot == dt.datetime.combine(tomorrow, dt.time(8))
+    assert (report.free_slots, report.bookable_slots) == (79, 79)  # slot 80 was booked in the simulation
+    again = seed_from_landing(landing, url)
+    assert again.read == expected and set(again.added.values()) == {0}
     assert counts(url) == expected
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -54,7 +65,12 @@ def test_the_embedded_default_is_a_sqlite_file_in_the_data_dir(tmp_path, monkeyp
     with TestClient(app) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         assert client.get("/openapi.json").json()["info"]["title"] == "EMIAS operational API"
-        assert client.get("/docs").status_code == 200
+        for page in ("/docs", "/redoc"):  # the browser test (tests/e2e/test_api_demo.py) renders them offline
+            r = client.get(page)
+            assert r.status_code == 200 and "default-src 'self'" in r.headers["content-security-policy"]
+            scripts = re.findall(r'<script src="([^"]+)"', r.text)
+            assert scripts and all(src.startswith("/") for src in scripts), scripts  # served here, no CDN
+            assert all(client.get(src).status_code == 200 for src in scripts)
     app.state.engine.dispose()
     assert (tmp_path / "data" / "api.sqlite").is_file()
 
@@ -102,15 +118,19 @@ def test_concurrent_start_up_migrations_on_postgres(postgres_url):
 
 def test_cli_seeds_and_issues_tokens(landing, tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    runner = CliRunner()
+    runner = CliRunner(env=NARROW)
     r = runner.invoke(cli, ["seed", str(landing), "--db-url", url])
     assert r.exit_code == 0, r.output
-    assert "slots: 80" in r.output
+    assert re.search(r"^  slots +80 \(80 new\)$", r.output, re.M)
+    tomorrow = moscow_now().date() + dt.timedelta(days=1)
+    slots = f"Slots start from {tomorrow} 08:00 to {tomorrow} 17:45; 79 free (1 booked in the simulation)."
+    assert slots in r.output
+    assert "79 free slots start after the service's clock" in r.output
     r = runner.invoke(cli, ["token", "registry", "--facility-id", "1", "--db-url", url])
     assert r.exit_code == 0, r.output
     token = r.output.strip()
     r = runner.invoke(cli, ["token", "doctor", "--db-url", url])
-    assert r.exit_code != 0 and "doctor_id" in r.output
+    assert r.exit_code != 0 and "Error: Invalid value: a doctor token needs doctor_id" in r.output  # one line
     app = create_app(Settings(api_db_url=url))
     with TestClient(app) as client:
         facilities = client.get("/api/v1/facilities", headers={"Authorization": f"Bearer {token}"})
@@ -133,3 +153,62 @@ def test_a_demo_clock_dates_everything_from_its_start(make_api):
             assert start <= row.row["occurred_at"] < start + dt.timedelta(minutes=5)
         finally:
             set_clock(None)
+
+
+def test_seeding_says_when_there_is_nothing_to_load(landing, tmp_path):
+    runner = CliRunner(env=NARROW)
+    url = f"sqlite:///{tmp_path / 'late.sqlite'}"
+    r = runner.invoke(cli, ["seed", str(landing), "--db-url", url, "--from", "2099-01-01"])
+    assert r.exit_code == 2
+    assert f"error: no slots start on or after 2099-01-01 in {landing}: choose --from within them" in r.output
+    r = runner.invoke(cli, ["seed", str(tmp_path / "nowhere"), "--db-url", url])
+    assert r.exit_code == 2 and f"error: no landing folder at {tmp_path / 'nowhere'}" in r.output
+    r = runner.invoke(cli, ["seed", str(landing), "--db-url", url, "--from", "tomorrow"])
+    assert r.exit_code == 2 and "error: --from 'tomorrow' is not a date (YYYY-MM-DD)" in r.output
+
+
+def test_seeding_a_past_city_names_the_clock_that_books_it(landing, tmp_path):
+    runner = CliRunner(env={**NARROW, "EMIAS_API_CLOCK_START": "2099-01-01T08:00"})
+    url = f"sqlite:///{tmp_path / 'past.sqlite'}"
+    try:
+        r = runner.invoke(cli, ["seed", str(landing), "--db-url", url])
+    finally:
+        set_clock(None)
+    assert r.exit_code == 2, r.output
+    today = moscow_now().date()
+    assert (
+        "error: seeded, but no free slot starts after the service's clock (2099-01-01 08:00): to book them, "
+        f"start the clock at the city's today: export EMIAS_API_CLOCK_START={today}T08:00"
+    ) in r.output
+    assert counts(url)["slots"] == 80  # the directory and the slots are there all the same
+
+
+def test_activity_reports_what_it_did_and_fails_when_there_is_nothing_to_do(sqlite_template, tmp_path):
+    runner = CliRunner(env=NARROW)
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    r = runner.invoke(cli, ["activity", "--db-url", empty])
+    assert r.exit_code == 2 and "error: the store has no patients: run `emias api seed` first" in r.output
+
+    seeded = tmp_path / "seeded.sqlite"
+    shutil.copy(make_url(sqlite_template.db_url).database, seeded)
+    url = f"sqlite:///{seeded}"
+    late = CliRunner(env={**NARROW, "EMIAS_API_CLOCK_START": "2099-01-01T08:00"})
+    try:
+        r = late.invoke(cli, ["activity", "--db-url", url])
+    finally:
+        set_clock(None)
+    tomorrow = moscow_now().date() + dt.timedelta(days=1)
+    assert r.exit_code == 2
+    assert (
+        "error: no free slot starts after the service's clock (2099-01-01 08:00); the store's slots run "
+        f"from {tomorrow} 08:00 to {tomorrow} 17:45: start the service's clock before them: "
+        f"export EMIAS_API_CLOCK_START={tomorrow}T08:00"
+    ) in r.output
+
+    r = runner.invoke(cli, ["activity", "--bookings", "12", "--seed", "5", "--db-url", url])
+    assert r.exit_code == 0, r.output
+    written = Counter(row.table_name for row in read_outbox(url, 0, 10_000))
+    assert f"Booked {written['appointment_booked']} appointments (of 12 asked)" in r.output
+    for table, n in written.items():
+        assert re.search(rf"^  {table} +{n}$", r.output, re.M), table
+    assert re.search(rf"^  total +{sum(written.values())}$", r.output, re.M)
