@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dashboards import auth, filters  # noqa: E402
-from dashboards.roles import CHIEF_PHYSICIAN, PAGES, ROLES, home_page, may_see  # noqa: E402
+from dashboards import auth, data, filters  # noqa: E402
+from dashboards.roles import CHIEF_PHYSICIAN, PAGES, ROLES, home_page, may_see, sees_facilities  # noqa: E402
 
 # Not "pages/": a folder of that name beside the entrypoint puts Streamlit in its legacy multipage mode,
 # where a rerun can run a page without this router (seen with AppTest on 1.67).
@@ -37,7 +37,10 @@ with st.sidebar:
     st.caption(f"Signed in as **{user.name}** ({ROLES.get(user.role, user.role)}{facility_note})")
     st.button("Sign out", on_click=auth.sign_out, key="sign_out")
 
-filters.sidebar(fixed_facility=user.facility_id if user.role == CHIEF_PHYSICIAN else None)
+chief = user.role == CHIEF_PHYSICIAN
+filters.sidebar(
+    fixed_facility=user.facility_id if chief else None, choose_facility=sees_facilities(user.role)
+)
 
 home = home_page(user.role)
 sections: dict[str, list] = {}
@@ -51,4 +54,7 @@ for spec in PAGES:
             visibility="visible" if may_see(user.role, spec.key) else "hidden",
         )
     )
-st.navigation({section: pages for section, pages in sections.items()}).run()
+try:
+    st.navigation({section: pages for section, pages in sections.items()}).run()
+finally:
+    data.release_connection()  # an idle dashboard holds no lock on the warehouse
