@@ -25,6 +25,7 @@ PAGE_DIR = Path(__file__).resolve().parent / "views"
 st.set_page_config(page_title="EMIAS city health", layout="wide")
 
 user = auth.current_user()
+auth.write_cookie()
 if user is None:
     # every page's address leads to the sign-in form, so a shared link opens its page once signed in
     sign_in = [st.Page(auth.sign_in_form, title="Sign in", url_path="sign_in", default=True)]
@@ -42,18 +43,29 @@ filters.sidebar(
     fixed_facility=user.facility_id if chief else None, choose_facility=sees_facilities(user.role)
 )
 
-home = home_page(user.role)
+pages = {
+    spec.key: st.Page(
+        PAGE_DIR / f"{spec.key}.py",
+        title=spec.title,
+        url_path=spec.key,
+        visibility="visible" if may_see(user.role, spec.key) else "hidden",
+    )
+    for spec in PAGES
+}
+
+
+def _home() -> None:
+    """The app's root opens the role's first page. (Streamlit serves its default page at the root only, so
+    no real page is the default: each keeps its own address, and a link to it works.)"""
+    st.switch_page(pages[home_page(user.role)])
+
+
 sections: dict[str, list] = {}
 for spec in PAGES:
-    sections.setdefault(spec.section, []).append(
-        st.Page(
-            PAGE_DIR / f"{spec.key}.py",
-            title=spec.title,
-            url_path=spec.key,
-            default=spec.key == home,
-            visibility="visible" if may_see(user.role, spec.key) else "hidden",
-        )
-    )
+    sections.setdefault(spec.section, []).append(pages[spec.key])
+sections[PAGES[0].section].insert(
+    0, st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden")
+)
 try:
     st.navigation({section: pages for section, pages in sections.items()}).run()
 finally:

@@ -133,16 +133,22 @@ def with_names(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(named) if named else frame
 
 
-NAMED_CODES = {"facility_kind", "register_code", "okrug_id", "specialty_id"}
+NAMED_CODES = {"facility_kind", "register_code", "okrug_id", "specialty_id", "facility_id"}
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def names() -> dict[str, tuple[str, dict[str, str]]]:
-    """code column -> (its name column, code -> name): okrugs, specialties, kinds of facility, registers."""
+    """code column -> (its name column, code -> name): facilities, okrugs, specialties, kinds of facility,
+    registers."""
     found: dict[str, tuple[str, dict[str, str]]] = {
         "facility_kind": ("facility_kind_name", FACILITY_KIND_NAMES),
         "register_code": ("register_name", dict(register_choices())),
     }
+    facility_rows = facilities()
+    found["facility_id"] = (
+        "facility_name",
+        dict(zip(facility_rows["facility_id"].cast(pl.Utf8), facility_rows["facility_name"], strict=True)),
+    )
     okrug_rows = okrugs()
     found["okrug_id"] = (
         "okrug_name",

@@ -259,33 +259,61 @@ def tick_format(kind: str) -> str:
 
 
 def shown_columns(frame: pl.DataFrame) -> list[str]:
-    """The columns a table shows, in order: names before the figures, no suppression flags, and no code
-    whose name is in the frame (unless people also know it by its code, like an ATC code)."""
-    names = [c for c in frame.columns if not c.endswith("_suppressed")]
-    hidden = {code for code, name in NAME_OF.items() if name in names and code not in KEEP_CODE}
-    return [c for c in names if c not in hidden]
+    """The columns a table shows, in order: no suppression flags, and a code's name in the code's place
+    when the frame has it (the code itself is left out unless people also know it by it, like ATC codes)."""
+    present = set(frame.columns)
+    names = set(NAME_OF.values())
+    shown = []
+    for c in frame.columns:
+        if c.endswith("_suppressed") or (c in names and _code_of(c) in present):
+            continue  # a name is placed where its code is
+        name = NAME_OF.get(c)
+        if name in present:
+            shown += [c, name] if c in KEEP_CODE else [name]
+        else:
+            shown.append(c)
+    return shown
+
+
+def _code_of(name: str) -> str | None:
+    return next((code for code, n in NAME_OF.items() if n == name), None)
 
 
 def table(frame: pl.DataFrame):
-    """The frame as people read it: a pandas Styler with labelled columns and formatted values.
+    """The frame as people read it: (a pandas Styler with labelled columns and formatted values, the
+    Streamlit column settings that go with it).
 
-    The values under the formats stay numbers, so a column sorts as numbers in the browser.
-    A count with a true `<col>_suppressed` flag reads "<5"; the rates blanked with it read "—".
+    Columns without empty cells stay numbers under their formats, so they sort as numbers in the browser.
+    A column with empty cells is written out as text ("—" for empty, "<5" for a count with a true
+    `<col>_suppressed` flag, the rates blanked with it "—"), because the browser table shows an empty number
+    as "None" whatever its format says; numbers written as text stay right-aligned.
     """
     columns = shown_columns(frame)
     labels = _unique_labels(columns)
-    shown = frame.select(columns).to_pandas()
-    shown.columns = [labels[c] for c in columns]
-    styler = shown.style.hide(axis="index")
+    as_text, config = [], {}
     for name in columns:
         kind = column(name).kind
-        styler = styler.format(lambda x, kind=kind: value(x, kind), subset=[labels[name]], na_rep=EMPTY)
+        if frame[name].null_count() == 0 and frame[name].dtype != pl.Utf8:
+            continue
         flag = f"{name}_suppressed"
-        if flag in frame.columns:
-            rows = [i for i, hidden in enumerate(frame[flag].to_list()) if hidden]
-            if rows:
-                styler = styler.format(SUPPRESSED_MARK, subset=(rows, [labels[name]]), na_rep=SUPPRESSED_MARK)
-    return styler
+        mark = pl.col(flag) if flag in frame.columns else pl.lit(False)
+        written = pl.col(name).map_elements(lambda x, kind=kind: value(x, kind), return_dtype=pl.Utf8)
+        as_text.append(
+            pl.when(mark).then(pl.lit(SUPPRESSED_MARK)).otherwise(written.fill_null(EMPTY)).alias(name)
+        )
+        if kind not in TEXT_KINDS:
+            config[labels[name]] = {"alignment": "right"}
+    shown = frame.with_columns(as_text).select(columns).to_pandas()
+    shown.columns = [labels[c] for c in columns]
+    styler = shown.style.hide(axis="index")
+    written = {e.meta.output_name() for e in as_text}
+    for name in (c for c in columns if c not in written):
+        kind = column(name).kind
+        styler = styler.format(lambda x, kind=kind: value(x, kind), subset=[labels[name]], na_rep=EMPTY)
+    return styler, config
+
+
+TEXT_KINDS = {"text", "sex", "unit", "weekday"}
 
 
 def _unique_labels(columns: list[str]) -> dict[str, str]:
