@@ -28,7 +28,7 @@ from dashboards.users import User, authenticate, list_users, session_token, user
 SESSION_KEY = "user"
 COOKIE = "emias_dashboards_session"
 SESSION_SECONDS = 12 * 3600  # a working day: then sign in again
-_COOKIE_TO_WRITE = "_session_cookie_to_write"  # a token to set, or "" to expire the cookie
+_COOKIE_TO_WRITE = "_session_cookie"  # this session's token to keep in the cookie, or "" to expire it
 _SIGNED_OUT = "_signed_out"  # this session signed out: its page-load cookie no longer counts
 
 
@@ -86,9 +86,11 @@ def _user_from_cookie() -> User | None:
 
 
 def write_cookie() -> None:
-    """Set or expire the sign-in cookie when the last sign-in or sign-out asked for it (the router calls
-    this on every run). Secure over HTTPS; SameSite=Strict; it expires with the session's time."""
-    token = st.session_state.pop(_COOKIE_TO_WRITE, None)
+    """Set (after a sign-in here) or expire (after a sign-out here) the sign-in cookie. The router calls this
+    on every run: a run can be cut short by a rerun before the browser has run the script, so the script is
+    sent again each time. Secure over HTTPS; SameSite=Strict; the token itself expires SESSION_SECONDS after
+    the sign-in."""
+    token = st.session_state.get(_COOKIE_TO_WRITE)
     if token is None:
         return
     age = SESSION_SECONDS if token else 0
