@@ -159,7 +159,7 @@ COLUMNS: dict[str, Column] = {
     "visit_pct": Column("With a dispensary visit (%)", "percent"),
     "prescription_pct": Column("With a guideline prescription (%)", "percent"),
     # data quality
-    "table_name": Column("Source table"),
+    "table_name": Column("Source table", "words"),
     "reason": Column("Reason"),
     "is_snapshot": Column("Reference snapshot", "yesno"),
     "is_reconciled": Column("Reconciled", "yesno"),
@@ -244,6 +244,8 @@ def value(x: object, kind: str) -> str:
         return {"M": "Men", "F": "Women"}.get(str(x), str(x))
     if kind == "unit":
         return WAIT_STANDARD_UNITS.get(str(x), str(x).replace("_", " "))
+    if kind == "words":  # a contract name read as words: appointment_booked -> appointment booked
+        return str(x).replace("_", " ")
     if kind == "id" and isinstance(x, float) and x.is_integer():
         return str(int(x))
     return str(x)
@@ -313,7 +315,7 @@ def table(frame: pl.DataFrame):
     return styler, config
 
 
-TEXT_KINDS = {"text", "sex", "unit", "weekday"}
+TEXT_KINDS = {"text", "sex", "unit", "weekday", "words"}
 
 
 def _unique_labels(columns: list[str]) -> dict[str, str]:
