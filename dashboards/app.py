@@ -34,7 +34,11 @@ if user is None:
     st.stop()
 
 with st.sidebar:
-    facility_note = f", facility {user.facility_id}" if user.facility_id is not None else ""
+    try:
+        facility = data.facility_profile(user.facility_id)
+    except data.NoData:  # no warehouse yet: the page says so
+        facility = None
+    facility_note = f", {facility['facility_name']}" if facility else ""
     st.caption(f"Signed in as **{user.name}** ({ROLES.get(user.role, user.role)}{facility_note})")
     st.button("Sign out", on_click=auth.sign_out, key="sign_out")
 

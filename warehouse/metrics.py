@@ -425,7 +425,8 @@ def weekday_hour(load: pl.DataFrame) -> pl.DataFrame:
 
 # ------------------------------------------------------------------------------------ costs, prescribing
 
-COST_SUPPRESS = {"visits": ["cost_per_visit_rub"], "attached_residents": ["cost_per_attached_resident_rub"]}
+# attached residents are a population (0 for a unit that attaches nobody), not a count of patients seen
+COST_SUPPRESS = {"visits": ["cost_per_visit_rub"]}
 _REVENUES = ["revenue_oms_rub", "revenue_budget_rub", "revenue_dms_rub", "revenue_paid_rub"]
 
 

@@ -429,7 +429,7 @@ def doctor_load_histogram(doctors: pl.DataFrame) -> go.Figure:
         f"Doctor load: minutes used of minutes scheduled ({doctors.height:,} doctors)",
         ["load_ratio"],
         xaxis={"title": fmt.label("load_ratio"), "tickformat": ".0%"},
-        yaxis_title="doctors",
+        yaxis={"title": "doctors", "tickformat": ",d"},
         bargap=0.05,
     )
 

@@ -281,38 +281,29 @@ def _code_of(name: str) -> str | None:
     return next((code for code, n in NAME_OF.items() if n == name), None)
 
 
-def table(frame: pl.DataFrame):
-    """The frame as people read it: (a pandas Styler with labelled columns and formatted values, the
-    Streamlit column settings that go with it).
+def table(frame: pl.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The frame as people read it: (a pandas frame of labelled columns, every cell written out as text, the
+    Streamlit column settings that go with it: numbers right-aligned).
 
-    Columns without empty cells stay numbers under their formats, so they sort as numbers in the browser.
-    A column with empty cells is written out as text ("—" for empty, "<5" for a count with a true
-    `<col>_suppressed` flag, the rates blanked with it "—"), because the browser table shows an empty number
-    as "None" whatever its format says; numbers written as text stay right-aligned.
+    Every cell is text because the browser's table shows an empty number as "None" whatever its format, and
+    reads raw values (0.0441, 2025-01-06 00:00:00) to screen readers and copies: written out, a cell is the
+    same on screen, to a screen reader and in a copy. A count with a true `<col>_suppressed` flag reads "<5",
+    the rates blanked with it "—". (The CSV download keeps the raw values.)
     """
     columns = shown_columns(frame)
     labels = _unique_labels(columns)
-    as_text, config = [], {}
+    written, settings = [], {}
     for name in columns:
         kind = column(name).kind
-        if frame[name].null_count() == 0 and frame[name].dtype != pl.Utf8:
-            continue
         flag = f"{name}_suppressed"
         mark = pl.col(flag) if flag in frame.columns else pl.lit(False)
-        written = pl.col(name).map_elements(lambda x, kind=kind: value(x, kind), return_dtype=pl.Utf8)
-        as_text.append(
-            pl.when(mark).then(pl.lit(SUPPRESSED_MARK)).otherwise(written.fill_null(EMPTY)).alias(name)
+        text = pl.col(name).map_elements(lambda x, kind=kind: value(x, kind), return_dtype=pl.Utf8)
+        written.append(
+            pl.when(mark).then(pl.lit(SUPPRESSED_MARK)).otherwise(text.fill_null(EMPTY)).alias(labels[name])
         )
         if kind not in TEXT_KINDS:
-            config[labels[name]] = {"alignment": "right"}
-    shown = frame.with_columns(as_text).select(columns).to_pandas()
-    shown.columns = [labels[c] for c in columns]
-    styler = shown.style.hide(axis="index")
-    written = {e.meta.output_name() for e in as_text}
-    for name in (c for c in columns if c not in written):
-        kind = column(name).kind
-        styler = styler.format(lambda x, kind=kind: value(x, kind), subset=[labels[name]], na_rep=EMPTY)
-    return styler, config
+            settings[labels[name]] = {"alignment": "right"}
+    return frame.select(written).to_pandas(), settings
 
 
 TEXT_KINDS = {"text", "sex", "unit", "weekday", "words"}

@@ -46,8 +46,8 @@ def show_table(
 
     name: the table's key and the CSV's file name; title: what the download button calls it (default: the
     name in words)."""
-    styler, settings = fmt.table(frame)
-    st.dataframe(styler, key=f"table_{name}", hide_index=True, column_config=settings)
+    shown, settings = fmt.table(frame)
+    st.dataframe(shown, key=f"table_{name}", hide_index=True, column_config=settings)
     notes = [caption] if caption else []
     hidden = suppressed_rows(frame)
     if hidden:

@@ -43,7 +43,7 @@ FORBIDDEN = {
     "NaN": re.compile(r"\bNaN\b|<NA>|\bNaT\b"),
     "a midnight timestamp": re.compile(r"00:00:00"),
 }
-NO_PERCENT_PAGES = {"data_quality"}  # the only page without a share or a rate in %
+NO_PERCENT_PAGES = {"data_quality", "costs"}  # the pages without a share or a rate in %
 
 pytestmark = pytest.mark.browser
 

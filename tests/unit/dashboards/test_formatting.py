@@ -30,8 +30,8 @@ def test_every_column_has_a_label_without_underscores():
 
 
 def _shown(frame: pl.DataFrame):
-    styler, settings = fmt.table(frame)
-    return styler, styler.data, settings
+    shown, settings = fmt.table(frame)
+    return shown.to_string(), shown, settings
 
 
 def test_a_table_shows_names_labels_marks_and_no_none():
@@ -49,7 +49,7 @@ def test_a_table_shows_names_labels_marks_and_no_none():
         ),
         {"no_shows": ["dna_rate"]},
     )
-    styler, shown, settings = _shown(frame)
+    html, shown, settings = _shown(frame)
     assert list(shown.columns) == [
         "Week starting",
         "Okrug",
@@ -58,14 +58,13 @@ def test_a_table_shows_names_labels_marks_and_no_none():
         "DNA rate",
         "Cost per visit (₽)",
     ]
-    html = styler.to_html()
     for text in ("6 Jan 2025", "Tsentralny", "16.7%", "1,846 ₽", "200"):
         assert text in html, text
     assert shown["Did not attend"].tolist() == ["<5", "40"] and shown["DNA rate"].tolist() == ["—", "16.7%"]
     assert shown["Cost per visit (₽)"].tolist() == ["1,846 ₽", "—"]
     assert "None" not in html and "00:00:00" not in html and "CAO" not in html
     assert settings["Did not attend"] == {"alignment": "right"}  # numbers written as text stay right
-    assert shown["Attended"].dtype.kind == "i"  # a column without gaps stays a number (sorts as one)
+    assert shown["Attended"].tolist() == ["100", "200"] and "Okrug" not in settings
 
 
 def test_charts_count_only_the_values_they_leave_out():
