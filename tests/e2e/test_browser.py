@@ -103,7 +103,7 @@ def served_dashboards(built_city, tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
-        yield {"url": url, "folder": folder}
+        yield {"url": url, "folder": folder, "facility_id": int(facility_id)}
     finally:
         process.terminate()
         try:
@@ -149,9 +149,11 @@ def _wait_for(condition, what: str, timeout: float = 30) -> None:
         time.sleep(0.25)
 
 
-def _open(page, url: str, key: str) -> None:
-    """Open a page by its address and wait until its script has finished and its charts are drawn."""
-    page.goto(f"{url}/{key}?period=All+data", wait_until="domcontentloaded")
+def _open(page, url: str, key: str, facility_id: int) -> None:
+    """Open a page by its address (the facility pages with a facility chosen, as a shared link would) and
+    wait until its script has finished and its charts are drawn."""
+    facility = f"&facility={facility_id}" if key.startswith("facility") else ""
+    page.goto(f"{url}/{key}?period=All+data{facility}", wait_until="domcontentloaded")
     page.locator("h2").first.wait_for(timeout=60_000)
     page.wait_for_function(
         "!document.querySelector('[data-testid=stStatusWidget]')"
@@ -189,7 +191,8 @@ def test_each_role_reads_its_pages_as_people_write_them(served_dashboards, brows
         assert not page.get_by_text("Deploy", exact=True).count()  # viewer mode
         problems = []
         for spec in allowed:
-            _open(page, url, spec.key)  # a fresh load: the cookie keeps the user signed in
+            _open(page, url, spec.key, served_dashboards["facility_id"])  # a fresh load: the cookie keeps
+            # the user signed in
             assert page.locator("h2").first.inner_text() == spec.title
             assert not page.get_by_text("Please sign in").count()
             page.screenshot(path=str(folder / f"{role}_{spec.key}.png"), full_page=True)
