@@ -11,7 +11,7 @@ user, chosen = open_page("city_overview")
 
 with section():
     totals = data.city_totals(chosen.start, chosen.end, chosen.okrug_id)
-    cols = st.columns(6)
+    cols = st.columns(3) + st.columns(3)  # two rows, so no label is cut short
     metric(cols[0], "visits", totals["visits"])
     metric(cols[1], "bookings", totals["bookings"])
     metric(cols[2], "remote_share", totals["remote_share"], label="Remote-booking share")
