@@ -68,6 +68,7 @@ class _ReaderClock:
                 if self._depth == 0:
                     self.seconds += time.perf_counter() - started
 
+        timed.clear = reader.clear  # the router releases the session's connection through it
         return timed
 
 

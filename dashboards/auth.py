@@ -6,20 +6,30 @@ Two ways to sign in, chosen by configuration:
   user in at the provider, and the role (and a chief physician's facility) come from claims of the ID token
   named in `[dashboards]` (`role_claim`, `facility_claim`, optional `role_map`). See docs/dashboards.md.
 
+Sign-in outlives a reload: the local sign-in sets a cookie holding a signed, timestamped token
+(`dashboards.users.session_token`, itsdangerous), read back from `st.context.cookies` when a new session
+starts; sign-out expires it. Streamlit can read cookies but not set them, so the cookie is written by a line
+of script in the page (`st.html`). The OIDC sign-in keeps Streamlit's own signed cookie.
+
 Every page calls `require(page_key)` first: a role that may not see the page gets an error and the page
 stops, whatever the menu shows and whatever URL was typed.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import streamlit as st
 
 from dashboards.roles import PAGE_BY_KEY, ROLES, may_see
-from dashboards.users import User, authenticate, list_users, users_file
+from dashboards.users import User, authenticate, list_users, session_token, user_from_session, users_file
 
 SESSION_KEY = "user"
+COOKIE = "emias_dashboards_session"
+SESSION_SECONDS = 12 * 3600  # a working day: then sign in again
+_COOKIE_TO_WRITE = "_session_cookie"  # this session's token to keep in the cookie, or "" to expire it
+_SIGNED_OUT = "_signed_out"  # this session signed out: its page-load cookie no longer counts
 
 
 def _oidc_configured() -> bool:
@@ -61,7 +71,34 @@ def current_user() -> User | None:
         if user is not None:
             st.session_state[SESSION_KEY] = user.__dict__
         return user
-    return None
+    return _user_from_cookie()
+
+
+def _user_from_cookie() -> User | None:
+    """The user of the sign-in cookie the browser sent when it loaded the page (a reload, a new tab)."""
+    if st.session_state.get(_SIGNED_OUT):
+        return None
+    token = st.context.cookies.get(COOKIE) if st.context.cookies else None
+    user = user_from_session(token, SESSION_SECONDS) if token else None
+    if user is not None:
+        st.session_state[SESSION_KEY] = user.__dict__
+    return user
+
+
+def write_cookie() -> None:
+    """Set (after a sign-in here) or expire (after a sign-out here) the sign-in cookie. The router calls this
+    on every run: a run can be cut short by a rerun before the browser has run the script, so the script is
+    sent again each time. Secure over HTTPS; SameSite=Strict; the token itself expires SESSION_SECONDS after
+    the sign-in."""
+    token = st.session_state.get(_COOKIE_TO_WRITE)
+    if token is None:
+        return
+    age = SESSION_SECONDS if token else 0
+    cookie = f"{COOKIE}={token}; Path=/; Max-Age={age}; SameSite=Strict"
+    script = (
+        f'document.cookie = {json.dumps(cookie)} + (window.location.protocol === "https:" ? "; Secure" : "");'
+    )
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 def sign_in_form() -> None:
@@ -84,6 +121,8 @@ def sign_in_form() -> None:
             st.error("Unknown user name or wrong password.")
         else:
             st.session_state[SESSION_KEY] = user.__dict__
+            st.session_state[_COOKIE_TO_WRITE] = session_token(user.name)
+            st.session_state.pop(_SIGNED_OUT, None)
             st.rerun()
     if not list_users():
         st.warning(
@@ -97,6 +136,8 @@ def sign_in_form() -> None:
 
 def sign_out() -> None:
     st.session_state.pop(SESSION_KEY, None)
+    st.session_state[_SIGNED_OUT] = True
+    st.session_state[_COOKIE_TO_WRITE] = ""
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
 

@@ -11,88 +11,46 @@ is missing instead of failing; `NoData` when the warehouse is not built at all.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import datetime as dt
-import threading
 from collections.abc import Mapping, Sequence
 
 import polars as pl
 import streamlit as st
 
-from dashboards import metrics
+from dashboards.components.format import FACILITY_KIND_NAMES, SMALL_CELL
 from registers import suppress_small
-from warehouse import connect, get_settings, list_marts
+from warehouse import connect, get_settings, list_marts, metrics
 from warehouse import read_mart as _read_mart
 from warehouse.connection import WarehouseNotBuiltError
 from warehouse.read import identifier, where_clause
 from warehouse.read import read_sql as _read_sql
 
-# Readers re-open the DuckDB file read-only on each query, so a rebuild is picked up after the TTL.
+# Cached frames live 5 minutes: a rebuild shows within that time.
 TTL_SECONDS = 300
-SMALL_CELL = 5
 WEEKS_COUNTED = "count(distinct week_start) as weeks"
 
 
-# Opening the warehouse costs tens of milliseconds, several times a page; a page's reads share one
-# read-only connection that closes after a short idle spell, so a rebuild is never locked out for long.
-LINGER_SECONDS = 3.0
+def _close(con) -> None:
+    con.close()
 
 
-class _SharedConnection:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._con = None
-        self._opened_for = None
-        self._users = 0
-        self._timer: threading.Timer | None = None
-
-    @contextlib.contextmanager
-    def use(self):
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            settings = get_settings()
-            wanted = (settings.target, settings.duckdb_path)
-            if self._con is not None and self._opened_for != wanted and self._users == 0:
-                self._con.close()  # the settings changed (another data folder): follow them
-                self._con = None
-            if self._con is None:
-                self._con = connect(read_only=True, settings=settings)
-                self._opened_for = wanted
-            self._users += 1
-            con = self._con
-        try:
-            # a DuckDB cursor is its own connection to the same open database: safe across threads
-            yield con.cursor() if hasattr(con, "duplicate") else con
-        finally:
-            with self._lock:
-                self._users -= 1
-                if self._users == 0:
-                    self._timer = threading.Timer(LINGER_SECONDS, self._close_if_idle)
-                    self._timer.daemon = True
-                    self._timer.start()
-
-    def _close_if_idle(self) -> None:
-        with self._lock:
-            if self._users == 0 and self._con is not None:
-                self._con.close()
-                self._con = None
-
-    def close(self) -> None:
-        """Close now (at exit: a timer thread must not close DuckDB while the interpreter shuts down)."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            if self._con is not None:
-                self._con.close()
-                self._con = None
+# One read-only connection per session, opened by the first read of a run that misses the cache and closed
+# when the run ends (`release_connection`, called by the router): a page's reads share it, and an idle
+# dashboard holds no lock on the DuckDB file, so a rebuild is never locked out.
+@st.cache_resource(scope="session", on_release=_close, show_spinner=False)
+def _connection(target: str, location: str):
+    return connect(read_only=True, settings=get_settings(target))
 
 
-_shared = _SharedConnection()
-atexit.register(_shared.close)
+def _con():
+    settings = get_settings()
+    location = str(settings.duckdb_path) if settings.target == "duckdb" else str(settings.postgres_conninfo)
+    return _connection(settings.target, location)
+
+
+def release_connection() -> None:
+    """Close this session's connection (the router calls it when a run ends)."""
+    _connection.clear()
 
 
 def _plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
@@ -107,13 +65,11 @@ def _plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_mart(name: str, **kwargs) -> pl.DataFrame:
-    with _shared.use() as con:
-        return _plain_numbers(_read_mart(name, con=con, **kwargs))
+    return _plain_numbers(_read_mart(name, con=_con(), **kwargs))
 
 
 def read_sql(sql: str, params: Sequence = ()) -> pl.DataFrame:
-    with _shared.use() as con:
-        return _plain_numbers(_read_sql(sql, params, con=con))
+    return _plain_numbers(_read_sql(sql, params, con=_con()))
 
 
 class NoData(RuntimeError):
@@ -128,23 +84,88 @@ class MissingMart(NoData):
         super().__init__(f"not in the warehouse yet: {', '.join(self.names)}")
 
 
-def publish(frame: pl.DataFrame, suppress: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+def publish(
+    frame: pl.DataFrame, suppress: Mapping[str, Sequence[str]], complementary: Sequence[str] = ()
+) -> pl.DataFrame:
+    """What every reader returns: small cells suppressed (`suppressed`) and codes named (`with_names`:
+    `specialty_name` beside `specialty_id`...), so no page shows a small count or a bare code."""
+    return with_names(suppressed(frame, suppress, complementary))
+
+
+def suppressed(
+    frame: pl.DataFrame, suppress: Mapping[str, Sequence[str]], complementary: Sequence[str] = ()
+) -> pl.DataFrame:
     """Suppress each patient count below SMALL_CELL, and the figures computed from it (the one place).
 
     suppress: count column -> the derived columns (rates, shares) nulled with it in the same row.
+    complementary: counts whose rows add up to a total shown beside them: when only one row of such a count
+    is suppressed, the next smallest is suppressed too, so the hidden one is not the total minus the rest.
     """
     for count, derived in suppress.items():
         if count in frame.columns:
             also = [c for c in derived if c in frame.columns]
             frame = suppress_small(frame, count, SMALL_CELL, also=also)
+            if count in complementary:
+                frame = _suppress_second(frame, count, also)
     return frame
+
+
+def _suppress_second(frame: pl.DataFrame, count: str, also: Sequence[str]) -> pl.DataFrame:
+    flag = f"{count}_suppressed"
+    if frame[flag].sum() != 1 or frame.height < 2:
+        return frame
+    smallest = frame.with_row_index("_row").filter(~pl.col(flag)).sort(count).row(0, named=True)["_row"]
+    second = pl.int_range(pl.len()) == smallest
+    return frame.with_columns(
+        pl.when(second).then(True).otherwise(pl.col(flag)).alias(flag),
+        *[pl.when(second).then(None).otherwise(pl.col(c)).alias(c) for c in [count, *also]],
+    )
+
+
+def with_names(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with a name column beside each code column it has (and has no name for yet)."""
+    if not set(frame.columns) & NAMED_CODES:
+        return frame
+    named = []
+    for code, (name, mapping) in names().items():
+        if code in frame.columns and name not in frame.columns:
+            named.append(pl.col(code).cast(pl.Utf8).replace_strict(mapping, default=None).alias(name))
+    return frame.with_columns(named) if named else frame
+
+
+NAMED_CODES = {"facility_kind", "register_code", "okrug_id", "specialty_id", "facility_id"}
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def names() -> dict[str, tuple[str, dict[str, str]]]:
+    """code column -> (its name column, code -> name): facilities, okrugs, specialties, kinds of facility,
+    registers."""
+    found: dict[str, tuple[str, dict[str, str]]] = {
+        "facility_kind": ("facility_kind_name", FACILITY_KIND_NAMES),
+        "register_code": ("register_name", dict(register_choices())),
+    }
+    facility_rows = facilities()
+    found["facility_id"] = (
+        "facility_name",
+        dict(zip(facility_rows["facility_id"].cast(pl.Utf8), facility_rows["facility_name"], strict=True)),
+    )
+    okrug_rows = okrugs()
+    found["okrug_id"] = (
+        "okrug_name",
+        dict(zip(okrug_rows["okrug_id"], okrug_rows["okrug_name_en"], strict=True)),
+    )
+    specialty_rows = specialties()
+    found["specialty_id"] = (
+        "specialty_name",
+        dict(zip(specialty_rows["specialty_id"], specialty_rows["specialty_name_en"], strict=True)),
+    )
+    return found
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def available_marts() -> list[str]:
     try:
-        with _shared.use() as con:
-            return list_marts(con=con)
+        return list_marts(con=_con())
     except WarehouseNotBuiltError as e:
         raise NoData(str(e)) from e
 
@@ -308,14 +329,38 @@ def _okrug_units(okrug_id: str | None) -> tuple[str, tuple[str, ...]]:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def city_weekly(start: dt.date, end: dt.date, okrug_id: str | None = None) -> pl.DataFrame:
-    """One row per ISO week: visits, bookings, remote share, DNA rate, share within standard."""
+    """One row per complete ISO week of the period: visits, bookings, remote share, DNA rate, share within
+    standard. Weeks the period or the data cut short are left out: a partial week would read as a drop."""
     level, units = _okrug_units(okrug_id)
     frame = metrics.city_weekly(
         _capacity_weekly(start, end, okrug_id),
         _access(start, end, level, units),
         _remote_bookings_weekly(start, end, okrug_id),
     )
-    return publish(frame, metrics.CITY_SUPPRESS)
+    return publish(complete_weeks(frame, start, end), metrics.CITY_SUPPRESS)
+
+
+def complete_weeks(frame: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The rows of ISO weeks (`week_start`, a Monday) that lie wholly inside the period and the data."""
+    first, last = data_span()
+    low, high = max(start, first), min(end, last)
+    return frame.filter((pl.col("week_start") >= low) & (pl.col("week_start") + dt.timedelta(days=6) <= high))
+
+
+def weeks_left_out(start: dt.date, end: dt.date) -> str:
+    """A note saying which days of the period fall in partial weeks ("" when none do)."""
+    first, last = data_span()
+    low, high = max(start, first), min(end, last)
+    head = (7 - low.weekday()) % 7  # days before the first Monday
+    tail = (high.weekday() + 1) % 7  # days after the last Sunday
+    if head + tail == 0:
+        return ""
+    parts = []
+    if head:
+        parts.append(f"{low:%-d %b}–{low + dt.timedelta(days=head - 1):%-d %b %Y}")
+    if tail:
+        parts.append(f"{high - dt.timedelta(days=tail - 1):%-d %b}–{high:%-d %b %Y}")
+    return "Complete weeks only: the partial weeks " + " and ".join(parts) + " are left out."
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -513,7 +558,7 @@ def access_weekly(
 ) -> pl.DataFrame:
     level, units = _access_level(okrug_id, facility_id)
     frame = metrics.access_weekly(_access(start, end, level, units), specialty_id)
-    return publish(frame, metrics.ACCESS_SUPPRESS)
+    return publish(complete_weeks(frame, start, end), metrics.ACCESS_SUPPRESS)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -525,6 +570,16 @@ def capacity_by_facility(
     by = ["facility_id", "facility_name", "specialty_id"]
     frame = _summed("mart_capacity_daily", by, metrics.CAPACITY_SUMS, filters)
     return publish(metrics.capacity_by_facility(frame), metrics.CAPACITY_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def capacity_by_okrug(
+    start: dt.date, end: dt.date, okrug_id: str | None, specialty_id: str | None
+) -> pl.DataFrame:
+    """Capacity by okrug and specialty: the aggregate view for roles that see no named facility."""
+    filters = _in(_in({"activity_date": (start, end)}, "okrug_id", okrug_id), "specialty_id", specialty_id)
+    frame = _summed("mart_capacity_daily", ["okrug_id", "specialty_id"], metrics.CAPACITY_SUMS, filters)
+    return publish(metrics.capacity_by(frame, ["okrug_id", "specialty_id"]), metrics.CAPACITY_SUPPRESS)
 
 
 def _weekly_filters(
@@ -585,6 +640,13 @@ def costs_by_facility(
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def costs_by_okrug(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
+    """Costs by okrug: the aggregate view for roles that see no named facility."""
+    frame = metrics.costs_by(_finance(start, end, okrug_id), ["okrug_id"])
+    return publish(frame, metrics.COST_SUPPRESS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def costs_monthly(
     start: dt.date, end: dt.date, okrug_id: str | None, facility_id: int | None
 ) -> pl.DataFrame:
@@ -624,6 +686,20 @@ def register_choices() -> list[tuple[str, str]]:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def registers_by_size(year: int) -> list[tuple[str, str]]:
+    """(code, title) of every register, the one with the most patients in `year` first (the page opens on
+    it: the largest register is the one whose rates are least often suppressed)."""
+    require_marts("mart_register_prevalence")
+    sizes = read_sql(
+        "select register_code, sum(registered_patients) as patients from marts.mart_register_prevalence"
+        " where year = {p} group by register_code",
+        [year],
+    )
+    size = dict(zip(sizes["register_code"].to_list(), sizes["patients"].to_list(), strict=True))
+    return sorted(register_choices(), key=lambda choice: (-(size.get(choice[0]) or 0), choice[1]))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def register_years() -> list[int]:
     require_marts("mart_register_prevalence")
     years = read_sql("select distinct year from marts.mart_register_prevalence order by year")
@@ -638,23 +714,40 @@ def default_register_year(years: list[int], period_end: dt.date) -> int:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def register_rates(register: str, year: int, measure: str, by: tuple[str, ...]) -> pl.DataFrame:
-    """Prevalence or incidence (registers' own methods, unsuppressed), suppressed here like any reader."""
+def register_rates(
+    register: str, year: int, measure: str, by: tuple[str, ...], with_city: bool = False
+) -> pl.DataFrame:
+    """Prevalence or incidence (registers' own methods, unsuppressed), suppressed here like any reader.
+
+    with_city: add the whole city as a last row (`okrug_name` "Whole city"); the okrug rows then get
+    complementary suppression, so a single suppressed okrug cannot be had by subtracting the others from
+    the city."""
+    count = "registered_patients" if measure == "prevalence" else "new_cases"
+    frame = _register_rates(register, year, measure, by)
+    rates = [c for c in frame.columns if c.startswith(("crude_", "dsr")) and c != "dsr_note"]
+    frame = publish(frame, {count: rates}, complementary=(count,) if with_city else ())
+    if with_city:
+        city = publish(_register_rates(register, year, measure, ()), {count: rates})
+        frame = pl.concat([frame, city.with_columns(okrug_name=pl.lit(WHOLE_CITY))], how="diagonal_relaxed")
+    return frame
+
+
+WHOLE_CITY = "Whole city"
+
+
+def _register_rates(register: str, year: int, measure: str, by: tuple[str, ...]) -> pl.DataFrame:
     import registers
 
     mart = {"prevalence": "mart_register_prevalence", "incidence": "mart_register_incidence"}[measure]
     require_marts(mart, "dim_registers")
-    count = "registered_patients" if measure == "prevalence" else "new_cases"
     standardise = None if "age_band" in by else "esp2013"
     try:
         frame = getattr(registers, measure)(
-            register, year, by=list(by), standardise=standardise, suppress=False
+            register, year, by=list(by), standardise=standardise, suppress=False, con=_con()
         )
     except LookupError as e:
         raise NoData(str(e)) from e
-    frame = pl.from_pandas(frame)
-    rates = [c for c in frame.columns if c.startswith(("crude_", "dsr")) and c != "dsr_note"]
-    return publish(frame, {count: rates})
+    return pl.from_pandas(frame)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -663,8 +756,7 @@ def register_coverage(register: str, year: int) -> pl.DataFrame:
 
     require_marts("mart_register_coverage")
     try:
-        with _shared.use() as con:
-            frame = pl.from_pandas(registers.coverage(register, year, by="okrug", suppress=False, con=con))
+        frame = pl.from_pandas(registers.coverage(register, year, by="okrug", suppress=False, con=_con()))
     except LookupError as e:
         raise NoData(str(e)) from e
     counts = ["registered_patients", "with_dispensary_visit", "with_guideline_prescription"]

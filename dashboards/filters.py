@@ -99,8 +99,9 @@ def _valid(key: str, options: list[str], default: str = ALL) -> None:
         st.session_state[key] = default if default in options else options[0]
 
 
-def sidebar(fixed_facility: int | None = None) -> Filters | None:
-    """Draw the filters; None when the warehouse has no data yet. A chief physician's facility is fixed."""
+def sidebar(fixed_facility: int | None = None, choose_facility: bool = True) -> Filters | None:
+    """Draw the filters; None when the warehouse has no data yet. A chief physician's facility is fixed;
+    choose_facility=False (a role that sees no named facility) draws no facility filter at all."""
     _from_url()
     try:
         first, last = data.data_span()
@@ -130,7 +131,7 @@ def sidebar(fixed_facility: int | None = None) -> Filters | None:
             "Okrug",
             okrug_options,
             key=_KEYS["okrug"],
-            format_func=lambda o: o if o == ALL else f"{o} {okrug_names[o]}",
+            format_func=lambda o: o if o == ALL else okrug_names[o],
         )
         okrug_id = None if okrug == ALL else okrug
 
@@ -138,6 +139,8 @@ def sidebar(fixed_facility: int | None = None) -> Filters | None:
             facility_id = fixed_facility
             name = facilities.filter(facilities["facility_id"] == fixed_facility)["facility_name"].to_list()
             st.text_input("Facility (yours)", value=name[0] if name else str(fixed_facility), disabled=True)
+        elif not choose_facility:
+            facility_id = None
         else:
             shown = facilities if okrug_id is None else facilities.filter(facilities["okrug_id"] == okrug_id)
             names = dict(

@@ -1,7 +1,9 @@
 """Who may see what: the four roles, the pages, and which role may open which page.
 
 Pure data and functions (no Streamlit), so the router, the pages, the tests and the users command share one
-answer. A chief physician sees the facility pages only: their own facility in detail, peers in aggregate.
+answer (docs/dashboards.md "Roles" is the policy). A chief physician sees the facility pages only: their own
+facility in detail, peers in aggregate. An epidemiologist sees the registers and the aggregate pages at city
+and okrug level: no facility filter, no named facility, no doctor.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class PageSpec:
 
 _EVERYONE_BUT_CHIEF = frozenset({LEADER, EPIDEMIOLOGIST, ANALYST})
 _FACILITY_ROLES = frozenset({LEADER, CHIEF_PHYSICIAN, ANALYST})
+_NAMED_FACILITIES = frozenset({LEADER, ANALYST})
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("city_overview", "City overview", "Leaders", _EVERYONE_BUT_CHIEF),
@@ -47,6 +50,11 @@ PAGE_BY_KEY = {p.key: p for p in PAGES}
 
 def may_see(role: str | None, page_key: str) -> bool:
     return role in PAGE_BY_KEY[page_key].roles
+
+
+def sees_facilities(role: str | None) -> bool:
+    """Whether the role sees named facilities and doctors on the aggregate pages (and may filter by one)."""
+    return role in _NAMED_FACILITIES
 
 
 def home_page(role: str) -> str:

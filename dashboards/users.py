@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import os
+import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
+import itsdangerous
 import yaml
 
 from dashboards.roles import CHIEF_PHYSICIAN, ROLES
@@ -101,6 +104,52 @@ def authenticate(name: str, password: str, *, path: Path | None = None) -> User 
     if not bcrypt.checkpw(password.encode(), entry["password_hash"].encode()):
         return None
     return User(name, entry["role"], entry.get("facility_id"))
+
+
+SESSION_SALT = "emias-dashboards-session"
+
+
+def session_key_file(path: Path | None = None) -> Path:
+    """The key that signs sign-in cookies: beside the users file, made on first use (delete it to sign
+    everybody out)."""
+    return (path or users_file()).with_name("dashboards_session.key")
+
+
+def _signer(path: Path | None) -> itsdangerous.URLSafeTimedSerializer:
+    key_file = session_key_file(path)
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = key_file.with_suffix(".tmp")
+        tmp.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        tmp.chmod(0o600)
+        tmp.replace(key_file)
+    key = key_file.read_text(encoding="utf-8").strip()
+    return itsdangerous.URLSafeTimedSerializer(key, salt=SESSION_SALT)
+
+
+def _fingerprint(entry: dict) -> str:
+    """Changes when the password does: a new password ends the sessions signed before it."""
+    return hashlib.sha256(entry["password_hash"].encode()).hexdigest()[:16]
+
+
+def session_token(name: str, *, path: Path | None = None) -> str:
+    """A signed, timestamped token naming a user (the sign-in cookie's value); KeyError for no such user."""
+    entry = _read(path or users_file())[name]
+    return _signer(path).dumps({"name": name, "fp": _fingerprint(entry)})
+
+
+def user_from_session(token: str, max_age: int, *, path: Path | None = None) -> User | None:
+    """The user a session token names, if its signature holds, it is younger than max_age seconds, and the
+    user is still in the users file with the same password; else None. Role and facility are read from the
+    file now, so a changed role applies at the next page load."""
+    try:
+        claims = _signer(path).loads(token, max_age=max_age)
+    except itsdangerous.BadData:
+        return None
+    entry = _read(path or users_file()).get(claims.get("name"))
+    if entry is None or claims.get("fp") != _fingerprint(entry):
+        return None
+    return User(claims["name"], entry["role"], entry.get("facility_id"))
 
 
 def demo_facility() -> int:

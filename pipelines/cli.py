@@ -150,9 +150,11 @@ class _ProgressBars(Progress):
 
 
 def _streamlit_command(port: int) -> list[str]:
+    # viewer mode: the people reading the dashboards get no "Deploy" button, rerun or clear-cache menu
     return [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"),
         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
 
 

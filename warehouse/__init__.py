@@ -1,7 +1,9 @@
 """Where the data lives: settings, connections, the raw layer and the read API.
 
-Readers (dashboards, registers, notebooks) use only `connect()` and `read_mart()`; the pipelines use the
-raw-layer loaders in `warehouse.raw` and `warehouse.ingest`.
+Readers (dashboards, registers, notebooks) use only `connect()` and `read_mart()`, and `warehouse.metrics` for
+the figures computed from marts (DNA rate, share within the wait standard, weighted lead times...), so every
+reader shows the same number; the pipelines use the raw-layer loaders in `warehouse.raw` and
+`warehouse.ingest`.
 """
 
 from warehouse.connection import connect

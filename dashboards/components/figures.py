@@ -1,7 +1,10 @@
 """Pure figure builders: a frame in, a Plotly figure out (no Streamlit, no data access).
 
-Suppressed values arrive as nulls with a `<col>_suppressed` flag (dashboards/data.py); a chart leaves them
-out and says how many it left out, so a gap is never read as a zero.
+Categories are drawn by name (the read layer puts `specialty_name`, `okrug_name`... beside the codes), as
+horizontal bars so long names stay readable. Axes take their formats and titles from the formatting layer
+(components/format.py), so a share is a % on the axis as in the table. Suppressed values arrive as nulls with
+a `<col>_suppressed` flag (dashboards/data.py); a chart leaves them out and says how many of the values it
+draws it left out, so a gap is never read as a zero.
 """
 
 from __future__ import annotations
@@ -12,26 +15,39 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboards.components import format as fmt
 from registers import funnel_limits
 
 LAST_YEAR_SHIFT = dt.timedelta(weeks=52)  # the same ISO week a year before
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+# NHS booking bands, shortest wait first, coloured from green (soon) to red (long)
+BAND_COLOURS = ("#1a9850", "#66bd63", "#a6d96a", "#fee08b", "#fdae61", "#f46d43", "#d73027")
+OWN_COLOUR, PEER_COLOUR = "crimson", "steelblue"
 
 
-def suppressed_count(frame: pl.DataFrame) -> int:
+def hidden_count(frame: pl.DataFrame, columns: list[str]) -> int:
+    """How many of the values drawn from `columns` were left out because they were suppressed: nulls in rows
+    whose suppression flag is set (a null for another reason is not counted)."""
     flags = [c for c in frame.columns if c.endswith("_suppressed")]
-    if not flags or frame.is_empty():
+    drawn = [c for c in columns if c in frame.columns]
+    if not flags or not drawn or frame.is_empty():
         return 0
-    return int(frame.select(pl.any_horizontal(flags).sum()).item())
+    flagged = pl.any_horizontal(flags)
+    return int(frame.select(sum((pl.col(c).is_null() & flagged).cast(pl.Int64) for c in drawn).sum()).item())
 
 
-def _finish(fig: go.Figure, frame: pl.DataFrame, title: str, **layout) -> go.Figure:
-    hidden = suppressed_count(frame)
+def _finish(fig: go.Figure, frame: pl.DataFrame, title: str, drawn: list[str], note: str = "", **layout):
+    """Title (with the notes: what was left out, and why), margins and the legend below the plot."""
+    notes = [note] if note else []
+    hidden = hidden_count(frame, drawn)
     if hidden:
-        title += f"<br><sup>{hidden} value(s) suppressed: fewer than 5 patients</sup>"
-    fig.update_layout(
-        title=title, margin={"t": 70, "b": 40}, legend={"orientation": "h", "y": -0.2}, **layout
-    )
+        values = frame.height * len([c for c in drawn if c in frame.columns])
+        notes.append(
+            f"{hidden} of {values:,} values not shown: fewer than {fmt.SMALL_CELL} patients (suppressed)"
+        )
+    if notes:
+        title += "<br><sup>" + "; ".join(notes) + "</sup>"
+    layout = {"margin": {"t": 80, "b": 40}, "legend": {"orientation": "h", "y": -0.2}, **layout}
+    fig.update_layout(title=title, **layout)
     return fig
 
 
@@ -39,24 +55,49 @@ def _values(frame: pl.DataFrame, column: str) -> list:
     return frame[column].to_list() if column in frame.columns else [None] * frame.height
 
 
+def _names(frame: pl.DataFrame, category: str) -> list[str]:
+    """The category's names: its name column when the frame has one, else its values written as words."""
+    name = fmt.NAME_OF.get(category)
+    if name in frame.columns:
+        return [n if n is not None else fmt.EMPTY for n in frame[name].to_list()]
+    kind = fmt.column(category).kind
+    return [fmt.value(v, kind) for v in _values(frame, category)]
+
+
+def _axis(column: str, **extra) -> dict:
+    kind = fmt.column(column).kind
+    axis = {"tickformat": fmt.tick_format(kind), **extra}
+    if kind == "percent":
+        axis["ticksuffix"] = "%"
+    if kind == "roubles":
+        axis["ticksuffix"] = " ₽"
+    return axis
+
+
+def _bar_height(categories: int) -> int:
+    return max(320, 110 + 26 * categories)
+
+
 # ----------------------------------------------------------------------------------------------- trends
 
 
-def weekly_trend(
-    this_period: pl.DataFrame, last_year: pl.DataFrame, column: str, title: str, percent: bool = False
-):
-    """A weekly line for the period and, dashed beside it, the same weeks a year earlier."""
+def weekly_trend(this_period: pl.DataFrame, last_year: pl.DataFrame, column: str, title: str) -> go.Figure:
+    """A weekly line for the period and, dashed beside it, the same weeks a year earlier (or a note that the
+    data do not reach back that far). Only complete weeks should be passed: a partial week is a cliff."""
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(x=_values(this_period, "week_start"), y=_values(this_period, column), name="This period")
     )
-    if not last_year.is_empty():
+    note = ""
+    if last_year.is_empty() or last_year[column].is_null().all():
+        note = "no data for the same weeks a year earlier"
+    else:
         shifted = last_year.with_columns(pl.col("week_start") + LAST_YEAR_SHIFT)
         fig.add_trace(
             go.Scatter(
                 x=_values(shifted, "week_start"),
                 y=_values(shifted, column),
-                name="A year earlier",
+                name="The same weeks a year earlier",
                 line={"dash": "dash"},
             )
         )
@@ -64,38 +105,58 @@ def weekly_trend(
         fig,
         this_period,
         title,
-        xaxis_title="ISO week",
-        yaxis={"tickformat": ".0%" if percent else ",", "rangemode": "tozero"},
+        [column],
+        note,
+        xaxis_title="Week starting",
+        yaxis=_axis(column, rangemode="tozero"),
     )
 
 
 def bar_by(
-    frame: pl.DataFrame, category: str, column: str, title: str, percent: bool = False, reference=None
-):
+    frame: pl.DataFrame,
+    category: str,
+    column: str,
+    title: str,
+    reference: tuple[float, str] | None = None,
+) -> go.Figure:
+    """One horizontal bar per category (by name), longest first; reference: (value, label) drawn as a line."""
+    order = frame.sort(column, descending=False, nulls_last=False)
     fig = go.Figure(
-        go.Bar(x=[str(v) for v in _values(frame, category)], y=_values(frame, column), name=title)
+        go.Bar(
+            y=_names(order, category),
+            x=_values(order, column),
+            orientation="h",
+            name=fmt.label(column),
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
     )
     if reference is not None:
-        fig.add_hline(y=reference[0], line_dash="dot", annotation_text=reference[1])
-    return _finish(fig, frame, title, yaxis={"tickformat": ".0%" if percent else ","})
+        fig.add_vline(x=reference[0], line_dash="dot", annotation_text=reference[1])
+    return _finish(
+        fig,
+        frame,
+        title,
+        [column],
+        xaxis=_axis(column, title=fmt.label(column)),
+        height=_bar_height(frame.height),
+        showlegend=False,
+    )
 
 
 def daily_load_figure(daily: pl.DataFrame) -> go.Figure:
     """Slots offered, booked and attended by day, with utilisation on a second axis."""
     fig = go.Figure()
-    for col, name in [
-        ("slots_offered", "Slots offered"),
-        ("slots_booked", "Slots booked"),
-        ("attended", "Attended"),
-    ]:
+    for col in ("slots_offered", "slots_booked", "attended"):
         fig.add_trace(
-            go.Scatter(x=_values(daily, "slot_date"), y=_values(daily, col), name=name, mode="lines")
+            go.Scatter(
+                x=_values(daily, "slot_date"), y=_values(daily, col), name=fmt.label(col), mode="lines"
+            )
         )
     fig.add_trace(
         go.Scatter(
             x=_values(daily, "slot_date"),
             y=_values(daily, "utilisation"),
-            name="Utilisation",
+            name=fmt.label("utilisation"),
             mode="lines",
             line={"dash": "dot"},
             yaxis="y2",
@@ -105,10 +166,11 @@ def daily_load_figure(daily: pl.DataFrame) -> go.Figure:
         fig,
         daily,
         "Facility load by day",
-        xaxis_title="Day of the slot",
-        yaxis={"title": "Slots / visits"},
+        ["slots_offered", "slots_booked", "attended", "utilisation"],
+        xaxis_title="Day",
+        yaxis={"title": "Slots or visits", "tickformat": ","},
         yaxis2={
-            "title": "Utilisation",
+            "title": fmt.label("utilisation"),
             "overlaying": "y",
             "side": "right",
             "tickformat": ".0%",
@@ -133,17 +195,22 @@ def funnel_plot(
     names: str = "facility_name",
     key: str = "facility_id",
     points: str = "Peers",
+    y_format: str = ".0%",
 ) -> go.Figure:
     """Units against the pooled value with 95% and 99.8% control limits (registers.funnel_limits).
 
     count/denominator: the numerator and denominator columns (e.g. no-shows over appointments); `names`
     labels the points (the read layer has already anonymised peers where the role requires); `highlight`
-    is the key of the unit drawn apart.
+    is the key of the unit drawn apart; y_format: the Plotly format of the value axis.
     """
     usable = frame.filter(pl.col(count).is_not_null() & (pl.col(denominator) > 0))
     fig = go.Figure()
+    layout = {
+        "xaxis": {"title": fmt.label(denominator), "tickformat": ","},
+        "yaxis": {"title": label, "tickformat": y_format},
+    }
     if usable.is_empty():
-        return _finish(fig, frame, title)
+        return _finish(fig, frame, title, [count, denominator], "no unit to compare", **layout)
     n = usable[denominator].cast(pl.Float64).to_numpy()
     target = float(usable[count].sum()) / float(n.sum())
     grid = np.geomspace(max(n.min() * 0.8, 1e-9), n.max() * 1.2, 100)
@@ -162,12 +229,13 @@ def funnel_plot(
                     hoverinfo="skip",
                 )
             )
-    fig.add_hline(y=target * multiplier, line_color="grey", annotation_text="peer value")
+    fig.add_hline(y=target * multiplier, line_color="grey", annotation_text="pooled value")
     values = (usable[count].cast(pl.Float64) / usable[denominator].cast(pl.Float64) * multiplier).to_list()
     is_own = (
         [v == highlight for v in usable[key].to_list()] if highlight is not None else [False] * usable.height
     )
     text = [str(t) for t in usable[names].to_list()]
+    hover = "%{text}: %{y:" + y_format + "} (%{x:,.0f})<extra></extra>"
     for own in (False, True):
         idx = [i for i, o in enumerate(is_own) if o == own]
         if not idx:
@@ -178,12 +246,12 @@ def funnel_plot(
                 y=[values[i] for i in idx],
                 mode="markers",
                 text=[text[i] for i in idx],
-                marker={"size": 12 if own else 8, "color": "crimson" if own else "steelblue"},
+                marker={"size": 12 if own else 8, "color": OWN_COLOUR if own else PEER_COLOUR},
                 name="This facility" if own else points,
-                hovertemplate="%{text}: %{y:.3g} (n=%{x:,.0f})<extra></extra>",
+                hovertemplate=hover,
             )
         )
-    return _finish(fig, frame, title, xaxis_title=denominator.replace("_", " "), yaxis_title=label)
+    return _finish(fig, frame, title, [count, denominator], **layout)
 
 
 def cost_funnel(frame: pl.DataFrame, *, title: str, highlight: object = None) -> go.Figure:
@@ -198,18 +266,19 @@ def cost_funnel(frame: pl.DataFrame, *, title: str, highlight: object = None) ->
         pl.col("visits").is_not_null() & (pl.col("visits") > 0) & pl.col("expenses_rub").is_not_null()
     )
     if usable.is_empty():
-        return _finish(go.Figure(), frame, title)
+        return _finish(go.Figure(), frame, title, ["visits", "expenses_rub"], "no unit to compare")
     pooled = float(usable["expenses_rub"].sum()) / float(usable["visits"].sum())
     equivalents = usable.with_columns(visit_equivalents=pl.col("expenses_rub") / pooled)
     return funnel_plot(
         equivalents,
         count="visit_equivalents",
         denominator="visits",
-        label="roubles per visit",
+        label=fmt.label("cost_per_visit_rub"),
         title=title,
         statistic="ratio",
         multiplier=pooled,
         highlight=highlight,
+        y_format=",.0f",
     )
 
 
@@ -217,25 +286,41 @@ def cost_funnel(frame: pl.DataFrame, *, title: str, highlight: object = None) ->
 
 
 def booking_bands(by_specialty: pl.DataFrame, bands: dict[str, str]) -> go.Figure:
+    """Share of appointments in each NHS booking band, one stacked bar per specialty, bands in order."""
+    names = _names(by_specialty, "specialty_id")
     fig = go.Figure()
-    names = [str(v) for v in _values(by_specialty, "specialty_id")]
-    for column, label in bands.items():
-        fig.add_trace(go.Bar(x=names, y=_values(by_specialty, column), name=label))
+    for (column, label), colour in zip(bands.items(), BAND_COLOURS, strict=True):
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=_values(by_specialty, column),
+                name=label,
+                orientation="h",
+                marker_color=colour,
+                hovertemplate="%{y}, " + label + ": %{x:.1%}<extra></extra>",
+            )
+        )
     return _finish(
         fig,
         by_specialty,
-        "Booking bands by specialty (share of appointments)",
+        "How far ahead appointments are booked, by specialty (share of appointments)",
+        list(bands),
         barmode="stack",
-        yaxis={"tickformat": ".0%"},
+        xaxis={"tickformat": ".0%", "range": [0, 1]},
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "y": -0.15, "traceorder": "normal"},
+        height=_bar_height(by_specialty.height),
     )
 
 
 def lead_times_against_standard(by_specialty: pl.DataFrame) -> go.Figure:
     """Median and 90th-percentile lead time by specialty, with the legal wait standard as a reference."""
-    names = [str(v) for v in _values(by_specialty, "specialty_id")]
+    names = _names(by_specialty, "specialty_id")
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=names, y=_values(by_specialty, "median_lead_time_days"), name="Median lead time"))
-    fig.add_trace(go.Bar(x=names, y=_values(by_specialty, "p90_lead_time_days"), name="90th percentile"))
+    for column in ("median_lead_time_days", "p90_lead_time_days"):
+        fig.add_trace(
+            go.Bar(y=names, x=_values(by_specialty, column), name=fmt.label(column), orientation="h")
+        )
     standard = [
         _standard_days(v, u)
         for v, u in zip(
@@ -244,10 +329,10 @@ def lead_times_against_standard(by_specialty: pl.DataFrame) -> go.Figure:
     ]
     fig.add_trace(
         go.Scatter(
-            x=names,
-            y=standard,
+            y=names,
+            x=standard,
             mode="markers",
-            marker={"symbol": "line-ew-open", "size": 30, "line": {"width": 3}, "color": "crimson"},
+            marker={"symbol": "line-ns-open", "size": 22, "line": {"width": 3}, "color": OWN_COLOUR},
             name="Legal wait standard",
         )
     )
@@ -255,8 +340,11 @@ def lead_times_against_standard(by_specialty: pl.DataFrame) -> go.Figure:
         fig,
         by_specialty,
         "Lead time by specialty against the legal wait standard (days)",
+        ["median_lead_time_days", "p90_lead_time_days"],
         barmode="group",
-        yaxis_title="days (weekly values, weighted by appointments)",
+        xaxis={"title": "days (weekly values, weighted by appointments)", "tickformat": ".0f"},
+        yaxis={"autorange": "reversed"},
+        height=_bar_height(2 * by_specialty.height),
     )
 
 
@@ -272,18 +360,20 @@ def _standard_days(value, unit) -> float | None:
     return float(value)
 
 
-def weekly_lines(
-    frame: pl.DataFrame, columns: dict[str, str], title: str, percent: bool = False
-) -> go.Figure:
+def weekly_lines(frame: pl.DataFrame, columns: list[str], title: str) -> go.Figure:
+    """One line per column by week (complete weeks only), the axis formatted for the first column."""
     fig = go.Figure()
-    for column, label in columns.items():
-        fig.add_trace(go.Scatter(x=_values(frame, "week_start"), y=_values(frame, column), name=label))
+    for column in columns:
+        fig.add_trace(
+            go.Scatter(x=_values(frame, "week_start"), y=_values(frame, column), name=fmt.label(column))
+        )
     return _finish(
         fig,
         frame,
         title,
-        xaxis_title="ISO week",
-        yaxis={"tickformat": ".0%" if percent else ",", "rangemode": "tozero"},
+        columns,
+        xaxis_title="Week starting",
+        yaxis=_axis(columns[0], rangemode="tozero"),
     )
 
 
@@ -292,7 +382,7 @@ def weekly_lines(
 
 def weekday_hour_heatmap(load: pl.DataFrame, column: str = "visits_per_week") -> go.Figure:
     hours = sorted(set(_values(load, "hour_of_day")))
-    grid = [[None] * len(hours) for _ in WEEKDAYS]
+    grid = [[None] * len(hours) for _ in fmt.WEEKDAYS]
     for day, hour, value in zip(
         _values(load, "iso_weekday"), _values(load, "hour_of_day"), _values(load, column), strict=True
     ):
@@ -300,54 +390,87 @@ def weekday_hour_heatmap(load: pl.DataFrame, column: str = "visits_per_week") ->
     fig = go.Figure(
         go.Heatmap(
             z=grid,
-            x=[f"{h:02d}:00" for h in hours],
-            y=WEEKDAYS,
+            x=[fmt.value(h, "hour") for h in hours],
+            y=list(fmt.WEEKDAYS),
             colorscale="Blues",
             colorbar={"title": "visits a week"},
+            hovertemplate="%{y} %{x}: %{z:,.1f} visits a week<extra></extra>",
         )
     )
-    return _finish(fig, load, "Visits by weekday and hour (average week)", yaxis={"autorange": "reversed"})
+    return _finish(
+        fig, load, "Visits by weekday and hour (average week)", [column], yaxis={"autorange": "reversed"}
+    )
 
 
 def utilisation_by_specialty(capacity: pl.DataFrame) -> go.Figure:
+    """Slots booked of slots offered by specialty, summed over the rows given (facilities or okrugs)."""
+    keys = ["specialty_id", *(["specialty_name"] if "specialty_name" in capacity.columns else [])]
     by_specialty = (
-        capacity.group_by("specialty_id")
+        capacity.group_by(keys)
         .agg(pl.col("slots_offered").sum(), pl.col("slots_booked").sum())
         .with_columns(utilisation=pl.col("slots_booked") / pl.col("slots_offered"))
-        .sort("specialty_id")
     )
-    return bar_by(by_specialty, "specialty_id", "utilisation", "Slot utilisation by specialty", percent=True)
+    return bar_by(by_specialty, "specialty_id", "utilisation", "Slot utilisation by specialty")
 
 
 def doctor_load_histogram(doctors: pl.DataFrame) -> go.Figure:
-    fig = go.Figure(go.Histogram(x=_values(doctors, "load_ratio"), nbinsx=30, name="doctors"))
+    fig = go.Figure(
+        go.Histogram(
+            x=_values(doctors, "load_ratio"),
+            xbins={"size": 0.05},
+            name="doctors",
+            hovertemplate="%{x}: %{y} doctors<extra></extra>",
+        )
+    )
     fig.add_vline(x=1.0, line_dash="dot", annotation_text="minutes used = scheduled")
     return _finish(
         fig,
         doctors,
-        "Doctor load: minutes used / minutes scheduled",
-        xaxis_title="load ratio",
-        yaxis_title="doctors",
+        f"Doctor load: minutes used of minutes scheduled ({doctors.height:,} doctors)",
+        ["load_ratio"],
+        xaxis={"title": fmt.label("load_ratio"), "tickformat": ".0%"},
+        yaxis={"title": "doctors", "tickformat": ",d"},
+        bargap=0.05,
     )
 
 
 # --------------------------------------------------------------------------------------------- registers
 
 
-def rates_with_limits(frame: pl.DataFrame, category: str, value: str, lower: str, upper: str, title: str):
-    names = [str(v) for v in _values(frame, category)]
-    values = np.array(_values(frame, value), dtype=float)
-    err_plus = np.array(_values(frame, upper), dtype=float) - values
-    err_minus = values - np.array(_values(frame, lower), dtype=float)
+def rates_with_limits(
+    frame: pl.DataFrame,
+    category: str,
+    value: str,
+    lower: str,
+    upper: str,
+    title: str,
+    note: str = "",
+) -> go.Figure:
+    """A rate (or a percentage) by category with its confidence interval as error bars; the axis title and
+    format follow the value's column (per 100,000 for rates, % for percentages)."""
+    order = frame.sort(value, nulls_last=False)
+    values = np.array(_values(order, value), dtype=float)
+    err_plus = np.array(_values(order, upper), dtype=float) - values
+    err_minus = values - np.array(_values(order, lower), dtype=float)
     fig = go.Figure(
         go.Bar(
-            x=names,
-            y=values,
-            error_y={"type": "data", "array": err_plus, "arrayminus": err_minus, "visible": True},
-            name=value,
+            y=_names(order, category),
+            x=values,
+            orientation="h",
+            error_x={"type": "data", "array": err_plus, "arrayminus": err_minus, "visible": True},
+            name=fmt.label(value),
         )
     )
-    return _finish(fig, frame, title, yaxis_title="per 100,000")
+    return _finish(
+        fig,
+        frame,
+        title,
+        [value],
+        note,
+        xaxis=_axis(value, title=fmt.label(value)),
+        height=_bar_height(frame.height),
+        showlegend=False,
+    )
 
 
 def age_sex_pyramid(frame: pl.DataFrame, column: str, title: str) -> go.Figure:
@@ -357,41 +480,63 @@ def age_sex_pyramid(frame: pl.DataFrame, column: str, title: str) -> go.Figure:
         part = frame.filter(pl.col("sex").cast(pl.Utf8).str.to_uppercase().str.slice(0, 1) == sex)
         lookup = dict(zip(_values(part, "age_band"), _values(part, column), strict=True))
         x = [None if lookup.get(b) is None else sign * lookup[b] for b in bands]
-        fig.add_trace(go.Bar(y=bands, x=x, orientation="h", name=name))
-    return _finish(fig, frame, title, barmode="relative", xaxis_title="per 100,000 (men to the left)")
+        fig.add_trace(
+            go.Bar(
+                y=bands,
+                x=x,
+                orientation="h",
+                name=name,
+                customdata=[None if v is None else abs(v) for v in x],
+                hovertemplate=name + " %{y}: %{customdata:,.1f} per 100,000<extra></extra>",
+            )
+        )
+    top = max([abs(v) for v in _values(frame, column) if v is not None] or [1])
+    ticks = [t for t in np.linspace(-top, top, 5)]
+    return _finish(
+        fig,
+        frame,
+        title,
+        [column],
+        barmode="relative",
+        xaxis={
+            "title": "per 100,000 (men to the left, women to the right)",
+            "tickvals": ticks,
+            "ticktext": [f"{abs(t):,.0f}" for t in ticks],
+        },
+        yaxis_title="age band (years)",
+    )
 
 
 # ----------------------------------------------------------------------------------- costs, prescribing
 
+REVENUES = ("revenue_oms_rub", "revenue_budget_rub", "revenue_dms_rub", "revenue_paid_rub")
+
 
 def revenue_by_source(monthly: pl.DataFrame) -> go.Figure:
+    months = [fmt.value(m, "month") for m in _values(monthly, "month_start")]
     fig = go.Figure()
-    for column, label in (
-        ("revenue_oms_rub", "OMS"),
-        ("revenue_budget_rub", "Budget"),
-        ("revenue_dms_rub", "DMS"),
-        ("revenue_paid_rub", "Paid services"),
-    ):
-        fig.add_trace(go.Bar(x=_values(monthly, "month_start"), y=_values(monthly, column), name=label))
-    fig.add_trace(
-        go.Scatter(
-            x=_values(monthly, "month_start"),
-            y=_values(monthly, "expenses_rub"),
-            name="Expenses",
-            mode="lines+markers",
-        )
-    )
-    return _finish(fig, monthly, "Revenue by funding source and expenses by month (roubles)", barmode="stack")
-
-
-def monthly_lines(
-    frame: pl.DataFrame, columns: dict[str, str], title: str, percent: bool = False
-) -> go.Figure:
-    fig = go.Figure()
-    for column, label in columns.items():
+    for column in REVENUES:
         fig.add_trace(
-            go.Scatter(
-                x=_values(frame, "month_start"), y=_values(frame, column), name=label, mode="lines+markers"
-            )
+            go.Bar(x=months, y=_values(monthly, column), name=fmt.label(column).replace(" (₽)", ""))
         )
-    return _finish(fig, frame, title, yaxis={"tickformat": ".0%" if percent else ",", "rangemode": "tozero"})
+    fig.add_trace(
+        go.Scatter(x=months, y=_values(monthly, "expenses_rub"), name="Expenses", mode="lines+markers")
+    )
+    return _finish(
+        fig,
+        monthly,
+        "Revenue by funding source and expenses by month (₽)",
+        [*REVENUES, "expenses_rub"],
+        barmode="stack",
+        yaxis=_axis("expenses_rub"),
+    )
+
+
+def monthly_lines(frame: pl.DataFrame, columns: list[str], title: str) -> go.Figure:
+    months = [fmt.value(m, "month") for m in _values(frame, "month_start")]
+    fig = go.Figure()
+    for column in columns:
+        fig.add_trace(
+            go.Scatter(x=months, y=_values(frame, column), name=fmt.label(column), mode="lines+markers")
+        )
+    return _finish(fig, frame, title, columns, yaxis=_axis(columns[0], rangemode="tozero"))

@@ -7,6 +7,7 @@ import contextlib
 import streamlit as st
 
 from dashboards import auth, data, filters
+from dashboards.components import format as fmt
 from dashboards.roles import PAGE_BY_KEY
 from dashboards.users import User
 
@@ -37,13 +38,9 @@ def section(title: str | None = None):
         st.info(f"No data for this selection: {e}")
 
 
-def metric(column, label: str, value, fmt: str) -> None:
-    """A headline figure; a suppressed or missing value is shown as such, never as zero."""
-    if value is None:
-        column.metric(label, "suppressed" if fmt == "count" else "–")
-    elif fmt == "count":
-        column.metric(label, f"{value:,.0f}")
-    elif fmt == "percent":
-        column.metric(label, f"{value:.1%}")
-    else:
-        column.metric(label, f"{value:,.0f} ₽")
+def metric(column, name: str, value, *, label: str | None = None) -> None:
+    """A headline figure of the column `name`, formatted as in the tables; a suppressed or missing value is
+    shown as such, never as zero."""
+    kind = fmt.column(name).kind
+    shown = "suppressed" if value is None and kind == "count" else fmt.value(value, kind)
+    column.metric(label or fmt.label(name), shown)

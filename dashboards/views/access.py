@@ -7,7 +7,7 @@ from dashboards import data
 from dashboards.components import figures
 from dashboards.components.page import open_page, section
 from dashboards.components.tables import show_table
-from dashboards.metrics import BANDS
+from warehouse.metrics import BANDS
 
 user, chosen = open_page("access")
 selection = (chosen.start, chosen.end, chosen.okrug_id, chosen.facility_id, chosen.specialty_id)
@@ -23,26 +23,23 @@ with section("By specialty"):
             "specialty_id",
             "within_standard_share",
             "Seen within the legal wait standard",
-            percent=True,
-            reference=(1.0, "the standard"),
+            reference=(1.0, "all"),
         ),
         key="chart_within_standard",
     )
-    show_table(by_specialty, "access_by_specialty")
+    show_table(by_specialty, "access_by_specialty", title="specialties")
 
 with section("By week"):
     weekly = data.access_weekly(*selection)
     left, right = st.columns(2)
     left.plotly_chart(
         figures.weekly_lines(
-            weekly,
-            {"median_lead_time_days": "median", "p90_lead_time_days": "90th percentile"},
-            "Lead time by week (days)",
+            weekly, ["median_lead_time_days", "p90_lead_time_days"], "Lead time by week (days)"
         ),
         key="chart_lead_time_weekly",
     )
     right.plotly_chart(
-        figures.weekly_lines(weekly, {"tnaa_days": "TNAA"}, "Third next available appointment (days)"),
+        figures.weekly_lines(weekly, ["tnaa_days"], "Third next available appointment (days)"),
         key="chart_tnaa",
     )
-    show_table(weekly, "access_weekly")
+    show_table(weekly, "access_weekly", caption=data.weeks_left_out(chosen.start, chosen.end), title="weeks")

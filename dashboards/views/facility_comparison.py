@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards import data
 from dashboards.components import figures
+from dashboards.components import format as fmt
 from dashboards.components.page import open_page, section
 from dashboards.components.tables import show_table
 from dashboards.roles import CHIEF_PHYSICIAN
@@ -21,9 +22,8 @@ with section():
     if facility is None:
         st.info("Choose a facility in the sidebar to compare it with its peers.")
         st.stop()
-    st.markdown(
-        f"**{facility['facility_name']}** — peers: every unit of the kind *{facility['facility_kind']}*"
-    )
+    kind = fmt.FACILITY_KIND_NAMES.get(facility["facility_kind"], facility["facility_kind"])
+    st.markdown(f"**{facility['facility_name']}** — peers: every {kind.lower()} of the city")
 
 with section("Against peers of the same kind"):
     funnels = data.facility_funnels(
@@ -36,7 +36,7 @@ with section("Against peers of the same kind"):
             funnels,
             count="no_shows",
             denominator="booked_outcomes",
-            label="DNA rate",
+            label=fmt.label("dna_rate"),
             title="DNA rate",
             **common,
         ),
@@ -47,14 +47,14 @@ with section("Against peers of the same kind"):
             funnels,
             count="seen_within_standard",
             denominator="access_attended",
-            label="share within standard",
+            label=fmt.label("within_standard_share"),
             title="Seen within the wait standard",
             **common,
         ),
         key="funnel_within_standard",
     )
     right.plotly_chart(
-        figures.cost_funnel(funnels, title="Cost per visit (roubles)", **common),
+        figures.cost_funnel(funnels, title="Cost per visit (₽)", **common),
         key="funnel_cost",
     )
     show_table(
@@ -62,14 +62,17 @@ with section("Against peers of the same kind"):
             chosen.start, chosen.end, facility["facility_kind"], chosen.facility_id, peers_named
         ),
         "facility_peers",
+        title="comparison",
     )
 
 with section("Drill down: specialties of this facility"):
     show_table(
-        data.facility_specialties(chosen.start, chosen.end, chosen.facility_id), "facility_specialties"
+        data.facility_specialties(chosen.start, chosen.end, chosen.facility_id),
+        "facility_specialties",
+        title="specialties",
     )
 
 with section("Drill down: doctors of this facility"):
     doctors = data.facility_doctors(chosen.start, chosen.end, chosen.facility_id, chosen.specialty_id)
     st.plotly_chart(figures.doctor_load_histogram(doctors), key="chart_facility_doctors")
-    show_table(doctors, "facility_doctors")
+    show_table(doctors, "facility_doctors", title="doctors")

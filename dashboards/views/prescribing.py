@@ -19,6 +19,7 @@ with section("By ATC group"):
         by_group,
         "prescribing_by_group",
         caption="Patient-months: distinct patients of each month and okrug, added up.",
+        title="ATC groups",
     )
 
 with section("By month"):
@@ -27,15 +28,13 @@ with section("By month"):
     left.plotly_chart(
         figures.monthly_lines(
             monthly,
-            {"prescriptions": "prescriptions", "beneficiary_months": "beneficiaries"},
+            ["prescriptions", "beneficiary_months"],
             "Prescriptions and beneficiaries by month",
         ),
         key="chart_prescriptions_monthly",
     )
     right.plotly_chart(
-        figures.monthly_lines(
-            monthly, {"mean_days_to_dispensing": "mean days"}, "Days from issue to dispensing"
-        ),
+        figures.monthly_lines(monthly, ["mean_days_to_dispensing"], "Days from issue to dispensing"),
         key="chart_dispensing_delay",
     )
-    show_table(monthly, "prescribing_monthly")
+    show_table(monthly, "prescribing_monthly", title="months")

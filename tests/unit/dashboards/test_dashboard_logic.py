@@ -4,13 +4,13 @@ import datetime as dt
 
 import polars as pl
 
-from dashboards import metrics
 from dashboards.auth import user_from_claims
 from dashboards.components import figures
-from dashboards.components.tables import for_display, to_csv
-from dashboards.data import publish
+from dashboards.components.tables import for_csv, to_csv
+from dashboards.data import suppressed
 from dashboards.filters import period_dates
 from dashboards.roles import PAGES, may_see
+from warehouse import metrics
 
 
 def test_roles_see_what_the_issue_says():
@@ -36,14 +36,14 @@ def test_periods_count_back_from_the_last_day_of_data():
     assert period_dates("Custom", first, last, custom) == custom
 
 
-def test_publish_suppresses_small_counts_and_their_rates_visibly():
+def test_the_read_layer_suppresses_small_counts_and_their_rates_visibly():
     frame = pl.DataFrame(
         {"group": ["a", "b"], "no_shows": [3, 40], "attended": [100, 200], "dna_rate": [0.03, 0.17]}
     )
-    out = publish(frame, {"no_shows": ["dna_rate"], "attended": ["dna_rate"]})
+    out = suppressed(frame, {"no_shows": ["dna_rate"], "attended": ["dna_rate"]})
     assert out["no_shows"].to_list() == [None, 40] and out["dna_rate"].to_list()[0] is None
     assert out["no_shows_suppressed"].to_list() == [True, False]
-    shown = for_display(out)
+    shown = for_csv(out)
     assert shown["no_shows"].to_list() == ["<5", "40"]
     assert "a,<5,100,,true" in to_csv(out).replace("\r", "")
 
@@ -86,11 +86,11 @@ def test_funnel_plot_draws_limits_and_the_facility_apart():
 
 
 def test_a_chart_says_how_many_values_it_left_out():
-    frame = publish(
+    frame = suppressed(
         pl.DataFrame({"okrug_id": ["A", "B"], "visits": [2, 50], "rate": [0.1, 0.2]}), {"visits": ["rate"]}
     )
     fig = figures.bar_by(frame, "okrug_id", "rate", "Rate")
-    assert "1 value(s) suppressed" in fig.layout.title.text
+    assert "1 of 2 values not shown" in fig.layout.title.text
 
 
 def test_oidc_claims_map_to_a_role():

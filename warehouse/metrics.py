@@ -1,10 +1,23 @@
-"""Pure aggregations from mart rows to the grain a page shows (frames in, frames out; no I/O).
+"""The figures people read, defined once: mart rows aggregated to the grain a reader shows.
 
-The read layer (dashboards/data.py) calls these before it suppresses small cells, so suppression always
-applies to the figures shown. Each `*_SUPPRESS` mapping names the patient counts of a frame and, for each,
-the figures computed from it (nulled with it, so a rate cannot give a suppressed count away).
-Weekly medians cannot be added up: over several weeks or specialties they are averaged weighted by
-appointments and labelled as such.
+Pure polars (frames in, frames out; no I/O): the dashboards' read layer, the notebooks and anything else
+that reports a DNA rate, a share seen within the wait standard or a lead time over several weeks calls these,
+so every reader gets the same number. With pandas, pass `pl.from_pandas(frame)` and take `.to_pandas()`.
+
+    from warehouse import read_mart
+    from warehouse.metrics import access_summary
+    access_summary(read_mart("mart_access_weekly", filters={"hierarchy_level": "facility"}), by=["unit_id"])
+
+Definitions:
+- rates are ratios of sums, never means of rates: DNA rate = no-shows / (attended + no-shows);
+- the share seen within the wait standard is re-weighted by the attended appointments it was measured on;
+- weekly medians and 90th percentiles cannot be added up: over several weeks or units they are averaged
+  weighted by appointments (`median_lead_time_days` then means "mean of weekly medians");
+- booking-band shares are averaged weighted by appointments, in the NHS bands of `BANDS`.
+
+Each `*_SUPPRESS` mapping names the patient counts of a frame and, for each, the figures computed from it,
+so a publisher (dashboards/data.py `publish`) nulls them together and a rate cannot give a suppressed count
+away.
 """
 
 from __future__ import annotations
@@ -283,13 +296,14 @@ def doctor_load(weekly: pl.DataFrame) -> pl.DataFrame:
 
 # -------------------------------------------------------------------------------------- access, capacity
 
+# NHS booking bands (days from booking to appointment), shortest first: the order they are drawn in
 BANDS = {
     "band_same_day_share": "same day",
     "band_1_day_share": "1 day",
-    "band_2_7_days_share": "2-7 days",
-    "band_8_14_days_share": "8-14 days",
-    "band_15_21_days_share": "15-21 days",
-    "band_22_28_days_share": "22-28 days",
+    "band_2_7_days_share": "2–7 days",
+    "band_8_14_days_share": "8–14 days",
+    "band_15_21_days_share": "15–21 days",
+    "band_22_28_days_share": "22–28 days",
     "band_over_28_days_share": "> 28 days",
 }
 ACCESS_SUPPRESS = {
@@ -320,24 +334,33 @@ def _access_rates(frame: pl.DataFrame) -> pl.DataFrame:
     ).drop("seen_within_standard")
 
 
+def access_summary(access: pl.DataFrame, by: list[str] | str) -> pl.DataFrame:
+    """Rows of `mart_access_weekly` (one hierarchy level) summed to the keys `by`, sorted by them.
+
+    Returns per group: appointments, attended, no_shows, access_attended (the attended appointments the
+    within-standard share was measured on), median_lead_time_days and p90_lead_time_days (weekly values
+    weighted by appointments, in days), tnaa_days (median of the weekly third next available appointment,
+    days), the seven booking-band shares of `BANDS` (0-1, weighted by appointments), dna_rate (0-1) and
+    within_standard_share (0-1).
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    return _access_rates(access.group_by(keys).agg(_access_measures())).sort(keys)
+
+
 def access_by_specialty(
     access: pl.DataFrame, specialties: pl.DataFrame, specialty_id: str | None
 ) -> pl.DataFrame:
     if specialty_id is not None:
         access = access.filter(pl.col("specialty_id") == specialty_id)
-    frame = _access_rates(access.group_by("specialty_id").agg(_access_measures()))
-    wanted = [
-        c
-        for c in ("specialty_id", "specialty_name_en", "wait_standard", "wait_standard_unit")
-        if c in specialties.columns
-    ]
+    frame = access_summary(access, "specialty_id")
+    wanted = [c for c in ("specialty_id", "wait_standard", "wait_standard_unit") if c in specialties.columns]
     return frame.join(specialties.select(wanted), on="specialty_id", how="left").sort("specialty_id")
 
 
 def access_weekly(access: pl.DataFrame, specialty_id: str | None) -> pl.DataFrame:
     if specialty_id is not None:
         access = access.filter(pl.col("specialty_id") == specialty_id)
-    return _access_rates(access.group_by("week_start").agg(_access_measures())).sort("week_start")
+    return access_summary(access, "week_start")
 
 
 CAPACITY_SUPPRESS = {
@@ -362,16 +385,22 @@ CAPACITY_SUMS = [
 ]
 
 
-def capacity_by_facility(capacity: pl.DataFrame) -> pl.DataFrame:
+def capacity_by(capacity: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The additive capacity measures summed to `keys`, with utilisation (slots booked of offered, 0-1) and
+    minutes utilisation (minutes used of scheduled, 0-1)."""
     return (
-        capacity.group_by("facility_id", "facility_name", "specialty_id")
+        capacity.group_by(keys)
         .agg(pl.col(CAPACITY_SUMS).sum())
         .with_columns(
             utilisation=_safe_div("slots_booked", "slots_offered"),
             minutes_utilisation=_safe_div("minutes_used", "minutes_scheduled"),
         )
-        .sort("facility_id", "specialty_id")
+        .sort(keys)
     )
+
+
+def capacity_by_facility(capacity: pl.DataFrame) -> pl.DataFrame:
+    return capacity_by(capacity, ["facility_id", "facility_name", "specialty_id"])
 
 
 HEATMAP_SUPPRESS = {"encounters": ["visits_per_week"], "slots_booked": ["utilisation"]}
@@ -396,17 +425,26 @@ def weekday_hour(load: pl.DataFrame) -> pl.DataFrame:
 
 # ------------------------------------------------------------------------------------ costs, prescribing
 
-COST_SUPPRESS = {"visits": ["cost_per_visit_rub"], "attached_residents": ["cost_per_attached_resident_rub"]}
+# attached residents are a population (0 for a unit that attaches nobody), not a count of patients seen
+COST_SUPPRESS = {"visits": ["cost_per_visit_rub"]}
 _REVENUES = ["revenue_oms_rub", "revenue_budget_rub", "revenue_dms_rub", "revenue_paid_rub"]
 
 
-def costs_by_facility(finance: pl.DataFrame) -> pl.DataFrame:
+def costs_by(finance: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Money summed to `keys` over the months given, in roubles: expenses, revenue by funding source, visits,
+    attached residents (mean over months, summed over facilities), cost per visit and cost per attached
+    resident a month."""
+    per_facility = finance.group_by([*keys, "facility_id"] if "facility_id" not in keys else keys).agg(
+        pl.col("expenses_rub", "visits", "revenue_rub", *_REVENUES).sum(),
+        pl.col("attached_residents").mean(),
+        pl.col("month_start").n_unique().alias("months"),
+    )
     return (
-        finance.group_by("facility_id", "facility_name", "okrug_id")
+        per_facility.group_by(keys)
         .agg(
             pl.col("expenses_rub", "visits", "revenue_rub", *_REVENUES).sum(),
-            pl.col("attached_residents").mean().round(0).cast(pl.Int64),
-            pl.col("month_start").n_unique().alias("months"),
+            pl.col("attached_residents").sum().round(0).cast(pl.Int64),
+            pl.col("months").max(),
         )
         .with_columns(
             cost_per_visit_rub=_safe_div("expenses_rub", "visits"),
@@ -414,8 +452,12 @@ def costs_by_facility(finance: pl.DataFrame) -> pl.DataFrame:
                 pl.col("expenses_rub") / pl.col("months"), "attached_residents"
             ),
         )
-        .sort("facility_id")
+        .sort(keys)
     )
+
+
+def costs_by_facility(finance: pl.DataFrame) -> pl.DataFrame:
+    return costs_by(finance, ["facility_id", "facility_name", "okrug_id"])
 
 
 def costs_monthly(finance: pl.DataFrame) -> pl.DataFrame:
