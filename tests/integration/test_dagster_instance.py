@@ -1,5 +1,5 @@
-"""Dagster's home: every home, new or old, gets telemetry and the new-user pop-up off, and keeps its own
-settings; the instance Dagster loads from it reads them."""
+"""Dagster's home: every home, new or old, gets telemetry and the new-user pop-up off and one run at a time,
+and keeps its own settings; the instance Dagster loads from it reads them."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def home(tmp_path, monkeypatch):
 
 def _instance_settings():
     with dg.DagsterInstance.get() as instance:  # validates dagster.yaml against Dagster's config schema
+        queue = instance.get_concurrency_config().run_queue_config
+        assert queue.max_concurrent_runs == 1  # DuckDB allows one writer
         return instance.nux_enabled, instance.telemetry_enabled, instance.get_settings("run_monitoring")
 
 
@@ -35,6 +37,7 @@ def test_an_existing_home_gains_the_settings_and_keeps_its_own(home):
         "telemetry": {"enabled": False},
         "run_monitoring": {"enabled": True},
         "nux": {"enabled": False},
+        "concurrency": {"runs": {"max_concurrent_runs": 1}},
     }
     assert _instance_settings() == (False, False, {"enabled": True})
     before = (home / "dagster.yaml").stat().st_mtime_ns
