@@ -30,7 +30,8 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -345,10 +346,20 @@ def _read_footer(path: Path, day: dt.date | None, label: str | None = None) -> _
     return _File(path, day, label or str(path), pf.metadata.num_rows, types)
 
 
-def _landing_file(landing: Path, path: Path, day: dt.date | None) -> _File:
-    """A landing file, labelled with its path inside the landing folder (`<table>/date=.../<part>`):
-    the warehouse names the file the same wherever the folder was mounted."""
-    return _read_footer(path, day, path.relative_to(landing).as_posix())
+def _landing_files(landing: Path, table: Table, days: list[dt.date | None]) -> list[_File]:
+    """The landing files of these days (or of the snapshot: [None]) in day and name order, each labelled
+    with its path inside the landing folder (`<table>/date=.../<part>`): the warehouse names a file the
+    same wherever the folder was mounted."""
+    paths = [(p, day) for day in days for p in landing_files(landing, table, day)]
+    return _parallel(lambda pd: _read_footer(pd[0], pd[1], pd[0].relative_to(landing).as_posix()), paths)
+
+
+def _parallel(fn: Callable[[Any], Any], items: list) -> list:
+    """fn over the items on a thread per core (for Parquet reads, which release the GIL), in order."""
+    if len(items) < 2:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        return list(pool.map(fn, items))
 
 
 def _increasing_range(f: _File, column: Column) -> tuple[Any, Any] | None:
@@ -484,9 +495,13 @@ class _Batch:
         for f in self.files:
             if f.rows:
                 by_partition.setdefault(f.day, []).append(f)
+        checked = [f for files in by_partition.values() for f in files]
+        found = dict(
+            zip(map(id, checked), _parallel(lambda f: _increasing_range(f, key), checked), strict=True)
+        )
         unsure = []
         for files in by_partition.values():
-            ranges = [_increasing_range(f, key) for f in files]
+            ranges = [found[id(f)] for f in files]
             ordered = sorted(r for r in ranges if r is not None)
             if None in ranges or any(a[1] >= b[0] for a, b in pairwise(ordered)):
                 unsure += files
@@ -672,7 +687,10 @@ def _load_batch(
 
 
 def _new_load() -> tuple[str, dt.datetime]:
-    return uuid.uuid4().hex, dt.datetime.now().replace(microsecond=0)
+    """A new load's id and time. Twelve hex digits (48 random bits) are unique enough for the loads of a
+    warehouse, and DuckDB keeps a string that short inside the row: the id costs the load next to
+    nothing per row."""
+    return uuid.uuid4().hex[:12], dt.datetime.now().replace(microsecond=0)
 
 
 # ------------------------------------------------------------------------------------ the public API
@@ -691,7 +709,7 @@ def load_days(target: _Target, landing: Path, table: Table, days: Sequence[dt.da
     days = sorted(set(days))
     if not days:
         return []
-    files = [_landing_file(landing, p, day) for day in days for p in landing_files(landing, table, day)]
+    files = _landing_files(landing, table, list(days))
     load_id, loaded_at = _new_load()
     marks = ", ".join("?" * len(days))
     with target.transaction():
@@ -743,10 +761,10 @@ def load_snapshot(target: _Target, landing: Path, table: Table, *, force: bool =
         "order by _loaded_at desc limit 1",
         [table.name],
     )
-    if last and last[0][0] == content and not force:
+    if last and last[0][0] == content and not force and _still_there(target, table, last[0][3]):
         _, files, landing_rows, loaded, quarantined, load_id = last[0]
         return LoadResult(table.name, None, files, landing_rows, loaded, quarantined, load_id, reloaded=False)
-    files = [_landing_file(landing, p, None) for p in paths]
+    files = _landing_files(landing, table, [None])
     load_id, loaded_at = _new_load()
     with target.transaction():
         target.execute(f"delete from {RAW_SCHEMA}.{table.name}")
@@ -762,6 +780,12 @@ def load_snapshot(target: _Target, landing: Path, table: Table, *, force: bool =
             target, table, files, [None], load_id=load_id, loaded_at=loaded_at, content_hash=content
         )
     return result
+
+
+def _still_there(target: _Target, table: Table, loaded_rows: int) -> bool:
+    """False when the last load put rows in the table and it is now empty (a raw table dropped and
+    created again): its log alone must not keep a snapshot from loading."""
+    return not loaded_rows or bool(target.execute(f"select 1 from {RAW_SCHEMA}.{table.name} limit 1"))
 
 
 def load(target: _Target, landing: Path, table: Table, day: dt.date | None = None) -> LoadResult:
