@@ -577,7 +577,11 @@ class _Batch:
             self.target.append(self.table.name, raw_columns(self.table), " union all ".join(selects))
 
     def insert_quarantine(self, files: list[_File]) -> None:
-        """Quarantine the rows of these files that broke a rule, each with all its reasons."""
+        """Quarantine the rows of these files that broke a rule, each with all its reasons.
+
+        The rows are found first with the good rows' own tests turned round (cheap filters and an anti
+        join); only they are then read whole and given their reasons."""
+        self._find_bad_rows(files)
         part = self.day or "cast(null as date)"
         selects = []
         for g in self.groups(files):
@@ -592,18 +596,43 @@ class _Batch:
                 f"select {part} as partition_date, f.label as source_file, f.idx, "
                 f"src.file_row_number as row_number, {reasons(rules)} as reasons, "
                 f"cast(to_json(struct_pack({row})) as varchar) as row_json "
-                f"from {self.source(g)} {dups}"
+                f"from {self.source(g)} "
+                "semi join _load_bad_rows as b on b.file = src.filename and b.row = src.file_row_number "
+                f"{dups}"
             )
         select = (
             f"select {quote(self.table.name)}, partition_date, source_file, row_number, "
             f"array_to_string(reasons, '; '), row_json, {quote(self.load_id)}, timestamp '{self.loaded_at}' "
-            f"from ({' union all '.join(selects)}) as q where len(reasons) > 0 order by idx, row_number"
+            f"from ({' union all '.join(selects)}) as q order by idx, row_number"
         )
         columns = ["table_name", "partition_date", "source_file", "row_number", "reason", "row_json"]
         self.target.append("raw_quarantine", [*columns, "_load_id", "_loaded_at"], select)
 
+    def _find_bad_rows(self, files: list[_File]) -> None:
+        """Temp table `_load_bad_rows` (file, row): the rows of these files left out of the good rows."""
+        row = "select src.filename as file, src.file_row_number as row"
+        selects = []
+        for g in self.groups(files):
+            selects.append(
+                f"{row} from {self.source(g)} where not coalesce({kept_all(self.rules(g))}, false)"
+            )
+            for c in self.references:
+                if c.name in g[0].types:
+                    typed = self.typed(g, c.name)
+                    selects.append(
+                        f"{row} from {self.source(g)} anti join {self.known[c.name]} as k "
+                        f"on k.key = {typed} and f.day >= k.lo and f.day <= k.hi where {typed} is not null"
+                    )
+        if self.has_duplicates:
+            paths = ", ".join(quote(str(f.path)) for f in files)
+            selects.append(f"select file, row from _load_dup_rows where file in ({paths})")
+        self.target.vcon.execute(
+            f"create or replace temp table _load_bad_rows as select distinct file, row from "
+            f"({' union all '.join(selects)}) as bad"
+        )
+
     def cleanup(self) -> None:
-        for name in ["_load_files", "_load_dup_keys", "_load_dup_rows"] + [
+        for name in ["_load_files", "_load_dup_keys", "_load_dup_rows", "_load_bad_rows"] + [
             f"_load_known_{c.name}" for c in self.references
         ]:  # (a known-keys relation that is a subquery has no table to drop)
             self.target.vcon.execute(f"drop table if exists {name}")
@@ -635,22 +664,30 @@ def _load_batch(
             batch.find_duplicates()
             batch.look_up_references()
             batch.insert_good_rows()
-        if batch.daily:  # the days bound the scan: the count follows the range, not the history
-            known_days = [d for d in days if d is not None]
-            loaded = _counts(
-                target,
-                f"select _partition_date, count(*) from {RAW_SCHEMA}.{table.name} "
-                "where _partition_date between ? and ? and _load_id = ? group by 1",
-                [min(known_days), max(known_days), load_id],
+        # what went in, by day and file; the days bound the scan, so it follows the range, not the history
+        day, window = (
+            ("_partition_date", "_partition_date between ? and ? and ") if batch.daily else ("null", "")
+        )
+        bounds = [min(d for d in days if d), max(d for d in days if d)] if batch.daily else []
+        loaded_by_file = {
+            (d, label): n
+            for d, label, n in target.execute(
+                f"select {day}, _source_file, count(*) from {RAW_SCHEMA}.{table.name} "
+                f"where {window}_load_id = ? group by 1, 2",
+                [*bounds, load_id],
             )
-        else:
-            loaded = _counts(
-                target, f"select null, count(*) from {RAW_SCHEMA}.{table.name} where _load_id = ?", [load_id]
-            )
+        }
+        loaded: dict[dt.date | None, int] = {}
+        for (d, _), n in loaded_by_file.items():
+            loaded[d] = loaded.get(d, 0) + n
         landing: dict[dt.date | None, int] = {}
         for f in files:
             landing[f.day] = landing.get(f.day, 0) + f.rows
-        short = [f for f in files if loaded.get(f.day, 0) < landing[f.day]]
+        # the files that did not go in whole (files of one label and day are counted together)
+        in_file: dict[tuple, int] = {}
+        for f in files:
+            in_file[(f.day, f.label)] = in_file.get((f.day, f.label), 0) + f.rows
+        short = [f for f in files if loaded_by_file.get((f.day, f.label), 0) < in_file[(f.day, f.label)]]
         if short:
             batch.insert_quarantine(short)
     finally:
