@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -37,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import duckdb  # noqa: E402
 
 from services.contract import Table  # noqa: E402
-from services.contract.landing import CITY_MANIFEST, landed_days  # noqa: E402
+from services.contract.landing import landed_days  # noqa: E402
 from warehouse.ingest import landing_files, load_days, load_order, load_snapshot, target_for  # noqa: E402
 
 START = dt.date(2025, 1, 6)
@@ -68,9 +69,12 @@ def simulated_city(folder: Path, *, scale: float, days: int, seed: int = 7, star
     from services.simulator import simulate
 
     landing = folder / "landing"
-    if not (landing / CITY_MANIFEST).exists():
+    if not landing.exists():
         print(f"simulating {days} days at scale {scale} into {landing} ...", flush=True)
-        simulate(landing, scale=scale, start=start, days=days, seed=seed)
+        partial = folder / "landing.partial"  # an interrupted run leaves no city that looks whole
+        shutil.rmtree(partial, ignore_errors=True)
+        simulate(partial, scale=scale, start=start, days=days, seed=seed)
+        partial.rename(landing)
     return landing
 
 
