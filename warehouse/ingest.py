@@ -18,17 +18,15 @@ within its partition (a repeat keeps the first row, by file and row number); and
 reference to a row of the referenced table loaded on the same day or in the REFERENCE_WINDOW_DAYS
 before the row's day. Validation runs in DuckDB whatever the target: in the warehouse file itself for
 the DuckDB target; in an in-memory DuckDB for PostgreSQL, which receives the checked rows by COPY and
-answers the reference look-ups for the keys the range points at.
+answers the reference look-ups for the keys the range points at (`warehouse.targets`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
 import tempfile
-import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +35,6 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -46,8 +43,9 @@ from services.contract import Column, Table, arrow_schema
 from services.contract.landing import reference_dir, transaction_dir
 from services.contract.schema import ARROW_TYPES
 from services.contract.tables import TABLES
-from warehouse.raw import RAW_SCHEMA, raw_columns, raw_schema_ddl, sql_type
+from warehouse.raw import RAW_SCHEMA, raw_columns, sql_type
 from warehouse.rules import (
+    REFERENCE_WINDOW_DAYS,
     Rule,
     duplicate_reason,
     file_is_whole,
@@ -58,10 +56,28 @@ from warehouse.rules import (
     typed_value,
     unknown_reference_reason,
 )
+from warehouse.targets import LoadTarget, target_for
 
-# How far back a reference may point (a slot is published at most this long before it is booked, etc.).
-# Bounding the look-up keeps a day's load independent of the history held.
-REFERENCE_WINDOW_DAYS = 90
+__all__ = [
+    "REFERENCE_WINDOW_DAYS",
+    "LoadError",
+    "LoadResult",
+    "LoadTarget",
+    "OutboxLoad",
+    "Reconciliation",
+    "landing_files",
+    "load",
+    "load_days",
+    "load_order",
+    "load_outbox",
+    "load_snapshot",
+    "outbox_days",
+    "outbox_watermark",
+    "reconcile",
+    "reconcile_days",
+    "snapshot_hash",
+    "target_for",
+]
 
 # Rows from the API's outbox carry this prefix in _source_file; reloading landing files leaves them be.
 OUTBOX_PREFIX = "outbox:"
@@ -124,202 +140,6 @@ def load_order() -> list[Table]:
         else:  # pragma: no cover - the contract has no cycles
             raise RuntimeError("cycle in contract references")
     return ordered
-
-
-# --------------------------------------------------------------------------------------------- targets
-
-
-class _Target:
-    """What a load needs from the warehouse it writes to.
-
-    Statements go through `execute()` with `?` placeholders; a load's writes run inside `transaction()`.
-    `vcon` is the DuckDB connection that reads the landing files and checks the rows.
-    """
-
-    dialect: str
-    vcon: duckdb.DuckDBPyConnection
-
-    def __init__(self, con: Any):
-        self.con = con
-
-    def ensure_raw_schema(self) -> None:
-        for stmt in raw_schema_ddl(self.dialect):
-            self.execute(stmt)
-
-    def execute(self, sql: str, params: Sequence | None = None) -> list[tuple]:
-        raise NotImplementedError
-
-    def transaction(self) -> contextlib.AbstractContextManager:
-        raise NotImplementedError
-
-    def known_keys(
-        self, col: Column, wanted: str, since: dt.date, until: dt.date, name: str, rows: int
-    ) -> str:
-        """SQL of a relation in `vcon` (key, lo, hi): the keys of the referenced table loaded between
-        `since` and `until`, each with the days [lo, hi] a row may point at it from. It holds at least
-        the keys of `wanted` (SQL in `vcon` with a column `key`, from `rows` rows); `name` is free for
-        a temp table."""
-        ref_table = col.references[0]  # type: ignore[index]
-        ((in_window,),) = self.execute(
-            f"select coalesce(sum(loaded_rows), 0) from {RAW_SCHEMA}.raw_load_log "
-            "where table_name = ? and partition_date between ? and ?",
-            [ref_table, since, until],
-        )
-        # a window about the size of the range (a backfill) is cheaper to take whole than to pick the
-        # wanted keys out of; a day's load looks up its own keys in a window of many days
-        return self._known(col, since, until, name, None if in_window <= 2 * rows else wanted)
-
-    def _known(self, col: Column, since: dt.date, until: dt.date, name: str, wanted: str | None) -> str:
-        raise NotImplementedError
-
-    def append(self, table: str, columns: list[str], select: str) -> None:
-        """Insert the rows of `select` (SQL in `vcon`) into raw.<table> (columns)."""
-        raise NotImplementedError
-
-
-class _DuckDBTarget(_Target):
-    dialect = "duckdb"
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        super().__init__(con)
-        self.vcon = con
-
-    def execute(self, sql, params=None):
-        return self.con.execute(sql, list(params or [])).fetchall()
-
-    @contextlib.contextmanager
-    def transaction(self):
-        self.con.execute("begin transaction")
-        try:
-            yield
-        except BaseException:
-            self.con.execute("rollback")
-            raise
-        self.con.execute("commit")
-
-    def _known(self, col, since, until, name, wanted):
-        ref_table, ref_col = col.references  # type: ignore[misc]
-        select = (
-            f"select r.{ref_col} as key, r._partition_date as lo, "
-            f"r._partition_date + {REFERENCE_WINDOW_DAYS} as hi from {RAW_SCHEMA}.{ref_table} as r "
-            f"where r._partition_date between date '{since}' and date '{until}'"
-        )
-        if wanted is None:
-            return f"({select})"
-        wanted_only = f"and r.{ref_col} in (select key from ({wanted}) as w)"
-        self.con.execute(f"create or replace temp table {name} as {select} {wanted_only}")
-        return name
-
-    def append(self, table, columns, select):
-        cols = ", ".join(columns)
-        # DuckDB estimates a filtered Parquet scan at a fifth of its rows and would then build the semi
-        # join's hash table from the files' rows (all columns) instead of from the known keys
-        (before,) = self.con.execute("select current_setting('disabled_optimizers')").fetchone()
-        self.con.execute("set disabled_optimizers = 'build_side_probe_side'")
-        try:
-            self.con.execute(f"insert into {RAW_SCHEMA}.{table} ({cols}) {select}")
-        finally:
-            self.con.execute(f"set disabled_optimizers = {quote(before)}")
-
-
-class _PostgresTarget(_Target):
-    """PostgreSQL: rows are checked in an in-memory DuckDB and cross over as CSV through COPY."""
-
-    dialect = "postgres"
-
-    def __init__(self, con: Any):
-        super().__init__(con)
-        self.vcon = duckdb.connect()
-        self._tmp = tempfile.TemporaryDirectory(prefix="emias-ingest-")
-
-    def execute(self, sql, params=None):
-        with self.con.cursor() as cur:
-            cur.execute(sql.replace("%", "%%").replace("?", "%s"), list(params or []))
-            return cur.fetchall() if cur.description else []
-
-    def transaction(self):
-        return self.con.transaction()
-
-    def _copy_in(self, table: str, columns: list[str], select: str) -> None:
-        """COPY the rows of `select` (SQL in `vcon`) into `table`, streamed: DuckDB writes CSV into a
-        pipe while PostgreSQL parses it, so the two overlap and no file holds the rows."""
-        pipe = Path(self._tmp.name) / f"rows-{uuid.uuid4().hex}.csv"
-        os.mkfifo(pipe)
-        # our own reader and writer ends keep the pipe open until DuckDB is done, whenever (and whether)
-        # it opens the pipe: the reader then sees the end of the rows, never an early one
-        reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
-        holder = os.open(pipe, os.O_WRONLY)
-        os.set_blocking(reader, True)
-        failed: list[BaseException] = []
-
-        def write() -> None:
-            try:
-                self.vcon.execute(f"copy ({select}) to {quote(str(pipe))} (format csv, header false)")
-            except BaseException as e:  # raised in the caller's thread below
-                failed.append(e)
-            finally:
-                os.close(holder)
-
-        writer = threading.Thread(target=write, name="emias-copy", daemon=True)
-        writer.start()
-        try:
-            with (
-                os.fdopen(reader, "rb") as fh,
-                self.con.cursor() as cur,
-                cur.copy(f"copy {table} ({', '.join(columns)}) from stdin with (format csv)") as copy,
-            ):
-                while chunk := fh.read(1 << 20):
-                    copy.write(chunk)
-                writer.join()
-                if failed:
-                    raise failed[0]
-        finally:
-            writer.join()
-            pipe.unlink()
-
-    def _known(self, col, since, until, name, wanted):
-        ref_table, ref_col = col.references  # type: ignore[misc]
-        key_type = TABLES[ref_table].column(ref_col).type
-        join = ""
-        if wanted is not None:  # the wanted keys go over first, and only their rows come back
-            self.execute(
-                f"create temp table if not exists _load_wanted (key {sql_type(key_type, 'postgres')})"
-            )
-            self.execute("truncate _load_wanted")
-            self._copy_in("_load_wanted", ["key"], f"select distinct key from ({wanted}) as w")
-            self.execute("analyze _load_wanted")
-            join = f"join _load_wanted as w on w.key = r.{ref_col}"
-        known = (
-            f"select r.{ref_col}, r._partition_date from {RAW_SCHEMA}.{ref_table} as r {join} "
-            f"where r._partition_date between '{since}' and '{until}'"
-        )
-        path = Path(self._tmp.name) / "known.csv"
-        with (
-            self.con.cursor() as cur,
-            path.open("wb") as fh,
-            cur.copy(f"copy ({known}) to stdout with (format csv)") as copy,
-        ):
-            for chunk in copy:
-                fh.write(chunk)
-        self.vcon.execute(
-            f"create or replace temp table {name} as "
-            f"select key, day as lo, day + {REFERENCE_WINDOW_DAYS} as hi "
-            f"from read_csv({quote(str(path))}, auto_detect = false, header = false, delim = ',', "
-            f"columns = {{'key': '{sql_type(key_type, 'duckdb')}', 'day': 'date'}})"
-        )
-        return name
-
-    def append(self, table, columns, select):
-        self._copy_in(f"{RAW_SCHEMA}.{table}", columns, select)
-
-
-def target_for(con: Any) -> _Target:
-    """Wrap a warehouse connection (from `warehouse.connect(read_only=False)`) for loading."""
-    if isinstance(con, duckdb.DuckDBPyConnection):
-        return _DuckDBTarget(con)
-    if not con.autocommit:
-        con.autocommit = True  # transactions are opened explicitly around each load
-    return _PostgresTarget(con)
 
 
 # ------------------------------------------------------------------------------------- landing files
@@ -400,7 +220,7 @@ class _Batch:
     file's day and label (the temp table `_load_files`)."""
 
     def __init__(
-        self, target: _Target, table: Table, files: list[_File], load_id: str, loaded_at: dt.datetime
+        self, target: LoadTarget, table: Table, files: list[_File], load_id: str, loaded_at: dt.datetime
     ):
         self.target, self.table, self.files = target, table, files
         self.load_id, self.loaded_at = load_id, loaded_at
@@ -638,12 +458,12 @@ class _Batch:
             self.target.vcon.execute(f"drop table if exists {name}")
 
 
-def _counts(target: _Target, sql: str, params: list) -> dict[dt.date | None, int]:
+def _counts(target: LoadTarget, sql: str, params: list) -> dict[dt.date | None, int]:
     return {day: n for day, n in target.execute(sql, params)}
 
 
 def _load_batch(
-    target: _Target,
+    target: LoadTarget,
     table: Table,
     files: list[_File],
     days: list[dt.date | None],
@@ -733,7 +553,7 @@ def _new_load() -> tuple[str, dt.datetime]:
 # ------------------------------------------------------------------------------------ the public API
 
 
-def load_days(target: _Target, landing: Path, table: Table, days: Sequence[dt.date]) -> list[LoadResult]:
+def load_days(target: LoadTarget, landing: Path, table: Table, days: Sequence[dt.date]) -> list[LoadResult]:
     """Load a transaction table's landing files for these days, replacing what files put there before.
 
     One statement set and one commit for all the days; returns one LoadResult per day, in day order
@@ -780,7 +600,7 @@ def snapshot_hash(table: Table, files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def load_snapshot(target: _Target, landing: Path, table: Table, *, force: bool = False) -> LoadResult:
+def load_snapshot(target: LoadTarget, landing: Path, table: Table, *, force: bool = False) -> LoadResult:
     """Load a reference snapshot when its content changed since its last load (or with `force`).
 
     Changed: the table is replaced whole, in one commit, and the content hash is logged in
@@ -819,13 +639,13 @@ def load_snapshot(target: _Target, landing: Path, table: Table, *, force: bool =
     return result
 
 
-def _still_there(target: _Target, table: Table, loaded_rows: int) -> bool:
+def _still_there(target: LoadTarget, table: Table, loaded_rows: int) -> bool:
     """False when the last load put rows in the table and it is now empty (a raw table dropped and
     created again): its log alone must not keep a snapshot from loading."""
     return not loaded_rows or bool(target.execute(f"select 1 from {RAW_SCHEMA}.{table.name} limit 1"))
 
 
-def load(target: _Target, landing: Path, table: Table, day: dt.date | None = None) -> LoadResult:
+def load(target: LoadTarget, landing: Path, table: Table, day: dt.date | None = None) -> LoadResult:
     """One transaction day (`load_days` of that day) or a reference snapshot (`load_snapshot`).
 
     Kept for callers that load one partition at a time; a range is cheaper through `load_days`."""
@@ -837,7 +657,7 @@ def load(target: _Target, landing: Path, table: Table, day: dt.date | None = Non
 
 
 def reconcile_days(
-    target: _Target, landing: Path, table: Table, days: Sequence[dt.date | None]
+    target: LoadTarget, landing: Path, table: Table, days: Sequence[dt.date | None]
 ) -> list[Reconciliation]:
     """Count each partition's landing rows again (Parquet footers) and compare them with the raw rows
     from files and the quarantined rows of that partition; `days` is [None] for a snapshot. Each
@@ -884,7 +704,7 @@ def reconcile_days(
     ]
 
 
-def reconcile(target: _Target, landing: Path, table: Table, day: dt.date | None = None) -> Reconciliation:
+def reconcile(target: LoadTarget, landing: Path, table: Table, day: dt.date | None = None) -> Reconciliation:
     """`reconcile_days` of one partition (a transaction day, or the snapshot with `day` None)."""
     return reconcile_days(target, landing, table, [day])[0]
 
@@ -901,7 +721,7 @@ class OutboxLoad:
     last_seq: int
 
 
-def outbox_watermark(target: _Target, source: str) -> int:
+def outbox_watermark(target: LoadTarget, source: str) -> int:
     """The last outbox sequence number loaded from `source` (0 before the first load)."""
     rows = target.execute(
         f"select max(last_seq) from {RAW_SCHEMA}.raw_outbox_watermark where source = ?", [source]
@@ -909,7 +729,7 @@ def outbox_watermark(target: _Target, source: str) -> int:
     return rows[0][0] or 0
 
 
-def outbox_days(target: _Target) -> list[dt.date]:
+def outbox_days(target: LoadTarget) -> list[dt.date]:
     """Days that rows from an outbox fell on (their loads are logged with no source files)."""
     rows = target.execute(
         f"select distinct partition_date from {RAW_SCHEMA}.raw_load_log "
@@ -933,7 +753,7 @@ def _outbox_files(rows: list, table: Table, folder: Path, label: str) -> list[_F
     return files
 
 
-def load_outbox(target: _Target, rows: list, *, source: str) -> OutboxLoad:
+def load_outbox(target: LoadTarget, rows: list, *, source: str) -> OutboxLoad:
     """Validate and append a batch of outbox rows (objects with seq, table_name, row), in seq order.
 
     The rows, their quarantine and the source's new watermark commit in ONE transaction: a load killed

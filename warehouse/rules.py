@@ -22,6 +22,11 @@ from services.contract import Column, Table
 from services.contract.schema import ARROW_TYPES
 from warehouse.raw import sql_type
 
+# How far back a reference may point (a slot is published at most this long before it is booked, etc.):
+# a reference is kept when the referenced row was loaded on the row's day or in these days before it.
+# Bounding the look-up keeps a day's load independent of the history held.
+REFERENCE_WINDOW_DAYS = 90
+
 
 @dataclass(frozen=True)
 class Rule:
