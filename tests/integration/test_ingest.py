@@ -196,8 +196,9 @@ def test_an_event_landed_in_another_days_partition_is_quarantined(target, tmp_pa
 def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target, tmp_path):
     landing = tmp_path / "landing"
     d1, d2, d3 = DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
-    old = DAY - dt.timedelta(days=REFERENCE_WINDOW_DAYS + 1)
-    _write(landing, "slot_published", [_slot(100, 1000, old)], day=old)  # too long ago to point at
+    # the first day of the range may still point at this slot (the window's first day); the next may not
+    old = DAY - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
+    _write(landing, "slot_published", [_slot(100, 1000, old)], day=old)
     _write(landing, "slot_published", [_slot(1, 10, d1), _slot(2, 11, d1)], day=d1)
     # two files of one day: each in key order, but their keys overlap (event 4 is in both)
     _write(landing, "slot_published", [_slot(3, 12, d2), _slot(4, 13, d2)], day=d2)
@@ -211,7 +212,11 @@ def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target
     _write(
         landing,
         "appointment_booked",
-        [_booking("20", "200", "10", day=d1), _booking("x21", "201", "10", day=d1)],
+        [
+            _booking("20", "200", "10", day=d1),
+            _booking("x21", "201", "10", day=d1),
+            _booking("27", "208", "1000", day=d1),
+        ],
         schema=STRING_IDS,
         day=d1,
     )
@@ -220,9 +225,10 @@ def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target
         "appointment_booked",
         [
             _booking(22, 202, 11, day=d2),
-            _booking(23, 203, 1000, day=d2),  # its slot was published outside the window
+            _booking(23, 203, 1000, day=d2),  # its slot was published before the row's window
             _booking(24, 204, 16, day=d2),  # its slot is published the next day: not earlier
             _booking(25, 205, 99, day=d2),  # no such slot
+            _booking(0, 207, 13, day=d2),  # an id below the contract's minimum
         ],
         day=d2,
     )
@@ -236,7 +242,7 @@ def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target
     )
     booked = load_days(target, landing, table("appointment_booked"), [d1, d2, d3])
     assert [(r.partition, r.landing_rows, r.loaded_rows, r.quarantined_rows) for r in booked] == [
-        (d1, 2, 1, 1), (d2, 4, 1, 3), (d3, 1, 0, 1)
+        (d1, 3, 2, 1), (d2, 5, 1, 4), (d3, 1, 0, 1)
     ]  # fmt: skip
     assert all(r.reconciles for r in slots + booked)
     assert len({r.load_id for r in booked}) == 1  # one statement set for the range
@@ -255,13 +261,14 @@ def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target
         (d2, "part-0.parquet", 1): f"slot_id: 1000 {unknown}",
         (d2, "part-0.parquet", 2): f"slot_id: 16 {unknown}",
         (d2, "part-0.parquet", 3): f"slot_id: 99 {unknown}",
+        (d2, "part-0.parquet", 4): "event_id: 0 is below the minimum 1",
         (d3, "part-0.parquet", 0): "channel: column missing from the file",
     }
-    assert sorted(target.execute("select event_id from raw.appointment_booked")) == [(20,), (22,)]
+    assert sorted(target.execute("select event_id from raw.appointment_booked")) == [(20,), (22,), (27,)]
     recs = reconcile_days(target, landing, table("appointment_booked"), [d1, d2, d3])
     assert [(r.raw_rows, r.quarantined_rows, r.ok) for r in recs] == [
-        (1, 1, True),
-        (1, 3, True),
+        (2, 1, True),
+        (1, 4, True),
         (0, 1, True),
     ]
 
