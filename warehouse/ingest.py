@@ -347,10 +347,14 @@ class _Batch:
                 col, wanted, since, max(days), f"_load_known_{col.name}", rows
             )
 
+    def _points_at(self, group: list[_File], col: Column, known: str) -> str:
+        """SQL true when the row's `col` names a key of the relation `known` (alias) that the row's day
+        may point at: the one statement of the reference rule, for the joins and the reasons alike."""
+        return f"{known}.key = {self.typed(group, col.name)} and f.day >= {known}.lo and f.day <= {known}.hi"
+
     def _known_join(self, group: list[_File]) -> str:
         return " ".join(
-            f"semi join {self.known[c.name]} as k_{c.name} on k_{c.name}.key = {self.typed(group, c.name)} "
-            f"and f.day >= k_{c.name}.lo and f.day <= k_{c.name}.hi"
+            f"semi join {self.known[c.name]} as k_{c.name} on {self._points_at(group, c, f'k_{c.name}')}"
             for c in self.references
         )
 
@@ -362,7 +366,7 @@ class _Batch:
             rules.append(
                 Rule(
                     f"({typed} is null or exists (select 1 from {self.known[c.name]} as k "
-                    f"where k.key = {typed} and f.day >= k.lo and f.day <= k.hi))",
+                    f"where {self._points_at(group, c, 'k')}))",
                     unknown_reference_reason(c, typed),
                 )
             )
@@ -441,7 +445,7 @@ class _Batch:
                     typed = self.typed(g, c.name)
                     selects.append(
                         f"{row} from {self.source(g)} anti join {self.known[c.name]} as k "
-                        f"on k.key = {typed} and f.day >= k.lo and f.day <= k.hi where {typed} is not null"
+                        f"on {self._points_at(g, c, 'k')} where {typed} is not null"
                     )
         if self.has_duplicates:
             paths = ", ".join(quote(str(f.path)) for f in files)
