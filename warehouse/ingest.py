@@ -455,6 +455,44 @@ class _Batch:
             f"({' union all '.join(selects)}) as bad"
         )
 
+    def run(self, days: list[dt.date | None]) -> dict[dt.date | None, int]:
+        """Insert the good rows, then quarantine the bad rows of the files that did not go in whole;
+        returns the rows loaded per partition of `days`."""
+        if self.files:
+            self.register_files()
+            self.find_duplicates()
+            self.look_up_references()
+            self.insert_good_rows()
+        by_file = self._loaded_by_file(days)
+        in_file: dict[tuple, int] = {}  # files of one day and label (the outbox's) are counted together
+        for f in self.files:
+            in_file[(f.day, f.label)] = in_file.get((f.day, f.label), 0) + f.rows
+        short = [f for f in self.files if by_file.get((f.day, f.label), 0) < in_file[(f.day, f.label)]]
+        if short:
+            self.insert_quarantine(short)
+        loaded: dict[dt.date | None, int] = {}
+        for (day, _), n in by_file.items():
+            loaded[day] = loaded.get(day, 0) + n
+        return loaded
+
+    def _loaded_by_file(self, days: list[dt.date | None]) -> dict[tuple, int]:
+        """Rows this load put in the raw table, by (day, label); the days bound the scan, so it follows
+        the range, not the history held."""
+        raw = f"{RAW_SCHEMA}.{self.table.name}"
+        if self.daily:
+            known = [d for d in days if d is not None]
+            rows = self.target.execute(
+                f"select _partition_date, _source_file, count(*) from {raw} "
+                "where _partition_date between ? and ? and _load_id = ? group by 1, 2",
+                [min(known), max(known), self.load_id],
+            )
+        else:
+            rows = self.target.execute(
+                f"select null, _source_file, count(*) from {raw} where _load_id = ? group by 1, 2",
+                [self.load_id],
+            )
+        return {(day, label): n for day, label, n in rows}
+
     def cleanup(self) -> None:
         for name in ["_load_files", "_load_dup_keys", "_load_dup_rows", "_load_bad_rows"] + [
             f"_load_known_{c.name}" for c in self.references
@@ -483,37 +521,7 @@ def _load_batch(
     rows with no source files (the outbox's batches)."""
     batch = _Batch(target, table, files, load_id, loaded_at)
     try:
-        if files:
-            batch.register_files()
-            batch.find_duplicates()
-            batch.look_up_references()
-            batch.insert_good_rows()
-        # what went in, by day and file; the days bound the scan, so it follows the range, not the history
-        day, window = (
-            ("_partition_date", "_partition_date between ? and ? and ") if batch.daily else ("null", "")
-        )
-        bounds = [min(d for d in days if d), max(d for d in days if d)] if batch.daily else []
-        loaded_by_file = {
-            (d, label): n
-            for d, label, n in target.execute(
-                f"select {day}, _source_file, count(*) from {RAW_SCHEMA}.{table.name} "
-                f"where {window}_load_id = ? group by 1, 2",
-                [*bounds, load_id],
-            )
-        }
-        loaded: dict[dt.date | None, int] = {}
-        for (d, _), n in loaded_by_file.items():
-            loaded[d] = loaded.get(d, 0) + n
-        landing: dict[dt.date | None, int] = {}
-        for f in files:
-            landing[f.day] = landing.get(f.day, 0) + f.rows
-        # the files that did not go in whole (files of one label and day are counted together)
-        in_file: dict[tuple, int] = {}
-        for f in files:
-            in_file[(f.day, f.label)] = in_file.get((f.day, f.label), 0) + f.rows
-        short = [f for f in files if loaded_by_file.get((f.day, f.label), 0) < in_file[(f.day, f.label)]]
-        if short:
-            batch.insert_quarantine(short)
+        loaded = batch.run(days)
     finally:
         batch.cleanup()
     quarantined = _counts(
@@ -527,24 +535,32 @@ def _load_batch(
             table.name,
             day,
             sum(1 for f in files if f.day == day) if source_files else 0,
-            landing.get(day, 0),
+            sum(f.rows for f in files if f.day == day),
             loaded.get(day, 0),
             quarantined.get(day, 0),
             load_id,
         )
         for day in days
     ]
+    _log(target, results, content_hash, loaded_at)
+    return results
+
+
+def _log(target: LoadTarget, results: list[LoadResult], content_hash: str | None, loaded_at: dt.datetime):
+    """One raw.raw_load_log row per partition loaded."""
     rows = [
         (r.table, r.partition, r.files, r.landing_rows, r.loaded_rows, r.quarantined_rows, content_hash)
+        + (r.load_id, loaded_at)
         for r in results
     ]
+    if not rows:
+        return
     target.execute(
         f"insert into {RAW_SCHEMA}.raw_load_log (table_name, partition_date, source_files, landing_rows, "
         "loaded_rows, quarantined_rows, content_hash, _load_id, _loaded_at) values "
         + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows)),
-        [v for row in rows for v in (*row, load_id, loaded_at)],
+        [v for row in rows for v in row],
     )
-    return results
 
 
 def _new_load() -> tuple[str, dt.datetime]:

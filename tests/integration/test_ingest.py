@@ -329,6 +329,7 @@ def test_a_range_load_equals_day_by_day_loads(target, city_with_bad_rows):
     assert _state(target) == by_range
 
 
+@pytest.mark.postgres
 def test_postgres_holds_the_same_rows_as_duckdb(city_with_bad_rows, tmp_path, postgres_database):
     import psycopg
 
