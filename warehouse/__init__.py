@@ -1,7 +1,9 @@
 """Where the data lives: settings, connections, the raw layer and the read API.
 
 Readers (dashboards, registers, notebooks) use only `connect()` and `read_mart()`; the pipelines use the
-raw-layer loaders in `warehouse.raw` and `warehouse.ingest`.
+raw layer's loaders in `warehouse.ingest` (`load_days`, `load_snapshot`, `reconcile_days`, `load_outbox`),
+which check rows with `warehouse.rules` and write through `warehouse.targets`; `warehouse.raw` holds the
+raw layer's DDL.
 """
 
 from warehouse.connection import connect
