@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines.instance import ensure_dagster_home
-from pipelines.partitions import ONLY_CHANGED_TAG, add_landed_days, landed_days, landing_days
+from pipelines.partitions import (
+    FULL_REFRESH_TAG,
+    ONLY_CHANGED_TAG,
+    add_landed_days,
+    landed_days,
+    landing_days,
+)
 from pipelines.progress import Progress
 from warehouse import get_settings
 
@@ -104,7 +110,7 @@ def build(
     if partition is None and days is None and not full_refresh:
         tags[ONLY_CHANGED_TAG] = "true"
     if full_refresh:
-        tags["emias/full_refresh"] = "true"
+        tags[FULL_REFRESH_TAG] = "true"
     report = BuildReport(target=settings.target, days=wanted)
     started = time.perf_counter()
     result = defs.resolve_job_def("build").execute_in_process(

@@ -20,6 +20,8 @@ landed_days = dg.DynamicPartitionsDefinition(name="landed_days")
 # run tag: queue only the days whose files changed since they were last queued (`emias build` of every
 # landed day); without it, every day of the run is queued (a day asked for by name is rebuilt)
 ONLY_CHANGED_TAG = "emias/only_changed"
+# run tag: reload every snapshot and rebuild every model from scratch (`emias build --full-refresh`)
+FULL_REFRESH_TAG = "emias/full_refresh"
 
 
 def landing_days(landing: Path, *, complete: bool = False) -> list[dt.date]:

@@ -3,7 +3,8 @@
 raw.<contract table>   the contract's columns, then _partition_date (transactions only),
                        _source_file, _load_id, _loaded_at
 raw.raw_quarantine     rows that broke the contract: table, partition, file, row number, reason, the row
-raw.raw_load_log       one row per loaded (table, partition): landing = loaded + quarantined
+raw.raw_load_log       one row per loaded (table, partition): landing = loaded + quarantined, and for a
+                       reference snapshot the content hash of its files (reloaded only when it changes)
 """
 
 from __future__ import annotations
@@ -74,8 +75,12 @@ LOAD_LOG_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_load_log (
     loaded_rows bigint not null,
     quarantined_rows bigint not null,
     _load_id varchar not null,
-    _loaded_at timestamp not null
+    _loaded_at timestamp not null,
+    content_hash varchar
 )"""
+
+# Warehouses created before the column existed get it (the column goes last either way).
+LOAD_LOG_MIGRATIONS = [f"alter table {RAW_SCHEMA}.raw_load_log add column if not exists content_hash varchar"]
 
 
 OUTBOX_WATERMARK_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_outbox_watermark (
@@ -104,5 +109,15 @@ def raw_schema_ddl(dialect: str) -> list[str]:
     """Every statement that creates the raw layer (idempotent)."""
     stmts = [f"create schema if not exists {RAW_SCHEMA}"]
     stmts += [raw_table_ddl(t, dialect) for t in TABLES.values()]
-    stmts += [QUARANTINE_DDL, LOAD_LOG_DDL, OUTBOX_WATERMARK_DDL, LANDED_DAYS_DDL, MODEL_BUILDS_DDL]
+    stmts += [QUARANTINE_DDL, LOAD_LOG_DDL, *LOAD_LOG_MIGRATIONS, OUTBOX_WATERMARK_DDL]
+    stmts += [LANDED_DAYS_DDL, MODEL_BUILDS_DDL]
+    if dialect == "postgres":
+        # a day's delete, count and reference look-up read only that day's blocks; a BRIN index is a few
+        # pages per table and costs the bulk COPY next to nothing (rows arrive in day order)
+        stmts += [
+            f"create index if not exists {t.name}__partition_date on {RAW_SCHEMA}.{t.name} "
+            "using brin (_partition_date)"
+            for t in TABLES.values()
+            if t.kind == "transaction"
+        ]
     return stmts

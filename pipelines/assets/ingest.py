@@ -19,16 +19,17 @@ import datetime as dt
 import dagster as dg
 
 from pipelines.assets.outbox import api_store, ingest_outbox
-from pipelines.partitions import ONLY_CHANGED_TAG, landed_days
+from pipelines.partitions import FULL_REFRESH_TAG, ONLY_CHANGED_TAG, landed_days
 from pipelines.progress import Progress
 from pipelines.resources import WarehouseResource
 from services.contract import Table
-from warehouse.ingest import Reconciliation, load_days, load_order, load_snapshot, reconcile
+from warehouse.ingest import Reconciliation, load_days, load_order, load_snapshot, reconcile, reconcile_days
 from warehouse.watermarks import mark_loaded, queue_days, queued_days
 
 RECONCILES = "reconciles_with_landing"
 NO_QUARANTINE = "no_quarantined_rows"
 NAMED_ROWS = 20  # quarantined rows named in a check's metadata
+DAYS_PER_LOAD = 31
 
 REFERENCE_TABLES = [t for t in load_order() if t.kind == "reference"]
 TRANSACTION_TABLES = [t for t in load_order() if t.kind == "transaction"]
@@ -147,9 +148,10 @@ def reference_snapshots(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, progress: dg.ResourceParam[Progress]
 ):
     selected = [t for t in REFERENCE_TABLES if raw_key(t.name) in context.selected_asset_keys]
+    force = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     with warehouse.writer() as target, progress.task("reference snapshots", len(selected)) as advance:
         for table in selected:
-            result = load_snapshot(target, warehouse.landing_dir, table)
+            result = load_snapshot(target, warehouse.landing_dir, table, force=force)
             rec = reconcile(target, warehouse.landing_dir, table)
             advance(table.name)
             # every run reports every raw table (a table left out would make Dagster skip dbt's step);
@@ -188,11 +190,15 @@ def _span(days: list[dt.date]) -> str:
 
 
 def _load_days(target, landing, days: list[dt.date], progress: Progress) -> dict[str, list[Reconciliation]]:
-    """Load the days into every transaction table; the reconciliation of each table's days."""
-    recs = {}
-    with progress.task("transactions", len(TRANSACTION_TABLES), _span(days)) as advance:
-        for table in TRANSACTION_TABLES:
-            load_days(target, landing, table, days)
-            recs[table.name] = [reconcile(target, landing, table, day) for day in days]
-            advance(table.name)
+    """Load the days into every transaction table, a month of days at a time (a load holds the keys its
+    references point at in memory: a month keeps that bounded at Moscow's scale); the reconciliation of
+    each table's days."""
+    months = [days[i : i + DAYS_PER_LOAD] for i in range(0, len(days), DAYS_PER_LOAD)]
+    recs: dict[str, list[Reconciliation]] = {t.name: [] for t in TRANSACTION_TABLES}
+    with progress.task("transactions", len(months) * len(TRANSACTION_TABLES), _span(days)) as advance:
+        for month in months:
+            for table in TRANSACTION_TABLES:
+                load_days(target, landing, table, month)
+                recs[table.name] += reconcile_days(target, landing, table, month)
+                advance(f"{table.name} {_span(month)}")
     return recs

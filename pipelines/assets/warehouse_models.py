@@ -18,6 +18,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.dbt import DBT_PROJECT_DIR, dbt_project, prepare
+from pipelines.partitions import FULL_REFRESH_TAG
 from pipelines.progress import Progress
 from pipelines.resources import WarehouseResource
 from warehouse.watermarks import model_window, record_model_build
@@ -25,7 +26,6 @@ from warehouse.watermarks import model_window, record_model_build
 # dbt's unit tests fix what the SQL means on hand-made rows: they belong to CI (tests/integration/marts),
 # not to every production build, where they would only re-prove the code on each run (dbt's advice)
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
-FULL_REFRESH_TAG = "emias/full_refresh"
 PARTIAL_PARSE = "partial_parse.msgpack"
 NO_WINDOW = {"EMIAS_WINDOW_START": "", "EMIAS_WINDOW_END": ""}
 KEEP_RUN_FOLDERS = 20  # dbt's target folders of the latest runs (manifest, run results, compiled SQL)

@@ -1,6 +1,11 @@
-"""The ingest keeps every row: good rows load, bad rows go to quarantine with a reason; re-runs replace."""
+"""The ingest keeps every row: good rows load, bad rows go to quarantine with a reason; re-runs replace.
+
+Every test runs on both targets: the DuckDB file and PostgreSQL (rows checked in DuckDB, copied over).
+"""
 
 import datetime as dt
+import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -9,33 +14,47 @@ import pyarrow.parquet as pq
 import pytest
 
 from services.contract import arrow_schema, table
-from services.contract.landing import transaction_dir
-from warehouse.ingest import load, reconcile, target_for
+from services.contract.landing import landed_days, reference_dir, transaction_dir
+from warehouse.ingest import (
+    REFERENCE_WINDOW_DAYS,
+    load_days,
+    load_order,
+    load_outbox,
+    load_snapshot,
+    reconcile,
+    reconcile_days,
+    target_for,
+)
+from warehouse.raw import LOAD_LOG_DDL, RAW_SCHEMA
 
 DAY = dt.date(2025, 1, 6)
 T = dt.datetime(2025, 1, 6, 9, 0)
 GOOD_PATIENT = "0123456789abcdef"
 
 
-def _write(landing: Path, name: str, rows: list[dict], schema: pa.Schema | None = None, part: str = "part-0"):
-    folder = transaction_dir(landing, name, DAY)
+def _write(landing: Path, name: str, rows: list[dict], schema=None, part="part-0", day=DAY) -> Path:
+    folder = transaction_dir(landing, name, day)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{part}.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=schema or arrow_schema(table(name))), path)
     return path
 
 
-def _slot(event_id: int, slot_id: int) -> dict:
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, T.time())
+
+
+def _slot(event_id: int, slot_id: int, day: dt.date = DAY) -> dict:
     return dict(
-        event_id=event_id, occurred_at=T, slot_id=slot_id, doctor_id=1, facility_id=1,
-        specialty_id="therapist", starts_at=T, duration_min=15, is_urgent_reserve=False,
+        event_id=event_id, occurred_at=_at(day), slot_id=slot_id, doctor_id=1, facility_id=1,
+        specialty_id="therapist", starts_at=_at(day), duration_min=15, is_urgent_reserve=False,
     )  # fmt: skip
 
 
-def _booking(event_id, appointment_id, slot_id, patient=GOOD_PATIENT, channel="portal") -> dict:
+def _booking(event_id, appointment_id, slot_id, patient=GOOD_PATIENT, channel="portal", day=DAY) -> dict:
     return dict(
-        event_id=event_id, occurred_at=T, appointment_id=appointment_id, slot_id=slot_id, patient_id=patient,
-        channel=channel, referral_id=None,
+        event_id=event_id, occurred_at=_at(day), appointment_id=appointment_id, slot_id=slot_id,
+        patient_id=patient, channel=channel, referral_id=None,
     )  # fmt: skip
 
 
@@ -71,27 +90,32 @@ def landing(tmp_path) -> Path:
     return landing
 
 
-def _targets(kind: str, tmp_path: Path, postgres_database: str | None):
-    if kind == "duckdb":
-        return duckdb.connect(str(tmp_path / "w.duckdb"))
-    import psycopg
-
-    return psycopg.connect(dbname=postgres_database, autocommit=True)
-
-
-@pytest.fixture(params=["duckdb", "postgres"])
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def target(request, tmp_path):
-    db = request.getfixturevalue("postgres_database") if request.param == "postgres" else None
-    con = _targets(request.param, tmp_path, db)
+    if request.param == "duckdb":
+        con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    else:
+        import psycopg
+
+        con = psycopg.connect(dbname=request.getfixturevalue("postgres_database"), autocommit=True)
     t = target_for(con)
     t.ensure_raw_schema()
     yield t
     con.close()
 
 
+def _quarantine(target, name: str) -> dict[tuple, str]:
+    """(partition day, file, row) -> reason of a table's quarantined rows."""
+    rows = target.execute(
+        "select partition_date, source_file, row_number, reason from raw.raw_quarantine where table_name = ?",
+        [name],
+    )
+    return {(day, Path(file).name, row): reason for day, file, row, reason in rows}
+
+
 def test_bad_rows_are_quarantined_with_reasons_and_good_rows_load(target, landing):
-    slots = load(target, landing, table("slot_published"), DAY)
-    booked = load(target, landing, table("appointment_booked"), DAY)
+    (slots,) = load_days(target, landing, table("slot_published"), [DAY])
+    (booked,) = load_days(target, landing, table("appointment_booked"), [DAY])
     assert (slots.landing_rows, slots.loaded_rows, slots.quarantined_rows) == (3, 2, 1)
     assert (booked.landing_rows, booked.loaded_rows, booked.quarantined_rows) == (4, 1, 3)
 
@@ -108,13 +132,13 @@ def test_bad_rows_are_quarantined_with_reasons_and_good_rows_load(target, landin
     dup = target.execute("select reason from raw.raw_quarantine where table_name = 'slot_published'")
     assert dup == [("event_id: duplicate of an earlier row",)]
 
-    # the quarantined row is kept whole, with its file
+    # the quarantined row is kept whole, with its file (named inside the landing folder)
     row_json, source = target.execute(
         "select row_json, source_file from raw.raw_quarantine "
         "where row_number = 2 and table_name = 'appointment_booked'"
     )[0]
     assert '"patient_id":"Ivanov"' in row_json.replace(" ", "")
-    assert source.endswith("appointment_booked/date=2025-01-06/part-0.parquet")
+    assert source == "appointment_booked/date=2025-01-06/part-0.parquet"
 
     rec = reconcile(target, landing, table("appointment_booked"), DAY)
     assert rec.ok and (rec.landing_rows, rec.raw_rows, rec.quarantined_rows) == (4, 1, 3)
@@ -123,8 +147,8 @@ def test_bad_rows_are_quarantined_with_reasons_and_good_rows_load(target, landin
 
 def test_reloading_a_partition_replaces_it(target, landing):
     for _ in range(2):
-        load(target, landing, table("slot_published"), DAY)
-        load(target, landing, table("appointment_booked"), DAY)
+        load_days(target, landing, table("slot_published"), [DAY])
+        load_days(target, landing, table("appointment_booked"), [DAY])
     assert target.execute("select count(*) from raw.slot_published") == [(2,)]
     assert target.execute("select count(*) from raw.appointment_booked") == [(1,)]
     assert target.execute("select count(*) from raw.raw_quarantine") == [(4,)]
@@ -138,11 +162,23 @@ def test_a_missing_column_quarantines_the_file_rows_with_the_reason(target, tmp_
     row = _slot(1, 10)
     del row["duration_min"]
     _write(landing, "slot_published", [row], schema=schema)
-    result = load(target, landing, table("slot_published"), DAY)
+    (result,) = load_days(target, landing, table("slot_published"), [DAY])
     assert (result.loaded_rows, result.quarantined_rows) == (0, 1)
     assert target.execute("select reason from raw.raw_quarantine") == [
         ("duration_min: column missing from the file",)
     ]
+
+
+def test_an_extra_column_quarantines_the_file_rows_and_keeps_the_column(target, tmp_path):
+    landing = tmp_path / "landing"
+    schema = arrow_schema(table("slot_published")).append(pa.field("ward", pa.string()))
+    _write(landing, "slot_published", [_slot(1, 10) | {"ward": "3B"}], schema=schema, part="extra")
+    _write(landing, "slot_published", [_slot(2, 11)], part="part-0")
+    (result,) = load_days(target, landing, table("slot_published"), [DAY])
+    assert (result.files, result.landing_rows, result.loaded_rows, result.quarantined_rows) == (2, 2, 1, 1)
+    [(reason, row_json)] = target.execute("select reason, row_json from raw.raw_quarantine")
+    assert reason == "ward: column is not in the contract"
+    assert '"ward":"3B"' in row_json.replace(" ", "")
 
 
 def test_an_event_landed_in_another_days_partition_is_quarantined(target, tmp_path):
@@ -150,8 +186,290 @@ def test_an_event_landed_in_another_days_partition_is_quarantined(target, tmp_pa
     landing = tmp_path / "landing3"
     late = _slot(2, 11) | {"occurred_at": dt.datetime(2025, 1, 5, 23, 59)}
     _write(landing, "slot_published", [_slot(1, 10), late])
-    result = load(target, landing, table("slot_published"), DAY)
+    (result,) = load_days(target, landing, table("slot_published"), [DAY])
     assert (result.loaded_rows, result.quarantined_rows) == (1, 1)
     assert target.execute("select row_number, reason from raw.raw_quarantine") == [
         (1, "occurred_at: 2025-01-05 23:59:00 is not on the partition's day 2025-01-06")
     ]
+
+
+def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target, tmp_path):
+    landing = tmp_path / "landing"
+    d1, d2, d3 = DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
+    # the first day of the range may still point at this slot (the window's first day); the next may not
+    old = DAY - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
+    _write(landing, "slot_published", [_slot(100, 1000, old)], day=old)
+    _write(landing, "slot_published", [_slot(1, 10, d1), _slot(2, 11, d1)], day=d1)
+    # two files of one day: each in key order, but their keys overlap (event 4 is in both)
+    _write(landing, "slot_published", [_slot(3, 12, d2), _slot(4, 13, d2)], day=d2)
+    _write(landing, "slot_published", [_slot(4, 14, d2), _slot(5, 15, d2)], day=d2, part="part-1")
+    _write(landing, "slot_published", [_slot(6, 16, d3), _slot(7, 17, d3) | {"occurred_at": _at(d2)}], day=d3)
+    slots = load_days(target, landing, table("slot_published"), [old, d1, d2, d3])
+    assert [(r.partition, r.loaded_rows, r.quarantined_rows) for r in slots] == [
+        (old, 1, 0), (d1, 2, 0), (d2, 3, 1), (d3, 1, 1)
+    ]  # fmt: skip
+
+    _write(
+        landing,
+        "appointment_booked",
+        [
+            _booking("20", "200", "10", day=d1),
+            _booking("x21", "201", "10", day=d1),
+            _booking("27", "208", "1000", day=d1),
+        ],
+        schema=STRING_IDS,
+        day=d1,
+    )
+    _write(
+        landing,
+        "appointment_booked",
+        [
+            _booking(22, 202, 11, day=d2),
+            _booking(23, 203, 1000, day=d2),  # its slot was published before the row's window
+            _booking(24, 204, 16, day=d2),  # its slot is published the next day: not earlier
+            _booking(25, 205, 99, day=d2),  # no such slot
+            _booking(0, 207, 13, day=d2),  # an id below the contract's minimum
+        ],
+        day=d2,
+    )
+    schema = arrow_schema(table("appointment_booked"))
+    _write(
+        landing,
+        "appointment_booked",
+        [{k: v for k, v in _booking(26, 206, 12, day=d3).items() if k != "channel"}],
+        schema=schema.remove(schema.get_field_index("channel")),
+        day=d3,
+    )
+    booked = load_days(target, landing, table("appointment_booked"), [d1, d2, d3])
+    assert [(r.partition, r.landing_rows, r.loaded_rows, r.quarantined_rows) for r in booked] == [
+        (d1, 3, 2, 1), (d2, 5, 1, 4), (d3, 1, 0, 1)
+    ]  # fmt: skip
+    assert all(r.reconciles for r in slots + booked)
+    assert len({r.load_id for r in booked}) == 1  # one statement set for the range
+
+    unknown = "is unknown (no earlier slot_published row with this slot_id)"
+    assert _quarantine(target, "slot_published") == {
+        (d2, "part-1.parquet", 0): "event_id: duplicate of an earlier row",
+        (
+            d3,
+            "part-0.parquet",
+            1,
+        ): "occurred_at: 2025-01-07 09:00:00 is not on the partition's day 2025-01-08",
+    }
+    assert _quarantine(target, "appointment_booked") == {
+        (d1, "part-0.parquet", 1): "event_id: x21 is not a valid int64",
+        (d2, "part-0.parquet", 1): f"slot_id: 1000 {unknown}",
+        (d2, "part-0.parquet", 2): f"slot_id: 16 {unknown}",
+        (d2, "part-0.parquet", 3): f"slot_id: 99 {unknown}",
+        (d2, "part-0.parquet", 4): "event_id: 0 is below the minimum 1",
+        (d3, "part-0.parquet", 0): "channel: column missing from the file",
+    }
+    assert sorted(target.execute("select event_id from raw.appointment_booked")) == [(20,), (22,), (27,)]
+    recs = reconcile_days(target, landing, table("appointment_booked"), [d1, d2, d3])
+    assert [(r.raw_rows, r.quarantined_rows, r.ok) for r in recs] == [
+        (2, 1, True),
+        (1, 4, True),
+        (0, 1, True),
+    ]
+
+
+def _state(target) -> dict[str, list[tuple]]:
+    """Every row of the raw layer, its quarantine and its load log, without the load's id and time."""
+    state = {}
+    for t in load_order():
+        cols = ", ".join(c for c in _columns(target, t.name) if c not in ("_load_id", "_loaded_at"))
+        state[t.name] = sorted(target.execute(f"select {cols} from {RAW_SCHEMA}.{t.name}"), key=repr)
+    for name in ("raw_quarantine", "raw_load_log"):
+        cols = ", ".join(c for c in _columns(target, name) if c not in ("_load_id", "_loaded_at"))
+        state[name] = sorted(target.execute(f"select {cols} from {RAW_SCHEMA}.{name}"), key=repr)
+    return state
+
+
+def _columns(target, name: str) -> list[str]:
+    return [
+        r[0]
+        for r in target.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [RAW_SCHEMA, name],
+        )
+    ]
+
+
+@pytest.fixture
+def city_with_bad_rows(city_dir, tmp_path) -> Path:
+    """The small simulated city, with a bad booking and a late slot added to one of its days."""
+    landing = tmp_path / "landing"
+    shutil.copytree(city_dir / "landing", landing)
+    day = landed_days(landing, "appointment_booked")[3]
+    _write(landing, "appointment_booked", [_booking(9_000_000_001, 1, 424242, day=day)], part="late", day=day)
+    _write(
+        landing, "slot_published", [_slot(9_000_000_002, 1, day - dt.timedelta(days=1))], part="x", day=day
+    )
+    return landing
+
+
+def _load_city(target, landing: Path, day_by_day: bool = False) -> None:
+    for t in load_order():
+        if t.kind == "reference":
+            load_snapshot(target, landing, t)
+        elif day_by_day:
+            for day in landed_days(landing, t.name):
+                load_days(target, landing, t, [day])
+        else:
+            results = load_days(target, landing, t, landed_days(landing, t.name))
+            assert all(r.reconciles for r in results), t.name
+
+
+def test_a_range_load_equals_day_by_day_loads(target, city_with_bad_rows):
+    _load_city(target, city_with_bad_rows)
+    by_range = _state(target)
+    assert by_range["appointment_booked"] and len(by_range["raw_quarantine"]) == 2
+    _load_city(target, city_with_bad_rows, day_by_day=True)  # each day replaces what the range put there
+    assert _state(target) == by_range
+
+
+@pytest.mark.postgres
+def test_postgres_holds_the_same_rows_as_duckdb(city_with_bad_rows, tmp_path, postgres_database):
+    import psycopg
+
+    states = []
+    with (
+        duckdb.connect(str(tmp_path / "w.duckdb")) as dcon,
+        psycopg.connect(dbname=postgres_database, autocommit=True) as pcon,
+    ):
+        for con in (dcon, pcon):
+            target = target_for(con)
+            target.ensure_raw_schema()
+            _load_city(target, city_with_bad_rows)
+            states.append(_state(target))
+    assert states[0] == states[1]
+
+
+def test_rerunning_one_day_of_a_range_replaces_only_that_day(target, tmp_path):
+    landing = tmp_path / "landing"
+    days = [DAY + dt.timedelta(days=i) for i in range(3)]
+    for i, day in enumerate(days):
+        _write(
+            landing,
+            "slot_published",
+            [_slot(10 * i + 1, 10 * i + 1, day), _slot(10 * i + 2, 10 * i + 2, day)],
+            day=day,
+        )
+    first = load_days(target, landing, table("slot_published"), days)
+    # the API's outbox adds a slot on the middle day; then that day's file loses a row and is reloaded
+    load_outbox(target, [_OutboxRow(1, "slot_published", _slot(99, 99, days[1]))], source="api")
+    _write(landing, "slot_published", [_slot(11, 11, days[1])], day=days[1])
+    (again,) = load_days(target, landing, table("slot_published"), [days[1]])
+
+    assert (again.partition, again.landing_rows, again.loaded_rows) == (days[1], 1, 1)
+    rows = target.execute("select _partition_date, event_id, _load_id from raw.slot_published")
+    assert sorted((d, e) for d, e, _ in rows) == [
+        (days[0], 1), (days[0], 2), (days[1], 11), (days[1], 99), (days[2], 21), (days[2], 22)
+    ]  # fmt: skip
+    load_ids = {d: i for d, e, i in rows if e != 99}
+    assert load_ids[days[0]] == load_ids[days[2]] == first[0].load_id != load_ids[days[1]] == again.load_id
+    log = target.execute(
+        "select partition_date, source_files, landing_rows, loaded_rows from raw.raw_load_log "
+        "order by partition_date, source_files"
+    )
+    assert log == [(days[0], 1, 2, 2), (days[1], 0, 1, 1), (days[1], 1, 1, 1), (days[2], 1, 2, 2)]
+    assert all(r.ok for r in reconcile_days(target, landing, table("slot_published"), days))
+
+
+def test_an_empty_day_clears_the_day_and_logs_zero(target, tmp_path):
+    landing = tmp_path / "landing"
+    _write(landing, "slot_published", [_slot(1, 10)])
+    load_days(target, landing, table("slot_published"), [DAY])
+    shutil.rmtree(transaction_dir(landing, "slot_published", DAY))
+    for _ in range(2):
+        (result,) = load_days(target, landing, table("slot_published"), [DAY])
+        assert (result.files, result.landing_rows, result.loaded_rows, result.quarantined_rows) == (
+            0,
+            0,
+            0,
+            0,
+        )
+    assert target.execute("select count(*) from raw.slot_published") == [(0,)]
+    assert target.execute("select source_files, landing_rows, loaded_rows from raw.raw_load_log") == [
+        (0, 0, 0)
+    ]
+
+
+def _okrugs(landing: Path, rows: list[tuple[str, str]]) -> None:
+    folder = reference_dir(landing, "okrugs")
+    folder.mkdir(parents=True, exist_ok=True)
+    data = [dict(okrug_id=o, name_en=n, name_ru=n) for o, n in rows]
+    pq.write_table(
+        pa.Table.from_pylist(data, schema=arrow_schema(table("okrugs"))), folder / "part-0.parquet"
+    )
+
+
+def test_a_snapshot_is_reloaded_only_when_its_content_changed(target, tmp_path):
+    landing = tmp_path / "landing"
+    okrugs = table("okrugs")
+    _okrugs(landing, [("CAO", "Central"), ("cao", "bad code")])
+    first = load_snapshot(target, landing, okrugs)
+    assert (first.reloaded, first.landing_rows, first.loaded_rows, first.quarantined_rows) == (True, 2, 1, 1)
+
+    _okrugs(landing, [("CAO", "Central"), ("cao", "bad code")])  # written again, the same content
+    same = load_snapshot(target, landing, okrugs)
+    assert same == replace(first, reloaded=False)
+    assert target.execute("select count(*) from raw.raw_load_log") == [(1,)]
+
+    _okrugs(landing, [("CAO", "Central"), ("SAO", "Northern")])
+    changed = load_snapshot(target, landing, okrugs)
+    assert (changed.reloaded, changed.loaded_rows, changed.quarantined_rows) == (True, 2, 0)
+    assert changed.load_id != first.load_id
+    assert sorted(target.execute("select okrug_id from raw.okrugs")) == [("CAO",), ("SAO",)]
+    assert target.execute("select count(*) from raw.raw_quarantine") == [(0,)]
+    assert load_snapshot(target, landing, okrugs, force=True).reloaded
+    target.execute("delete from raw.okrugs")  # emptied behind the log's back: loaded again
+    assert load_snapshot(target, landing, okrugs).reloaded
+    assert reconcile(target, landing, okrugs).ok
+
+
+def test_a_warehouse_from_before_the_content_hash_gets_the_column(target):
+    target.execute(f"drop table {RAW_SCHEMA}.raw_load_log")
+    old_ddl = LOAD_LOG_DDL.replace(",\n    content_hash varchar", "")
+    assert "content_hash" not in old_ddl
+    target.execute(old_ddl)
+    target.execute(
+        f"insert into {RAW_SCHEMA}.raw_load_log values ('okrugs', null, 1, 12, 12, 0, 'old', ?)", [T]
+    )
+    target.ensure_raw_schema()
+    target.ensure_raw_schema()  # idempotent
+    assert "content_hash" in _columns(target, "raw_load_log")
+    assert target.execute("select table_name, content_hash from raw.raw_load_log") == [("okrugs", None)]
+
+
+@dataclass(frozen=True)
+class _OutboxRow:
+    seq: int
+    table_name: str
+    row: dict
+
+
+def test_outbox_rows_are_checked_by_the_same_rules_and_stay_when_files_reload(target, tmp_path):
+    landing = tmp_path / "landing"
+    _write(landing, "slot_published", [_slot(1, 10)])
+    load_days(target, landing, table("slot_published"), [DAY])
+    batch = [
+        _OutboxRow(7, "slot_published", _slot(2**62 + 7, 20)),
+        _OutboxRow(8, "appointment_booked", _booking(2**62 + 8, 30, 20)),  # its slot came in this batch
+        _OutboxRow(9, "appointment_booked", _booking(2**62 + 9, 31, 10, channel="pigeon")),
+    ]
+    result = load_outbox(target, batch, source="api")
+    assert (result.rows, result.loaded_rows, result.quarantined_rows, result.last_seq) == (3, 2, 1, 9)
+    assert target.execute("select source_file, row_number, reason from raw.raw_quarantine") == [
+        ("outbox:api:seq 7-9", 1, "channel: pigeon is not an allowed value")
+    ]
+    load_days(target, landing, table("slot_published"), [DAY])  # reloading the files leaves them be
+    load_days(target, landing, table("appointment_booked"), [DAY])
+    assert sorted(target.execute("select _source_file from raw.slot_published")) == [
+        ("outbox:api:seq 7-9",), ("slot_published/date=2025-01-06/part-0.parquet",)
+    ]  # fmt: skip
+    assert target.execute("select count(*) from raw.appointment_booked") == [(1,)]
+    assert target.execute("select count(*) from raw.raw_quarantine") == [(1,)]
+    rec = reconcile(target, landing, table("appointment_booked"), DAY)  # counts the files' rows only
+    assert (rec.landing_rows, rec.raw_rows, rec.quarantined_rows) == (0, 0, 0)

@@ -1,0 +1,153 @@
+"""The contract's row rules as SQL: the one place the warehouse turns a column's declaration into checks.
+
+The ingest (`warehouse.ingest`) reads landing files with DuckDB and asks this module, per file layout, for
+- each column's typed value (`try_cast` only where the file's type differs from the contract's), and
+- each rule as a `Rule`: a `kept` SQL boolean and the `reason` a broken row is quarantined with.
+
+The good rows are those for which every `kept` is true (`kept_all`); a quarantined row carries the
+reasons of the rules it broke (`reasons`), in the format `column: value is ...`. A `kept` may be null only
+when another rule of the same row is false (a null value of a required column fails `must not be null`,
+a value that does not cast fails `is not a valid <type>`), so every row left out of the good rows has a
+reason. Rules that need other rows (references to earlier events, duplicates of a key) are joins and
+live in `warehouse.ingest`; their reasons are written here too, so the wording is in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from services.contract import Column, Table
+from services.contract.schema import ARROW_TYPES
+from warehouse.raw import sql_type
+
+# How far back a reference may point (a slot is published at most this long before it is booked, etc.):
+# a reference is kept when the referenced row was loaded on the row's day or in these days before it.
+# Bounding the look-up keeps a day's load independent of the history held.
+REFERENCE_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check of a row: `kept` is true when the row keeps the rule; `reason` says how it broke it."""
+
+    kept: str
+    reason: str
+
+
+def quote(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _concat(*parts: str) -> str:
+    return " || ".join(parts)
+
+
+def typed_value(col: Column, file_type: pa.DataType | None, src: str = "src") -> str:
+    """SQL of the column's value in the contract's type: the file's own value when the file already has
+    that type, else `try_cast` (null where the value does not cast), `null` when the file lacks it."""
+    if file_type is None:
+        return f"cast(null as {sql_type(col.type, 'duckdb')})"
+    value = f'{src}."{col.name}"'
+    if file_type == ARROW_TYPES[col.type]:
+        return value
+    return f"try_cast({value} as {sql_type(col.type, 'duckdb')})"
+
+
+def column_rules(col: Column, file_type: pa.DataType | None, src: str = "src") -> list[Rule]:
+    """The rules one column's value must keep, given the type the file has it in (None: not in the file).
+
+    Raises nothing: a file's own faults (a missing column, a value of the wrong type) become rules that
+    quarantine its rows with the reason."""
+    name = col.name
+    if file_type is None:
+        return [Rule("false", quote(f"{name}: column missing from the file"))]
+    raw = f'{src}."{name}"'
+    typed = typed_value(col, file_type, src)
+    text = f"cast({typed} as varchar)"
+    label = quote(f"{name}: ")
+    rules = []
+    if not col.nullable:
+        rules.append(Rule(f"{raw} is not null", quote(f"{name}: must not be null")))
+    if typed != raw:
+        rules.append(
+            Rule(
+                f"({raw} is null or {typed} is not null)",
+                _concat(label, f"left(cast({raw} as varchar), 40)", quote(f" is not a valid {col.type}")),
+            )
+        )
+    checks = []
+    if col.allowed:
+        values = ", ".join(quote(v) for v in col.allowed)
+        checks.append((f"{typed} in ({values})", " is not an allowed value"))
+    if col.min is not None:
+        checks.append((f"{typed} >= {col.min:g}", f" is below the minimum {col.min:g}"))
+    if col.max is not None:
+        checks.append((f"{typed} <= {col.max:g}", f" is above the maximum {col.max:g}"))
+    if col.pattern:
+        checks.append((f"regexp_full_match({typed}, {quote(col.pattern)})", f" does not match {col.pattern}"))
+    for check, says in checks:
+        # a required column's null already fails `must not be null`: the plain comparison lets the scan
+        # push it down (and skip it where the file's statistics show every value passes)
+        kept = check if not col.nullable else f"({typed} is null or {check})"
+        rules.append(Rule(kept, _concat(label, text, quote(says))))
+    return rules
+
+
+def row_rules(
+    table: Table, file_types: dict[str, pa.DataType], day: str | None, src: str = "src"
+) -> list[Rule]:
+    """Every rule a row of a file with these column types must keep; `day` is the SQL of the row's
+    partition day (None for a reference snapshot)."""
+    rules = [r for col in table.columns for r in column_rules(col, file_types.get(col.name), src)]
+    if day is not None and "occurred_at" in file_types:
+        # the contract: an event's partition is the (Moscow) date of its occurred_at; the facts and the
+        # windowed checks of a day rely on it
+        occurred = typed_value(table.column("occurred_at"), file_types["occurred_at"], src)
+        rules.append(
+            Rule(
+                f"cast({occurred} as date) = {day}",
+                _concat(
+                    quote("occurred_at: "),
+                    f"cast({occurred} as varchar)",
+                    quote(" is not on the partition's day "),
+                    f"cast({day} as varchar)",
+                ),
+            )
+        )
+    for extra in sorted(set(file_types) - set(table.column_names)):
+        rules.append(Rule("false", quote(f"{extra}: column is not in the contract")))
+    return rules
+
+
+def file_is_whole(rules: list[Rule]) -> bool:
+    """False when a rule fails every row of the file (a missing or an extra column)."""
+    return all(r.kept != "false" for r in rules)
+
+
+def kept_all(rules: list[Rule]) -> str:
+    """SQL true for a row that keeps every rule (null or false otherwise)."""
+    return " and ".join(r.kept for r in rules) or "true"
+
+
+def reasons(rules: list[Rule]) -> str:
+    """SQL list of the reasons of the rules a row broke (empty for a good row)."""
+    cases = ", ".join(f"case when not coalesce({r.kept}, true) then {r.reason} end" for r in rules)
+    return f"list_filter([{cases}], lambda r: r is not null)"
+
+
+def unknown_reference_reason(col: Column, typed: str) -> str:
+    """The reason of a reference to no earlier row (`col.references`)."""
+    ref_table, ref_col = col.references  # type: ignore[misc]
+    return _concat(
+        quote(f"{col.name}: "),
+        f"cast({typed} as varchar)",
+        quote(f" is unknown (no earlier {ref_table} row with this {ref_col})"),
+    )
+
+
+def duplicate_reason(table: Table) -> str:
+    """The reason of a row whose key an earlier row of the same partition already has."""
+    return quote(f"{', '.join(table.primary_key)}: duplicate of an earlier row")

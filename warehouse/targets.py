@@ -1,0 +1,220 @@
+"""Where a load writes: the DuckDB file itself, or PostgreSQL fed by COPY. The load's only dialect-aware part.
+
+A `LoadTarget` wraps a warehouse connection for `warehouse.ingest`: it runs statements (`?` placeholders)
+in a transaction, gives the DuckDB connection that reads the landing files and checks their rows
+(`vcon`: the warehouse file itself, or an in-memory DuckDB for PostgreSQL), inserts the rows of a
+checking query into a raw table (INSERT ... SELECT, or one COPY streamed from DuckDB), and answers the
+reference look-ups (which keys of a referenced table were loaded on which days).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import tempfile
+import threading
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from services.contract import Column
+from services.contract.tables import TABLES
+from warehouse.raw import RAW_SCHEMA, raw_schema_ddl, sql_type
+from warehouse.rules import REFERENCE_WINDOW_DAYS, quote
+
+
+class LoadTarget:
+    """What a load needs from the warehouse it writes to.
+
+    Statements go through `execute()` with `?` placeholders; a load's writes run inside `transaction()`.
+    `vcon` is the DuckDB connection that reads the landing files and checks the rows.
+    """
+
+    dialect: str
+    vcon: duckdb.DuckDBPyConnection
+
+    def __init__(self, con: Any):
+        self.con = con
+
+    def ensure_raw_schema(self) -> None:
+        for stmt in raw_schema_ddl(self.dialect):
+            self.execute(stmt)
+
+    def execute(self, sql: str, params: Sequence | None = None) -> list[tuple]:
+        raise NotImplementedError
+
+    def transaction(self) -> contextlib.AbstractContextManager:
+        raise NotImplementedError
+
+    def known_keys(
+        self, col: Column, wanted: str, since: dt.date, until: dt.date, name: str, rows: int
+    ) -> str:
+        """SQL of a relation in `vcon` (key, lo, hi): the keys of the referenced table loaded between
+        `since` and `until`, each with the days [lo, hi] a row may point at it from. It holds at least
+        the keys of `wanted` (SQL in `vcon` with a column `key`, from `rows` rows); `name` is free for
+        a temp table."""
+        ref_table = col.references[0]  # type: ignore[index]
+        ((in_window,),) = self.execute(
+            f"select coalesce(sum(loaded_rows), 0) from {RAW_SCHEMA}.raw_load_log "
+            "where table_name = ? and partition_date between ? and ?",
+            [ref_table, since, until],
+        )
+        # a window about the size of the range (a backfill) is cheaper to take whole than to pick the
+        # wanted keys out of; a day's load looks up its own keys in a window of many days
+        return self._known(col, since, until, name, None if in_window <= 2 * rows else wanted)
+
+    def _known(self, col: Column, since: dt.date, until: dt.date, name: str, wanted: str | None) -> str:
+        raise NotImplementedError
+
+    def append(self, table: str, columns: list[str], select: str) -> None:
+        """Insert the rows of `select` (SQL in `vcon`) into raw.<table> (columns)."""
+        raise NotImplementedError
+
+
+class DuckDBTarget(LoadTarget):
+    dialect = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        super().__init__(con)
+        self.vcon = con
+
+    def execute(self, sql, params=None):
+        return self.con.execute(sql, list(params or [])).fetchall()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        self.con.execute("begin transaction")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self.con.execute("commit")
+
+    def _known(self, col, since, until, name, wanted):
+        ref_table, ref_col = col.references  # type: ignore[misc]
+        select = (
+            f"select r.{ref_col} as key, r._partition_date as lo, "
+            f"r._partition_date + {REFERENCE_WINDOW_DAYS} as hi from {RAW_SCHEMA}.{ref_table} as r "
+            f"where r._partition_date between date '{since}' and date '{until}'"
+        )
+        if wanted is None:
+            return f"({select})"
+        wanted_only = f"and r.{ref_col} in (select key from ({wanted}) as w)"
+        self.con.execute(f"create or replace temp table {name} as {select} {wanted_only}")
+        return name
+
+    def append(self, table, columns, select):
+        cols = ", ".join(columns)
+        # DuckDB estimates a filtered Parquet scan at a fifth of its rows and would then build the semi
+        # join's hash table from the files' rows (all columns) instead of from the known keys
+        (before,) = self.con.execute("select current_setting('disabled_optimizers')").fetchone()
+        self.con.execute("set disabled_optimizers = 'build_side_probe_side'")
+        try:
+            self.con.execute(f"insert into {RAW_SCHEMA}.{table} ({cols}) {select}")
+        finally:
+            self.con.execute(f"set disabled_optimizers = {quote(before)}")
+
+
+class PostgresTarget(LoadTarget):
+    """PostgreSQL: rows are checked in an in-memory DuckDB and cross over as CSV through COPY."""
+
+    dialect = "postgres"
+
+    def __init__(self, con: Any):
+        super().__init__(con)
+        self.vcon = duckdb.connect()
+        self._tmp = tempfile.TemporaryDirectory(prefix="emias-ingest-")
+
+    def execute(self, sql, params=None):
+        with self.con.cursor() as cur:
+            cur.execute(sql.replace("%", "%%").replace("?", "%s"), list(params or []))
+            return cur.fetchall() if cur.description else []
+
+    def transaction(self):
+        return self.con.transaction()
+
+    def _copy_in(self, table: str, columns: list[str], select: str) -> None:
+        """COPY the rows of `select` (SQL in `vcon`) into `table`, streamed: DuckDB writes CSV into a
+        pipe while PostgreSQL parses it, so the two overlap and no file holds the rows."""
+        pipe = Path(self._tmp.name) / f"rows-{uuid.uuid4().hex}.csv"
+        os.mkfifo(pipe)
+        # our own reader and writer ends keep the pipe open until DuckDB is done, whenever (and whether)
+        # it opens the pipe: the reader then sees the end of the rows, never an early one
+        reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+        holder = os.open(pipe, os.O_WRONLY)
+        os.set_blocking(reader, True)
+        failed: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                self.vcon.execute(f"copy ({select}) to {quote(str(pipe))} (format csv, header false)")
+            except BaseException as e:  # raised in the caller's thread below
+                failed.append(e)
+            finally:
+                os.close(holder)
+
+        writer = threading.Thread(target=write, name="emias-copy", daemon=True)
+        writer.start()
+        try:
+            with (
+                os.fdopen(reader, "rb") as fh,
+                self.con.cursor() as cur,
+                cur.copy(f"copy {table} ({', '.join(columns)}) from stdin with (format csv)") as copy,
+            ):
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+                writer.join()
+                if failed:
+                    raise failed[0]
+        finally:
+            writer.join()
+            pipe.unlink()
+
+    def _known(self, col, since, until, name, wanted):
+        ref_table, ref_col = col.references  # type: ignore[misc]
+        key_type = TABLES[ref_table].column(ref_col).type
+        join = ""
+        if wanted is not None:  # the wanted keys go over first, and only their rows come back
+            self.execute(
+                f"create temp table if not exists _load_wanted (key {sql_type(key_type, 'postgres')})"
+            )
+            self.execute("truncate _load_wanted")
+            self._copy_in("_load_wanted", ["key"], f"select distinct key from ({wanted}) as w")
+            self.execute("analyze _load_wanted")
+            join = f"join _load_wanted as w on w.key = r.{ref_col}"
+        known = (
+            f"select r.{ref_col}, r._partition_date from {RAW_SCHEMA}.{ref_table} as r {join} "
+            f"where r._partition_date between '{since}' and '{until}'"
+        )
+        path = Path(self._tmp.name) / "known.csv"
+        with (
+            self.con.cursor() as cur,
+            path.open("wb") as fh,
+            cur.copy(f"copy ({known}) to stdout with (format csv)") as copy,
+        ):
+            for chunk in copy:
+                fh.write(chunk)
+        self.vcon.execute(
+            f"create or replace temp table {name} as "
+            f"select key, day as lo, day + {REFERENCE_WINDOW_DAYS} as hi "
+            f"from read_csv({quote(str(path))}, auto_detect = false, header = false, delim = ',', "
+            f"columns = {{'key': '{sql_type(key_type, 'duckdb')}', 'day': 'date'}})"
+        )
+        return name
+
+    def append(self, table, columns, select):
+        self._copy_in(f"{RAW_SCHEMA}.{table}", columns, select)
+
+
+def target_for(con: Any) -> LoadTarget:
+    """Wrap a warehouse connection (from `warehouse.connect(read_only=False)`) for loading."""
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        return DuckDBTarget(con)
+    if not con.autocommit:
+        con.autocommit = True  # transactions are opened explicitly around each load
+    return PostgresTarget(con)
