@@ -14,6 +14,7 @@ import numpy as np
 
 from services.contract import AGE_BANDS
 from services.simulator import calibration as cal
+from services.simulator.workdays import working_day_index
 
 NEVER = 2**31 - 1  # ordinal day of an event that does not happen (no death, no end of observation)
 ORD_1970 = dt.date(1970, 1, 1).toordinal()
@@ -131,6 +132,9 @@ class City:
     cond_drugs: np.ndarray  # bit mask over the register's drugs
     # one entry per group (register * 2 + observed): (cycle in working days, offsets of each phase's rows)
     cond_groups: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    # conditions with an onset after the epoch, ordered by the working day they are diagnosed on
+    incident_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    incident_w: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     n_pharmacies: int = 1
 
     @property
@@ -319,6 +323,10 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
         seed, epoch_ord, age_mid, age_years, pat_sex, adult, pat_fac, fac_observed
     )
     planned = _planned_demand(cond, cond_tw, epoch_ord, age_years, pat_fac, pat_net, n_keys)
+    # new cases by the working day of their diagnosis (onset on a day off: the next working day)
+    incident = np.flatnonzero(cond["onset"] >= epoch_ord)
+    incident_w = working_day_index(cond["onset"][incident])
+    by_day = np.argsort(incident_w, kind="stable")
     posts = _doctors(seed, epoch_ord, base_demand, planned, hosts)
 
     return City(
@@ -355,6 +363,8 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
         cond_code=cond["code"],
         cond_drugs=cond["drugs"],
         cond_groups=cond_groups,
+        incident_order=incident[by_day],
+        incident_w=incident_w[by_day],
         n_pharmacies=max(10, int(round(cal.PHARMACIES * scale))),
     )
 

@@ -165,11 +165,15 @@ def _draw_patients(city: City, keys: np.ndarray, s: int, rng: np.random.Generato
 
 
 def planned_due(city: City, s: int) -> dict[str, np.ndarray]:
-    """(patient, register) pairs whose planned visit falls on day s (working days only): the dispensary
-    visits of observed patients and the yearly reviews of the others."""
+    """(patient, register) pairs with a planned visit on day s (working days only): the dispensary visits of
+    observed patients and the yearly reviews of the others, at their phase of the cycle; and the diagnosing
+    visit of each new case, on its onset day (or the next working day), after which its cycle starts."""
     if day_kind(s) != WORKING:
         empty = np.zeros(0, dtype=bool)
-        return {"cond": np.zeros(0, dtype=np.int64), "is_start": empty, "is_kept": empty, "is_stop": empty}
+        return {
+            "cond": np.zeros(0, dtype=np.int64),
+            **dict.fromkeys(("is_start", "is_new", "is_kept", "is_stop"), empty),
+        }
     w = int(working_day_index(s))
     w_epoch = int(working_day_index(city.epoch_ord))
     picks, cycles = [], []
@@ -178,23 +182,34 @@ def planned_due(city: City, s: int) -> dict[str, np.ndarray]:
         picks.append(np.arange(offsets[ph], offsets[ph + 1]))
         cycles.append(np.full(len(picks[-1]), cycle))
     cond, cycle = np.concatenate(picks), np.concatenate(cycles)
-    first_w = np.maximum(working_day_index(np.maximum(city.cond_onset[cond], city.epoch_ord)), w_epoch)
+    onset = city.cond_onset[cond]
+    incident = onset >= city.epoch_ord
     end_w = working_day_index(city.cond_end[cond].astype(np.int64))  # NEVER maps far into the future
-    patient = city.cond_patient[cond]
-    ok = (w >= first_w) & (w - cycle < end_w) & (city.pat_death[patient] > s) & (city.pat_fac[patient] >= 0)
-    cond, cycle, first_w, end_w = cond[ok], cycle[ok], first_w[ok], end_w[ok]
-    is_start = w - cycle < first_w  # the first planned visit since the epoch (or the onset)
-    new_case = is_start & (city.cond_onset[cond] >= city.epoch_ord)
-    registers = city.cond_reg[cond]
+    ok = np.where(incident, w > working_day_index(np.maximum(onset, city.epoch_ord)), w >= w_epoch)
+    ok &= (w - cycle < end_w) & _can_visit(city, cond, s)
+    cond, cycle, incident, end_w = cond[ok], cycle[ok], incident[ok], end_w[ok]
+    # a prevalent patient's first planned visit since the epoch starts observation in the data
+    is_start = ~incident & (w - cycle < w_epoch)
+    lo, hi = np.searchsorted(city.incident_w, [w, w + 1])
+    new = city.incident_order[lo:hi]
+    new = new[_can_visit(city, new, s)]
+    ones, zeros = np.ones(len(new), bool), np.zeros(len(new), bool)
     return {
-        "cond": cond,
-        "is_start": is_start,
-        # visits that are kept (never cancelled or missed), arranged the same or the next day: a new case's
-        # first visit, and the registering visit of a condition a dispensary registers (TB, HIV), without
-        # which the patient would not be on its register; other visits are planned at the one before
-        "is_kept": new_case | (is_start & _ALWAYS_OBSERVED[registers]),
-        "is_stop": w >= end_w,  # observation ends (cure) at this visit
+        "cond": np.concatenate([cond, new]),
+        "is_start": np.concatenate([is_start, ones]),
+        "is_new": np.concatenate([np.zeros(len(cond), bool), ones]),  # booked the same or the next day
+        # visits that are kept (never cancelled or missed): a new case's diagnosing visit, and the
+        # registering visit of a condition a dispensary registers (TB, HIV), without which the patient would
+        # not be on its register
+        "is_kept": np.concatenate([is_start & _ALWAYS_OBSERVED[city.cond_reg[cond]], ones]),
+        "is_stop": np.concatenate([w >= end_w, zeros]),  # observation ends (cure) at this visit
     }
+
+
+def _can_visit(city: City, cond: np.ndarray, s: int) -> np.ndarray:
+    """The condition's patient is alive on day s and attached to a polyclinic (who plans the visits)."""
+    patient = city.cond_patient[cond]
+    return (city.pat_death[patient] > s) & (city.pat_fac[patient] >= 0)
 
 
 def generate_day(city: City, s: int, full: bool = True) -> dict[str, dict[str, np.ndarray]]:
@@ -282,6 +297,7 @@ def _planned_bookings(city: City, s: int, order, skey, free_count) -> dict[str, 
         "pat": dpat[rows],
         "cond": dcond[rows],
         "start": due["is_start"][rows],
+        "new": due["is_new"][rows],
         "kept": due["is_kept"][rows],
         "stop": due["is_stop"][rows],
         "taken": n_taken,
@@ -337,6 +353,7 @@ def _bookings(city: City, s: int, sl: dict) -> dict[str, np.ndarray]:
         "pat": np.concatenate([planned["pat"], _draw_patients(city, sl["key"][others], s, rng)]),
         "cond": np.concatenate([planned["cond"], np.full(len(others), -1)]),
         "start": np.concatenate([planned["start"], np.zeros(len(others), bool)]),
+        "new": np.concatenate([planned["new"], np.zeros(len(others), bool)]),
         "kept": np.concatenate([planned["kept"], np.zeros(len(others), bool)]),
         "stop": np.concatenate([planned["stop"], np.zeros(len(others), bool)]),
     }
@@ -358,7 +375,8 @@ def _booking_times(city: City, s: int, sl: dict, b: dict) -> dict[str, np.ndarra
     (p_lo, p_hi), (s_lo, s_hi) = cal.DISPENSARY_LEAD_DAYS["primary"], cal.DISPENSARY_LEAD_DAYS["specialist"]
     lo, hi = np.where(primary, p_lo, s_lo), np.where(primary, p_hi, s_hi)
     lead_disp = lo + (rng.random(nb) * (hi - lo + 1)).astype(np.int64)
-    lead = np.where(kind == KIND_DISPENSARY, np.where(b["kept"], rng.integers(0, 2, nb), lead_disp), lead)
+    lead = np.where(kind == KIND_DISPENSARY, lead_disp, lead)
+    lead = np.where(b["new"], rng.integers(0, 2, nb), lead)  # a new case is seen at once
     lead = np.where(kind == KIND_URGENT, 0, lead)
     lead = np.minimum(lead, PUBLISH_AHEAD[spec])
     tod = 7 * 3600 + (rng.random(nb) * 15 * 3600).astype(np.int64)
