@@ -2,7 +2,10 @@
 
 <landing>/<table>/date=YYYY-MM-DD/<part>.parquet   transactions, one folder per day
 <landing>/<table>/<part>.parquet                   reference snapshots (the latest wins)
-<landing>/_city.json                               what city (seed, scale) the folder holds
+<landing>/_city.json                               what city (seed, scale) the folder holds; a simulated
+                                                   city also names its first full day (`first_full_day`):
+                                                   the days before it hold only its forward book
+                                                   (`forward_book_from`, `forward_book_tables`)
 """
 
 from __future__ import annotations

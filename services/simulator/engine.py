@@ -38,6 +38,7 @@ import multiprocessing
 import numbers
 import os
 import shutil
+import sys
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,9 @@ STAGING = "_staging"
 FORWARD_BOOK_TABLES = ("slot_published", "appointment_booked", "appointment_cancelled")
 
 _CITY: City | None = None  # the city of the running simulation, inherited by the forked workers
+# Workers are forked (they share the city's memory); fork is safe on Linux only (macOS frameworks are not
+# fork-safe, Windows has none): elsewhere the days are generated in this process, with the same output.
+_CAN_FORK = sys.platform.startswith("linux")
 
 
 class SimulationError(ValueError):
@@ -80,7 +84,10 @@ def parse_start(text: str | dt.date) -> dt.date:
 
 
 def default_workers() -> int:
-    """Worker processes used when none are asked for: the cores this process may use, at most 4."""
+    """Worker processes used when none are asked for: the cores this process may use, at most 4 (one, in
+    this process, where workers cannot be forked)."""
+    if not _CAN_FORK:
+        return 1
     return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
 
 
@@ -218,7 +225,7 @@ class _InProcess(Executor):
 
 
 def _executor(workers: int) -> Executor:
-    if workers == 1:
+    if workers == 1 or not _CAN_FORK:
         return _InProcess()
     # fork shares the city's arrays with the workers without copying them (they only read it)
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
