@@ -132,9 +132,8 @@ WEEKEND_DUTY_SHARE = 0.12  # of primary-care posts on duty on an ordinary Saturd
 # Public holidays (1-8 January, 23 February, 8 March, 1 and 9 May, 12 June, 4 November and the decree's
 # transferred days off): the city publishes duty polyclinics, open on weekend hours with primary-care duty
 # doctors; the others close. Every head polyclinic is on duty (each okrug keeps duty care) and a share of
-# the branches, by rota (EST).
+# the branches, by rota; as many doctors are on duty as on a weekend, all in the duty polyclinics (EST).
 HOLIDAY_DUTY_BRANCH_SHARE = 0.3
-HOLIDAY_DUTY_POST_SHARE = 0.25  # of the primary-care posts of a duty polyclinic working that day (EST)
 # no-show probability by booking band (England, GP Online): same day, next day, 2-7, 8-14, 15-21, 22-28, >28
 NO_SHOW_BY_BAND = (0.019, 0.05, 0.068, 0.082, 0.086, 0.089, 0.092)
 BAND_EDGES = (0, 1, 2, 8, 15, 22, 29)  # lower bound (days) of each band

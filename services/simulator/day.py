@@ -101,14 +101,16 @@ def _shift_starts(city: City, s: int, length: np.ndarray, stagger: np.ndarray) -
 
 
 def _duty_posts(city: City, s: int, kind: int, u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Primary-care posts on duty on a day off: a share of all on a weekend; on a holiday, a share of those of
-    the duty polyclinics (every head polyclinic, and branches by rota)."""
+    """Primary-care posts on duty on a day off: a share of all on a weekend; on a holiday as many, drawn
+    from the duty polyclinics only (every head polyclinic, and branches by rota)."""
     primary = IS_PRIMARY[city.post_spec]
     if kind == WEEKEND:
         return primary & (u < cal.WEEKEND_DUTY_SHARE)
     on_duty = np.isin(city.fac_kind, (ADULT_HEAD, CHILD_HEAD))
     on_duty |= rng.random(len(city.fac_kind)) < cal.HOLIDAY_DUTY_BRANCH_SHARE
-    return primary & on_duty[city.post_fac] & (u < cal.HOLIDAY_DUTY_POST_SHARE)
+    at_duty_unit = primary & on_duty[city.post_fac]
+    share = min(1.0, cal.WEEKEND_DUTY_SHARE * primary.sum() / max(at_duty_unit.sum(), 1))
+    return at_duty_unit & (u < share)
 
 
 def make_slots(city: City, s: int) -> dict[str, np.ndarray]:
