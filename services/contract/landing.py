@@ -3,7 +3,10 @@
 $EMIAS_DATA_DIR/landing                            the landing folder (EMIAS_DATA_DIR default `data`)
 <landing>/<table>/date=YYYY-MM-DD/<part>.parquet   transactions, one folder per day
 <landing>/<table>/<part>.parquet                   reference snapshots (the latest wins)
-<landing>/_city.json                               what city (seed, scale) the folder holds
+<landing>/_city.json                               what city (seed, scale) the folder holds; a simulated
+                                                   city also names its first full day (`first_full_day`):
+                                                   the days before it hold only its forward book
+                                                   (`forward_book_from`, `forward_book_tables`)
 
 The data folder is named here because both sides must find the same one: the simulator writes into it,
 the warehouse and the API read from it (and nothing in `services/` may import the warehouse's settings).

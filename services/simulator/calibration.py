@@ -117,9 +117,33 @@ DIAGNOSTIC_CENTRE_SHARE = 0.3  # of specialist demand for the kinds a diagnostic
 # Access behaviour
 WEEKDAY_DEMAND = (1.16, 1.04, 1.0, 0.98, 0.92, 0.25, 0.2)  # Mon..Sun; weekends are duty care only
 WEEKDAY_NO_SHOW = (1.18, 1.08, 1.0, 0.92, 0.82, 0.9, 0.9)  # no-shows fall from Monday to Friday
+WORKING_SATURDAY_DEMAND = 0.92  # a Saturday the decree made a working day books like a Friday (EST)
+HOLIDAY_DEMAND = 0.2  # public holidays book like a Sunday: duty care only (EST)
+
+# Opening hours (CALIBRATION.md: weekdays 8:00-20:00, weekend duty 9:00-15:00), in minutes after midnight.
+WEEKDAY_HOURS = (8 * 60, 20 * 60)
+DUTY_HOURS = (9 * 60, 15 * 60)
+# A weekday has a morning shift (from 8:00) and an evening shift (to 20:00) of six hours each; a post on
+# a shorter rate is staggered inside its shift (on the quarter hour), so no hour of the day is left empty
+# (EST: Moscow polyclinics' two-shift schedules).
+SHIFT_MINUTES = 360
+SHIFT_STEP_MINUTES = 15
+WEEKEND_DUTY_SHARE = 0.12  # of primary-care posts on duty on an ordinary Saturday or Sunday (EST)
+# Public holidays (1-8 January, 23 February, 8 March, 1 and 9 May, 12 June, 4 November and the decree's
+# transferred days off): the city publishes duty polyclinics, open on weekend hours with primary-care duty
+# doctors; the others close. Every head polyclinic is on duty (each okrug keeps duty care) and a share of
+# the branches, by rota; as many doctors are on duty as on a weekend, all in the duty polyclinics (EST).
+HOLIDAY_DUTY_BRANCH_SHARE = 0.3
 # no-show probability by booking band (England, GP Online): same day, next day, 2-7, 8-14, 15-21, 22-28, >28
 NO_SHOW_BY_BAND = (0.019, 0.05, 0.068, 0.082, 0.086, 0.089, 0.092)
 BAND_EDGES = (0, 1, 2, 8, 15, 22, 29)  # lower bound (days) of each band
+# Days from booking to slot. Primary care: same day, next day, ... 7 days (88% of therapist bookings same or
+# next day, 2016, counting the planned visits below); specialists: exponential around their mean_lead_days.
+PRIMARY_LEAD_DAYS = (0.6, 0.31, 0.04, 0.02, 0.015, 0.01, 0.0025, 0.0025)
+# Planned (dispensary) visits are booked when the patient is invited: within a week for the district doctor,
+# one to five weeks ahead for a specialist (EST). A case diagnosed since the epoch gets its first visit the
+# same or the next day.
+DISPENSARY_LEAD_DAYS = {"primary": (1, 7), "specialist": (7, 35)}
 CANCEL_RATE = 0.03
 CANCELLED_BY_FACILITY = 0.2
 WALK_IN_RATIO = 0.17  # walk-ins per booked primary-care visit (> 14% of primary-care visits), before season
@@ -164,6 +188,7 @@ class Register:
     male_ratio: float
     min_age: int = 0
     end_after_days: tuple[int, int] | None = None  # dispensary observation stops (cure) after this many days
+    always_observed: bool = False  # registered by a specialised dispensary: every patient is observed
 
     def contains(self, icd10_code: str) -> bool:
         return self.code_range[0] <= icd10_code[:3] <= self.code_range[1]
@@ -194,9 +219,9 @@ REGISTERS: tuple[Register, ...] = (
              (("L02BA01", 0.2), ("A02BC01", 0.2)), 64, 9, 1.0, 18, (1460, 2190)),
     Register("tuberculosis", "Tuberculosis", ("A15", "A19"), 60, "all", 40, "calibration", "phthisiatrician", 30,
              (("A15.0", 0.7), ("A16.2", 0.3)), (("J04AC01", 0.95), ("J04AB02", 0.9)), 40, 12, 2.2, 18,
-             (300, 600)),
+             (300, 600), True),
     Register("hiv", "HIV disease", ("B20", "B24"), 800, "all", 49, "calibration", "infectious_disease", 91,
-             (("B24", 0.6), ("B20.9", 0.4)), (("J05AR03", 0.95),), 40, 7, 1.6, 18),
+             (("B24", 0.6), ("B20.9", 0.4)), (("J05AR03", 0.95),), 40, 7, 1.6, 18, None, True),
     Register("heart_failure", "Heart failure", ("I50", "I50"), 1800, "adults", 300, "EST", "cardiologist", 120,
              (("I50.0", 0.7), ("I50.9", 0.3)), (("C03CA01", 0.6), ("C07AB07", 0.5), ("C09AA02", 0.4)),
              72, 7, 1.2, 40),
@@ -205,6 +230,19 @@ REGISTERS: tuple[Register, ...] = (
 )  # fmt: skip
 
 REGISTER_IDS = tuple(r.register_id for r in REGISTERS)
+WORKING_DAYS_PER_YEAR = 247  # Russia's production calendar (247 in 2025): planned visits count working days
+
+# Dispensary observation (the coverage the register marts measure). A polyclinic keeps only part of its
+# registered chronic patients under dispensary observation (planned visits at the register's interval);
+# the others stay on the register and see their district doctor about once a year (a disease visit at
+# which the chronic diagnosis is recorded as known), and only some get a guideline prescription there.
+# The observed share varies by okrug and unit: okrug means drawn uniformly from OBSERVED_SHARE_OKRUG, units
+# spread around them (EST; the national target for cardiovascular patients is 70-80% under observation).
+OBSERVED_SHARE_OKRUG = (0.45, 0.8)
+OBSERVED_SHARE_UNIT_SD = 0.07
+OBSERVED_SHARE_BOUNDS = (0.3, 0.95)
+REVIEW_EVERY_DAYS = 365
+REVIEW_RX_PROB = 0.5  # an unobserved patient's yearly visit ends with a repeat prescription (EST)
 CHILD_REGISTER_SPECIALTY = "pediatrician"  # children's dispensary visits are with their pediatrician
 
 # Benefit category of a repeat prescription by register (none, federal, regional, high_cost_nosology).
@@ -252,7 +290,9 @@ VISIT_MIX_SPECIALIST = (0.9, 0.1, 0.0)
 PREVENTIVE_MINUTES_SHARE = 0.65  # preventive visits take 60-70% of the norm
 
 # ---------------------------------------------------------------------------------------------------------
-# Money (roubles). OMS standard costs by year for 2022-2024 (regional programmes); other years grow 5.5% a year.
+# Money (roubles). OMS standard costs by year for 2022-2024 (regional programmes of state guarantees, federal
+# figures); other years grow 5.5% a year. Moscow's own figures are 1.5-2x the federal ones (CALIBRATION.md,
+# EST): the city's OMS and budget tariffs are the federal standard costs times MOSCOW_FACTOR.
 TARIFF_YEARS = range(2015, 2036)
 OMS_TARIFFS_2022_2024 = {
     "disease": (755, 783, 831),
@@ -262,12 +302,21 @@ OMS_TARIFFS_2022_2024 = {
     "screening": (2700, 2800, 2900),
 }
 TARIFF_GROWTH = 0.055
-BUDGET_FACTOR = 1.0  # budget-funded care priced as OMS
-DMS_FACTOR = 3.2  # voluntary insurance and paid visits: 2,500-5,000 roubles in Moscow (EST)
+MOSCOW_FACTOR = 1.75  # the middle of 1.5-2x (EST)
+BUDGET_FACTOR = MOSCOW_FACTOR  # budget-funded care priced as OMS
+DMS_FACTOR = 3.2  # voluntary insurance and paid visits: 2,500-5,000 roubles in Moscow (EST), x federal cost
 PAID_FACTOR = 3.6
+DMS_VISIT_SHARE = 0.35  # of the visits of a resident holding DMS, paid by DMS (EST)
+PAID_VISIT_SHARE = 0.03  # of the visits of a resident with OMS only, paid out of pocket (EST)
 PAYROLL_TAX = 0.302
-# facility expenses relative to tariff revenue of the expected visits (spending a bit above the tariffs)
-EXPENSE_TO_REVENUE = 1.08
+# What a polyclinic costs. Spending follows the unit's expected activity priced at the tariffs, times its
+# cost ratio (spending per rouble of tariff revenue): drawn per unit, so some units run a surplus and some a
+# deficit (EST: Moscow's budget institutions plan spending to their income). Payroll and overheads are fixed
+# each month; consumables follow the month's working days; utilities follow the heating season.
+COST_RATIO = (0.88, 1.1)
+COST_MONTHLY_NOISE = 0.03
+HEATING_MONTHS = (1, 2, 3, 4, 10, 11, 12)
+HEATING_UTILITIES_FACTOR = 1.4  # utilities in a heating month against a summer month (EST)
 COST_SHARES = {  # shares of the total; payroll_taxes is 30.2% of payroll
     "payroll": 0.5,
     "payroll_taxes": 0.5 * PAYROLL_TAX,
@@ -276,10 +325,16 @@ COST_SHARES = {  # shares of the total; payroll_taxes is 30.2% of payroll
     "equipment": 0.07,
     "other": 1 - 0.5 - 0.5 * PAYROLL_TAX - 0.12 - 0.08 - 0.07,
 }
+# The order of magnitude a Moscow polyclinic's spending is checked against: the OMS per-capita norm (17,932.5
+# roubles per insured person a year, 2024, federal, all kinds of care), times Moscow's factor, times the share
+# of it that outpatient care takes (EST 40%): ~12,550 roubles per resident a year.
+OMS_PER_CAPITA_2024 = 17_932.5
+OUTPATIENT_SHARE_OF_PER_CAPITA = 0.4
 
 
 def tariff(year: int, funding_source: str, visit_type: str) -> float:
-    """The price of one visit (roubles): OMS programme figures, grown or deflated 5.5% a year outside 2022-24."""
+    """The price of one visit in Moscow (roubles): the federal programme's standard cost of the year (grown or
+    deflated 5.5% a year outside 2022-24) times Moscow's factor for OMS and budget, or the paid price."""
     base = OMS_TARIFFS_2022_2024[visit_type]
     if year <= 2022:
         value = base[0] / (1 + TARIFF_GROWTH) ** (2022 - year)
@@ -287,7 +342,9 @@ def tariff(year: int, funding_source: str, visit_type: str) -> float:
         value = base[2] * (1 + TARIFF_GROWTH) ** (year - 2024)
     else:
         value = base[year - 2022]
-    factor = {"OMS": 1.0, "budget": BUDGET_FACTOR, "DMS": DMS_FACTOR, "paid": PAID_FACTOR}[funding_source]
+    factor = {"OMS": MOSCOW_FACTOR, "budget": BUDGET_FACTOR, "DMS": DMS_FACTOR, "paid": PAID_FACTOR}[
+        funding_source
+    ]
     return round(value * factor, 2)
 
 

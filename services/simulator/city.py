@@ -14,6 +14,7 @@ import numpy as np
 
 from services.contract import AGE_BANDS
 from services.simulator import calibration as cal
+from services.simulator.workdays import working_day_index
 
 NEVER = 2**31 - 1  # ordinal day of an event that does not happen (no death, no end of observation)
 ORD_1970 = dt.date(1970, 1, 1).toordinal()
@@ -52,13 +53,6 @@ def city_rng(seed: int, purpose: int) -> np.random.Generator:
     return np.random.default_rng([seed, 0, 1000 + purpose])
 
 
-def weekday_index(ordinal: int | np.ndarray) -> int | np.ndarray:
-    """Number of Monday-Friday days before this day since a fixed Monday; weekends map to the next Monday."""
-    days = np.asarray(ordinal) - dt.date(2000, 1, 3).toordinal()
-    wd = np.minimum(days % 7, 5)
-    return days // 7 * 5 + wd
-
-
 def patient_hex_ids(seed: int, n: int) -> np.ndarray:
     """16 lowercase hex characters per resident: a keyed 64-bit mix (splitmix64) of the seed and the number.
 
@@ -70,11 +64,11 @@ def patient_hex_ids(seed: int, n: int) -> np.ndarray:
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
-    nibbles = np.empty((n, 16), dtype=np.uint8)
-    for k in range(16):
-        nibbles[:, k] = ((z >> np.uint64(60 - 4 * k)) & np.uint64(15)).astype(np.uint8)
-    hexchars = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-    return hexchars[nibbles].reshape(-1).view("S16") if n else np.empty(0, dtype="S16")
+    if n == 0:
+        return np.empty(0, dtype="S16")
+    # each byte (most significant first) becomes its two hex characters
+    pairs = np.frombuffer(b"".join(f"{b:02x}".encode() for b in range(256)), dtype=np.uint16)
+    return pairs[z.astype(">u8").view(np.uint8)].reshape(-1).view("S16")
 
 
 def _largest_remainder(total: int, weights: np.ndarray, floor: int = 0) -> np.ndarray:
@@ -125,15 +119,22 @@ class City:
     catch_len: np.ndarray
     catch_members: np.ndarray
     base_demand: np.ndarray  # ordinary bookings per weekday expected for each key
-    # register conditions, one row per (patient, register), sorted by register then phase
+    planned_demand: np.ndarray  # planned visits (dispensary and yearly reviews) per working day, by key
+    fac_observed: np.ndarray  # share of a unit's registered patients under dispensary observation
+    # register conditions, one row per (patient, register), sorted by group (register, observed) then phase
     cond_patient: np.ndarray
     cond_reg: np.ndarray
+    cond_observed: np.ndarray  # under dispensary observation (else seen once a year: a review)
     cond_onset: np.ndarray
     cond_end: np.ndarray
-    cond_phase: np.ndarray
+    cond_phase: np.ndarray  # working day of the cycle on which the planned visits fall
     cond_code: np.ndarray  # index into the register's codes
     cond_drugs: np.ndarray  # bit mask over the register's drugs
-    cond_slices: dict[int, np.ndarray] = field(default_factory=dict)  # register -> phase offsets
+    # one entry per group (register * 2 + observed): (cycle in working days, offsets of each phase's rows)
+    cond_groups: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    # conditions with an onset after the epoch, ordered by the working day they are diagnosed on
+    incident_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    incident_w: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     n_pharmacies: int = 1
 
     @property
@@ -283,7 +284,7 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
     members, g_start, g_len, offset = [], {}, {}, 0
     for name, (mask, value, ngroups) in groups.items():
         who = np.flatnonzero(mask).astype(np.int32)
-        who = who[np.argsort(value[who], kind="stable")]
+        who = who[np.argsort(value[who].astype(np.int16), kind="stable")]  # 16 bits: a radix sort
         counts = np.bincount(value[who], minlength=ngroups)
         g_start[name] = offset + np.concatenate([[0], np.cumsum(counts)[:-1]])
         g_len[name] = counts
@@ -317,13 +318,86 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
                 share = 0.0
             base_demand[key] = catch_len[key] * sp.bookings_per_capita * cal.DEMAND_FIT / working_days * share
 
-    # --- register conditions -------------------------------------------------------------------------
+    fac_observed = _observed_shares(seed, fac_okrug)
+    cond, cond_groups, cond_tw = _conditions(
+        seed, epoch_ord, age_mid, age_years, pat_sex, adult, pat_fac, fac_observed
+    )
+    planned = _planned_demand(cond, cond_tw, epoch_ord, age_years, pat_fac, pat_net, n_keys)
+    # new cases by the working day of their diagnosis (onset on a day off: the next working day)
+    incident = np.flatnonzero(cond["onset"] >= epoch_ord)
+    incident_w = working_day_index(cond["onset"][incident])
+    by_day = np.argsort(incident_w, kind="stable")
+    posts = _doctors(seed, epoch_ord, base_demand, planned, hosts)
+
+    return City(
+        seed=seed,
+        scale=scale,
+        epoch=epoch,
+        district_okrug=district_okrug,
+        district_names=district_names,
+        fac_kind=fac_kind,
+        fac_parent=fac_parent,
+        fac_okrug=fac_okrug,
+        fac_district=fac_district,
+        fac_names=fac_names,
+        **posts,
+        pat_ids=pat_ids,
+        pat_sex=pat_sex,
+        pat_birth_mi=pat_birth_mi,
+        pat_district=pat_district,
+        pat_fac=pat_fac,
+        pat_ins=pat_ins,
+        pat_death=pat_death,
+        catch_start=catch_start,
+        catch_len=catch_len,
+        catch_members=catch_members,
+        base_demand=base_demand,
+        planned_demand=planned,
+        fac_observed=fac_observed,
+        cond_patient=cond["patient"],
+        cond_reg=cond["reg"],
+        cond_observed=cond["observed"],
+        cond_onset=cond["onset"].astype(np.int32),
+        cond_end=np.minimum(cond["end"], NEVER).astype(np.int32),
+        cond_phase=cond["phase"],
+        cond_code=cond["code"],
+        cond_drugs=cond["drugs"],
+        cond_groups=cond_groups,
+        incident_order=incident[by_day],
+        incident_w=incident_w[by_day],
+        n_pharmacies=max(10, int(round(cal.PHARMACIES * scale))),
+    )
+
+
+def cycle_working_days(every_days: int) -> int:
+    """A visit interval in calendar days as a cycle of working days of the production calendar."""
+    return max(1, round(every_days / 365.25 * cal.WORKING_DAYS_PER_YEAR))
+
+
+def _observed_shares(seed: int, fac_okrug: np.ndarray) -> np.ndarray:
+    """Each unit's share of registered patients under dispensary observation: okrug mean plus unit spread."""
+    rng = city_rng(seed, 8)
+    lo, hi = cal.OBSERVED_SHARE_OKRUG
+    okrug_mean = rng.uniform(lo, hi, len(cal.OKRUGS))
+    unit = okrug_mean[fac_okrug] + rng.normal(0.0, cal.OBSERVED_SHARE_UNIT_SD, len(fac_okrug))
+    return np.clip(unit, *cal.OBSERVED_SHARE_BOUNDS)
+
+
+def _conditions(seed, epoch_ord, age_mid, age_years, pat_sex, adult, pat_fac, fac_observed):
+    """The residents' register conditions, prevalent at the epoch or incident within the horizon.
+
+    Returns (columns sorted by group then phase, the groups' cycles and phase offsets, each row's cycle)."""
     rng = city_rng(seed, 5)
-    tw_of = [max(1, round(r.visit_every_days * 5 / 7)) for r in cal.REGISTERS]
+    n_pat = len(age_mid)
+    review_cycle = cycle_working_days(cal.REVIEW_EVERY_DAYS)
     parts = []
+    # relative risk by age and sex, looked up by age (few distinct values), not computed per resident
+    months = np.round(age_mid * 12).astype(np.int64)
+    ages = np.arange(months.max() + 1) / 12.0
+    cell = months * 2 + pat_sex
     for ri, reg in enumerate(cal.REGISTERS):
-        rr = 1.0 / (1.0 + np.exp(-(age_mid - reg.age_mid) / reg.age_width))
-        rr = rr * np.where(pat_sex == 0, reg.male_ratio, 1.0) * (age_mid >= reg.min_age)
+        by_age = 1.0 / (1.0 + np.exp(-(ages - reg.age_mid) / reg.age_width)) * (ages >= reg.min_age)
+        rr = (by_age[:, None] * np.array([reg.male_ratio, 1.0])[None, :]).reshape(-1)[cell]
         denom_mask = {"all": np.ones(n_pat, bool), "adults": adult, "adults40": age_years >= 40}[
             reg.denominator
         ]
@@ -355,32 +429,63 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
         bits = rng.random((n, len(drug_p))) < drug_p
         bits[~bits.any(axis=1), 0] = True  # everyone on a register gets at least the first-line drug
         mask = (bits * (1 << np.arange(len(drug_p)))).sum(axis=1).astype(np.int16)
-        phase = rng.integers(0, tw_of[ri], n).astype(np.int16)
-        parts.append((who, np.full(n, ri, np.int8), onset, end, phase, code, mask))
-    cond = [np.concatenate([p[i] for p in parts]) for i in range(7)]
-    order = np.lexsort((cond[4], cond[1]))
-    cond = [c[order] for c in cond]
-    cond_slices = {}
-    for ri in range(len(cal.REGISTERS)):
-        lo, hi = np.searchsorted(cond[1], [ri, ri + 1])
-        cond_slices[ri] = lo + np.searchsorted(cond[4][lo:hi], np.arange(tw_of[ri] + 1))
+        fac = pat_fac[who]
+        share = np.where(fac >= 0, fac_observed[np.maximum(fac, 0)], 0.0)
+        observed = np.ones(n, bool) if reg.always_observed else rng.random(n) < share
+        cycle = np.where(observed, cycle_working_days(reg.visit_every_days), review_cycle)
+        phase = (rng.random(n) * cycle).astype(np.int16)
+        parts.append(
+            {
+                "patient": who,
+                "reg": np.full(n, ri, np.int8),
+                "observed": observed,
+                "onset": onset,
+                "end": end,
+                "phase": phase,
+                "code": code,
+                "drugs": mask,
+                "cycle": cycle,
+            }
+        )
+    cond = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    group = cond["reg"].astype(np.int64) * 2 + cond["observed"]
+    order = np.lexsort((cond["phase"], group))
+    cond = {k: v[order] for k, v in cond.items()}
+    group = group[order]
+    groups = []
+    for g in range(2 * len(cal.REGISTERS)):
+        lo, hi = np.searchsorted(group, [g, g + 1])
+        reg = cal.REGISTERS[g // 2]
+        cycle = cycle_working_days(reg.visit_every_days) if g % 2 else review_cycle
+        groups.append((cycle, lo + np.searchsorted(cond["phase"][lo:hi], np.arange(cycle + 1))))
+    return cond, groups, cond.pop("cycle")
 
-    # --- doctors: enough posts for the expected demand, at least one per hosting unit -----------------
+
+def _planned_demand(cond, cond_tw, epoch_ord, age_years, pat_fac, pat_net, n_keys) -> np.ndarray:
+    """Planned visits per working day by key (facility * NSPEC + specialty) for the conditions prevalent at
+    the epoch: observed patients with their register's doctor, the others' yearly review with the district
+    doctor."""
+    p = cond["patient"][cond["onset"] < epoch_ord]
+    sel = cond["onset"] < epoch_ord
+    reg_spec = np.array([SPEC_INDEX[r.specialty] for r in cal.REGISTERS])[cond["reg"][sel]]
+    is_child = age_years[p] < cal.ADULT_AGE
+    district = np.where(is_child, SPEC_INDEX["pediatrician"], SPEC_INDEX["therapist"])
+    spec = np.where(cond["observed"][sel], reg_spec, district)
+    spec = np.where(is_child, SPEC_INDEX[cal.CHILD_REGISTER_SPECIALTY], spec)
+    fac = np.where(is_child | IS_PRIMARY[spec], pat_fac[p], pat_net[p])
+    ok = fac >= 0
+    return np.bincount(
+        fac[ok].astype(np.int64) * NSPEC + spec[ok], weights=1.0 / cond_tw[sel][ok], minlength=n_keys
+    )
+
+
+def _doctors(seed, epoch_ord, base_demand, planned, hosts) -> dict[str, np.ndarray]:
+    """Doctors' posts: enough for the expected demand, at least one per hosting unit; a few move."""
     rng = city_rng(seed, 6)
-    disp_demand = np.zeros(n_keys)
-    for ri, reg in enumerate(cal.REGISTERS):
-        sel = slice(*np.searchsorted(cond[1], [ri, ri + 1]))
-        p = cond[0][sel][cond[2][sel] < epoch_ord]
-        x = SPEC_INDEX[reg.specialty]
-        is_child = age_years[p] < cal.ADULT_AGE
-        fac = np.where(is_child | IS_PRIMARY[x], pat_fac[p], pat_net[p])
-        spec = np.where(is_child, SPEC_INDEX[cal.CHILD_REGISTER_SPECIALTY], x)
-        ok = fac >= 0
-        np.add.at(disp_demand, fac[ok] * NSPEC + spec[ok], 1.0 / tw_of[ri])
     mean_rate = float((DOCTOR_RATES[0] * DOCTOR_RATES[1]).sum())
     slots_per_doctor_day = 360 * mean_rate / MINUTES * 0.9 * (1 - IS_PRIMARY / cal.URGENT_RESERVE_EVERY)
-    # dispensary visits cluster on some days (planned by phase), so they get extra headroom
-    need = (base_demand + 1.5 * disp_demand) / cal.TARGET_UTILISATION
+    # planned visits cluster on some days (by phase), so they get extra headroom
+    need = (base_demand + 1.5 * planned) / cal.TARGET_UTILISATION
     host_keys = np.flatnonzero(hosts.reshape(-1))
     n_docs = np.maximum(1, np.round(need[host_keys] / slots_per_doctor_day[host_keys % NSPEC])).astype(
         np.int64
@@ -403,53 +508,16 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
         new_fac[i] = options[rng.integers(len(options))]
     keep = new_fac != d_fac[moves]
     moves, move_day, new_fac = moves[keep], move_day[keep], new_fac[keep]
-    post_doctor = np.concatenate([np.arange(n_doc), moves]).astype(np.int32)
-    post_fac = np.concatenate([d_fac, new_fac]).astype(np.int32)
-    post_spec = np.concatenate([d_spec, d_spec[moves]]).astype(np.int8)
-    post_rate = np.concatenate([d_rate, d_rate[moves]])
-    post_from = np.concatenate([d_from, move_day]).astype(np.int32)
     post_to = np.full(n_doc, NEVER, dtype=np.int64)
     post_to[moves] = move_day - 1
-    post_to = np.concatenate([post_to, np.full(len(moves), NEVER)]).astype(np.int32)
-
-    return City(
-        seed=seed,
-        scale=scale,
-        epoch=epoch,
-        district_okrug=district_okrug,
-        district_names=district_names,
-        fac_kind=fac_kind,
-        fac_parent=fac_parent,
-        fac_okrug=fac_okrug,
-        fac_district=fac_district,
-        fac_names=fac_names,
-        post_doctor=post_doctor,
-        post_fac=post_fac,
-        post_spec=post_spec,
-        post_rate=post_rate,
-        post_from=post_from,
-        post_to=post_to,
-        pat_ids=pat_ids,
-        pat_sex=pat_sex,
-        pat_birth_mi=pat_birth_mi,
-        pat_district=pat_district,
-        pat_fac=pat_fac,
-        pat_ins=pat_ins,
-        pat_death=pat_death,
-        catch_start=catch_start,
-        catch_len=catch_len,
-        catch_members=catch_members,
-        base_demand=base_demand,
-        cond_patient=cond[0],
-        cond_reg=cond[1],
-        cond_onset=cond[2].astype(np.int32),
-        cond_end=np.minimum(cond[3], NEVER).astype(np.int32),
-        cond_phase=cond[4],
-        cond_code=cond[5],
-        cond_drugs=cond[6],
-        cond_slices=cond_slices,
-        n_pharmacies=max(10, int(round(cal.PHARMACIES * scale))),
-    )
+    return {
+        "post_doctor": np.concatenate([np.arange(n_doc), moves]).astype(np.int32),
+        "post_fac": np.concatenate([d_fac, new_fac]).astype(np.int32),
+        "post_spec": np.concatenate([d_spec, d_spec[moves]]).astype(np.int8),
+        "post_rate": np.concatenate([d_rate, d_rate[moves]]),
+        "post_from": np.concatenate([d_from, move_day]).astype(np.int32),
+        "post_to": np.concatenate([post_to, np.full(len(moves), NEVER)]).astype(np.int32),
+    }
 
 
 def register_prevalence(city: City) -> dict[str, dict[str, float]]:

@@ -2,8 +2,10 @@
 
 Registered patients at a dispensary visit get their register code (dispensary start at the first visit since
 the epoch or the onset, stop when observation ends) and repeat prescriptions of the guideline drug group;
-ordinary visits get codes by specialty and season, none of them a register code, so the registers the
-warehouse builds from the diagnoses are exactly the city's chronic patients.
+those not under dispensary observation get their register code (known) at their yearly review with the
+district doctor, and a repeat prescription at some of them. Ordinary visits get codes by specialty and
+season, none of them a register code, so the registers the warehouse builds from the diagnoses are exactly
+the city's chronic patients.
 """
 
 from __future__ import annotations
@@ -93,13 +95,17 @@ def clinical_events(city: City, s: int, enc: dict) -> dict[str, dict[str, np.nda
         sel = np.flatnonzero(vt == VT[name])
         code[sel] = _pick(rng, pairs, len(sel))
         kind[sel] = KIND_FIRST
-    disp = np.flatnonzero(vt == VT["dispensary"])
-    c = cond[disp]
+    # planned visits of registered patients: the register's code, first-time at the first visit after an
+    # onset since the epoch; dispensary start and stop only where the patient is under observation
+    chronic = np.flatnonzero(cond >= 0)
+    c = cond[chronic]
     reg = city.cond_reg[c]
-    code[disp] = REG_ICD[reg, city.cond_code[c]]
+    code[chronic] = REG_ICD[reg, city.cond_code[c]]
     onset_after_epoch = city.cond_onset[c] >= city.epoch_ord
-    kind[disp] = np.where(enc["start"][disp] & onset_after_epoch, KIND_FIRST, KIND_KNOWN)
-    action[disp] = np.where(enc["start"][disp], ACTION_START, np.where(enc["stop"][disp], ACTION_STOP, -1))
+    kind[chronic] = np.where(enc["start"][chronic] & onset_after_epoch, KIND_FIRST, KIND_KNOWN)
+    observed = vt[chronic] == VT["dispensary"]
+    start, stop = enc["start"][chronic] & observed, enc["stop"][chronic] & observed
+    action[chronic] = np.where(start, ACTION_START, np.where(stop, ACTION_STOP, -1))
 
     # a secondary diagnosis at a quarter of disease and dispensary visits of adults
     second = np.flatnonzero(np.isin(vt, [VT["disease"], VT["dispensary"]]) & (rng.random(ne) < 0.25))
@@ -121,10 +127,12 @@ def clinical_events(city: City, s: int, enc: dict) -> dict[str, dict[str, np.nda
 
     # --- prescriptions: repeat drugs of the register at dispensary visits, acute drugs at some others --
     rng = np.random.default_rng([city.seed, s, P_RX])
-    mask = city.cond_drugs[c].astype(np.int64)
+    # every dispensary visit renews the guideline drugs; a yearly review of an unobserved patient only some
+    renews = observed | (rng.random(len(chronic)) < cal.REVIEW_RX_PROB)
+    mask = np.where(renews, city.cond_drugs[c], 0).astype(np.int64)
     bits = (mask[:, None] >> np.arange(_MAX_DRUGS)) & 1
     r_row, r_k = np.nonzero(bits)
-    rx_enc_chronic = disp[r_row]
+    rx_enc_chronic = chronic[r_row]
     rx_drug_chronic = REG_DRUG[reg[r_row], r_k]
     rx_days_chronic = REG_DAYS[reg[r_row]]
     bshares = REG_BENEFIT[reg[r_row]]
@@ -133,7 +141,10 @@ def clinical_events(city: City, s: int, enc: dict) -> dict[str, dict[str, np.nda
         (ub[:, None] > np.cumsum(bshares, axis=1)).sum(axis=1).clip(0, len(BENEFIT_CATEGORIES) - 1)
     )
     acute = np.flatnonzero(
-        primary & np.isin(vt, [VT["disease"], VT["urgent"]]) & (rng.random(ne) < cal.ACUTE_RX_PROB)
+        primary
+        & np.isin(vt, [VT["disease"], VT["urgent"]])
+        & (cond < 0)
+        & (rng.random(ne) < cal.ACUTE_RX_PROB)
     )
     is_resp_code = np.isin(code[acute], [ICD_INDEX[c] for c, _ in cal.RESPIRATORY_CODES])
     acute_drug = np.where(

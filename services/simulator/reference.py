@@ -1,7 +1,15 @@
 """The reference snapshots of the contract, as of the last day of a run.
 
-Each run rewrites them whole (the latest wins). They depend only on the city and the run's last day, so a
-run continued in pieces ends with the same snapshots as one long run.
+A snapshot is whole (the latest wins). Each depends only on the city and the run's last day, so a run
+continued in pieces ends with the same snapshots as one long run; the engine rewrites a snapshot only when
+its content changed. What changes, and how often:
+
+- `patients`: deaths reach the registry in monthly batches (EST: the attachment registry is reconciled with
+  the civil registry once a month), so a death shows from the first day of the month after it and the
+  snapshot of 13M residents changes once a month, not with every day's deaths;
+- `doctors`: when a post opens or closes (a doctor's move);
+- `population`: each new year; `facility_expenses`: each day (the month in progress is spent to date);
+- the others never, for a given city.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from services.contract import (
 from services.simulator import calibration as cal
 from services.simulator.city import CONTRACT_KIND, IS_PRIMARY, NEVER, NSPEC, City, age_band_index
 from services.simulator.output import patient_strings
+from services.simulator.workdays import working_days_in
 
 
 def _table(name: str, columns: dict) -> pa.Table:
@@ -115,12 +124,12 @@ def reference_tables(city: City, end: dt.date) -> dict[str, pa.Table]:
         schema=arrow_schema(table("doctors")),
     )
 
-    # residents; a death shows once it has happened
+    # residents; a death shows from the first day of the month after it (monthly registry batches)
     n = city.n_patients
     years, months = np.divmod(city.pat_birth_mi.astype(np.int64), 12)
     birth = (years - 1970).astype("datetime64[Y]") + months.astype("timedelta64[M]")
     birth_days = birth.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64).astype(np.int32)
-    dead = city.pat_death <= end_ord
+    dead = city.pat_death < dt.date(end.year, end.month, 1).toordinal()
     ins_names = pa.array(["OMS", "OMS+DMS", "none"], pa.string())
     out["patients"] = pa.Table.from_arrays(
         [
@@ -152,30 +161,71 @@ def reference_tables(city: City, end: dt.date) -> dict[str, pa.Table]:
     return out
 
 
-def _expenses(city: City, end: dt.date) -> pa.Table:
-    """Monthly spending per facility: the tariff value of its expected visits, a little above it, by category.
+def _funding_uplift() -> float:
+    """Tariff revenue of a visit against its OMS tariff, with the DMS and paid visits priced higher."""
+    dms = cal.DMS_SHARE * cal.DMS_VISIT_SHARE * (cal.DMS_FACTOR / cal.MOSCOW_FACTOR - 1)
+    paid = (1 - cal.DMS_SHARE) * cal.PAID_VISIT_SHARE * (cal.PAID_FACTOR / cal.MOSCOW_FACTOR - 1)
+    return 1 + dms + paid
 
-    Expected visits come from the demand the city was built with (bookings and walk-ins), so costs per visit
-    in the warehouse land near the tariffs, higher where units are under-used.
-    """
+
+def expected_revenue(city: City, year: int) -> np.ndarray:
+    """Each facility's expected tariff revenue (roubles) on a working day of the year, from the demand the
+    city was built with: ordinary and planned bookings that are attended, walk-ins and urgent reserve visits
+    to primary care, each at the tariff of its visit type."""
+    n_keys = len(city.base_demand)
+    primary = IS_PRIMARY[np.arange(n_keys) % NSPEC]
+    t = {v: cal.tariff(year, "OMS", v) for v in VISIT_TYPES}
+    mix_prices = (t["disease"], t["preventive"], t["screening"])
+    ordinary_price = np.where(
+        primary, np.dot(cal.VISIT_MIX_PRIMARY, mix_prices), np.dot(cal.VISIT_MIX_SPECIALIST, mix_prices)
+    )
+    attended = 1 - cal.CANCEL_RATE - float(np.mean(cal.NO_SHOW_BY_BAND))
+    ordinary = city.base_demand * attended
+    planned = city.planned_demand * attended
+    walk_ins = np.where(primary, (ordinary + planned) * cal.WALK_IN_RATIO, 0.0)
+    slots = (city.base_demand + city.planned_demand) / cal.TARGET_UTILISATION
+    urgent = np.where(primary, slots / cal.URGENT_RESERVE_EVERY * 0.8, 0.0)
+    value = (
+        ordinary * ordinary_price
+        + planned * t["dispensary"]
+        + walk_ins * (0.6 * t["urgent"] + 0.4 * t["disease"])
+        + urgent * t["urgent"]
+    )
+    return (value * _funding_uplift()).reshape(len(city.fac_kind), NSPEC).sum(axis=1)
+
+
+def _expenses(city: City, end: dt.date) -> pa.Table:
+    """Monthly spending per facility by cost category, from the epoch's month to the last day's month.
+
+    A unit spends its expected tariff revenue times its cost ratio (`COST_RATIO`, drawn per unit): payroll,
+    taxes, equipment and other costs evenly by month, consumables by the month's working days, utilities by
+    the heating season; each month varies a little. The months at the ends are counted to the days simulated
+    (the month in progress is spent to date), so expenses and tariff revenue cover the same days."""
     n_fac = len(city.fac_kind)
-    per_key = city.base_demand * np.where(IS_PRIMARY[np.arange(len(city.base_demand)) % NSPEC], 1.3, 1.1)
-    per_fac_weekday = per_key.reshape(n_fac, NSPEC).sum(axis=1)
-    doctors = np.bincount(city.post_fac, minlength=n_fac)
     cats = list(COST_CATEGORIES)
     shares = np.array([cal.COST_SHARES[c] for c in cats])
+    ratio = np.random.default_rng([city.seed, 0, 2001]).uniform(*cal.COST_RATIO, n_fac)
+    heat = np.array([cal.HEATING_UTILITIES_FACTOR if m in cal.HEATING_MONTHS else 1.0 for m in range(1, 13)])
     rows = {k: [] for k in ("facility_id", "month", "cost_category", "amount_rub")}
     y, m = city.epoch.year, city.epoch.month
     while (y, m) <= (end.year, end.month):
-        first = dt.date(y, m, 1)
-        weekdays = sum(
-            1 for d in range(1, calendar.monthrange(y, m)[1] + 1) if dt.date(y, m, d).weekday() < 5
-        )
+        first, n_days = dt.date(y, m, 1), calendar.monthrange(y, m)[1]
+        last = dt.date(y, m, n_days)
+        year_days = working_days_in(dt.date(y, 1, 1), dt.date(y, 12, 31))
+        annual = expected_revenue(city, y) * year_days * ratio
+        month_share = np.array(
+            [
+                working_days_in(first, last) / year_days if c == "drugs_consumables"
+                else heat[m - 1] / heat.sum() if c == "utilities"
+                else 1 / 12
+                for c in cats
+            ]
+        )  # fmt: skip
+        covered = (min(last, end) - max(first, city.epoch)).days + 1
         rng = np.random.default_rng([city.seed, y * 12 + m, 2000])
-        revenue = per_fac_weekday * weekdays * cal.tariff(y, "OMS", "disease")
-        fixed = doctors * 20_000.0 * (1 + cal.TARIFF_GROWTH) ** (y - 2022)  # a floor for quiet units
-        total = (revenue * cal.EXPENSE_TO_REVENUE + fixed) * rng.uniform(0.95, 1.05, n_fac)
-        amounts = np.round(total[:, None] * shares[None, :], 2)
+        noise = rng.normal(1.0, cal.COST_MONTHLY_NOISE, n_fac)
+        total = annual * noise * covered / n_days
+        amounts = np.round(total[:, None] * (shares * month_share)[None, :], 2)
         rows["facility_id"].append(np.repeat(np.arange(1, n_fac + 1), len(cats)))
         rows["month"] += [first] * (n_fac * len(cats))
         rows["cost_category"] += cats * n_fac

@@ -1,4 +1,5 @@
-"""The simulator's run contract: same seed, same rows; continued runs equal one run; clear errors."""
+"""The simulator's run contract: same seed, same rows whatever the number of workers; continued runs equal
+one run; the forward book before the first day; snapshots rewritten only when they change; clear errors."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import pytest
 
 from services.contract import TABLES
 from services.simulator import SimulationError, parse_start, simulate
-from services.simulator.validate import check_landing
+from services.simulator.city import MAX_AHEAD
+from services.simulator.engine import FORWARD_BOOK_TABLES
+from services.simulator.validate import check_landing, read_table
 
 START = dt.date(2025, 3, 3)
 SCALE = 0.001
+BOOK_FROM = START - dt.timedelta(MAX_AHEAD)  # the forward book: the 35 days before the first day
 
 
 def _files(landing: Path) -> dict[str, Path]:
@@ -44,10 +48,31 @@ def test_writes_every_table_and_keeps_the_contract(one_run):
         assert counts[name] > 0, name
         if t.kind == "transaction":
             days = sorted(p.name for p in (landing / name).iterdir())
-            assert days == [f"date={START + dt.timedelta(d)}" for d in range(12)]
+            assert days == [f"date={BOOK_FROM + dt.timedelta(d)}" for d in range(MAX_AHEAD + 12)]
     assert check_landing(landing) == []
     manifest = json.loads((landing / "_city.json").read_text())
     assert manifest["seed"] == 7 and manifest["scale"] == SCALE and manifest["epoch"] == START.isoformat()
+    assert manifest["first_full_day"] == START.isoformat()
+    assert manifest["forward_book_from"] == BOOK_FROM.isoformat()
+
+
+def test_the_forward_book_holds_only_what_was_published_and_booked_for_later_days(one_run):
+    """A warm start: the days before the first full day carry the slots published and the bookings (and
+    cancellations) made then, all for services on or after the first day; nothing else happened then."""
+    landing, _ = one_run
+    assert set(FORWARD_BOOK_TABLES) == {"slot_published", "appointment_booked", "appointment_cancelled"}
+    for name, t in TABLES.items():
+        if t.kind != "transaction":
+            continue
+        days = read_table(landing, name).column("_day").to_pylist()
+        before = sum(d < START for d in days)
+        assert (before > 0) == (name in FORWARD_BOOK_TABLES), name
+    slots = read_table(landing, "slot_published").to_pydict()
+    early = [s for s, d in zip(slots["starts_at"], slots["_day"], strict=True) if d < START]
+    assert min(early).date() >= START
+    booked = read_table(landing, "appointment_booked")
+    ahead = sum(d < START for d in booked.column("_day").to_pylist())
+    assert ahead > 0.1 * booked.num_rows  # the first days open with a calendar already partly booked
 
 
 def test_same_seed_same_rows(one_run, tmp_path):
@@ -55,6 +80,14 @@ def test_same_seed_same_rows(one_run, tmp_path):
     again = simulate(tmp_path / "landing", scale=SCALE, start=START, days=12, seed=7)
     assert again == counts
     _assert_same(landing, tmp_path / "landing")
+
+
+def test_the_number_of_workers_does_not_change_the_rows(one_run, tmp_path):
+    landing, counts = one_run
+    for workers in (1, 3):
+        again = simulate(tmp_path / f"w{workers}", scale=SCALE, start=START, days=12, seed=7, workers=workers)
+        assert again == counts
+        _assert_same(landing, tmp_path / f"w{workers}")
 
 
 def test_other_seed_other_rows(one_run, tmp_path):
@@ -74,6 +107,20 @@ def test_continued_runs_equal_one_run(one_run, tmp_path):
     for name, t in TABLES.items():
         if t.kind == "transaction":
             assert first[name] + second[name] == counts[name], name
+
+
+def test_a_continued_run_rewrites_only_the_snapshots_that_changed(tmp_path):
+    landing = tmp_path / "landing"
+    simulate(landing, scale=SCALE, start=START, days=3, seed=7)
+    files = {name: landing / name / "part-0.parquet" for name, t in TABLES.items() if t.kind == "reference"}
+    before = {name: (p.stat().st_mtime_ns, pq.read_table(p)) for name, p in files.items()}
+    simulate(landing, scale=SCALE, start=START + dt.timedelta(3), days=2, seed=7, workers=1)
+    changed = {name for name, p in files.items() if p.stat().st_mtime_ns != before[name][0]}
+    # the month's spending so far grows every day; the registry of 13k residents is the same in March
+    assert "facility_expenses" in changed and "patients" not in changed
+    for name in set(files) - changed:
+        assert pq.read_table(files[name]).equals(before[name][1]), name
+    assert not (landing / "_staging").exists()
 
 
 def test_rerunning_a_day_rewrites_only_that_day(one_run, tmp_path):
@@ -102,6 +149,8 @@ def test_rerunning_a_day_rewrites_only_that_day(one_run, tmp_path):
         ({"start": "01.03.2025"}, "YYYY-MM-DD"),
         ({"start": None}, "YYYY-MM-DD"),
         ({"seed": -3}, "seed must be"),
+        ({"workers": 0}, "workers must be"),
+        ({"start": "1980-01-01"}, "must fall within"),
     ],
 )
 def test_bad_input_is_a_one_line_error(tmp_path, kwargs, message):
