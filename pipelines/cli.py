@@ -203,8 +203,9 @@ def ui(port: Annotated[int, typer.Option(help="port on localhost")] = 3000) -> N
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="port of the dashboards")] = 8501,
-    scale: Annotated[float, typer.Option(help="size of the demo city")] = 0.001,
-    days: Annotated[int, typer.Option(help="days to simulate")] = 120,
+    # a city of 130,000 residents over half a year: enough new cases for every okrug's incidence
+    scale: Annotated[float, typer.Option(help="size of the demo city")] = 0.01,
+    days: Annotated[int, typer.Option(help="days to simulate")] = 180,
 ) -> None:
     """Simulate a small city, build the warehouse and serve the dashboards (prints the URL)."""
     settings = get_settings()
