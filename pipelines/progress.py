@@ -15,3 +15,7 @@ class Progress:
     @contextlib.contextmanager
     def task(self, name: str, total: int | None, detail: str = "") -> Iterator[Callable[[str], None]]:
         yield lambda item: None
+
+    def spent(self, what: str, seconds: float) -> None:
+        """A step reports time it spent on something other than its work (to tell the orchestration's
+        own cost from the work's: bench/build.py)."""
