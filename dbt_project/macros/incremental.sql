@@ -62,12 +62,15 @@
 {%- endmacro %}
 
 {#- The rows of this model that a run with a window rebuilds, as declared in its config:
-        meta: {rebuilds: {in_window: [day columns], from_window: {column:, lookback_days:, grain:}}}
+        meta: {rebuilds: {in_window: [day columns], from_window: {column:, lookback_days:, grain:},
+                          within: {column:, lookback_days:}}}
     a row is rebuilt when any of its `in_window` days lies in the window, or its `from_window` column is on
-    or after the window's start (less the lookback). Without a declaration, none (a model built from
-    reference data alone). The model's SQL computes exactly these rows again; the strategy deletes them
-    and inserts what the SQL returned, so a row the window no longer yields is taken back. -#}
-{% macro rebuilt_rows() -%}
+    or after the window's start (less the lookback); `within` says on or after which day every row a run
+    can rebuild lies, which lets the scans of a large table skip its history. Without a declaration, none
+    (a model built from reference data alone; on a whole build, every row). The model's SQL computes these
+    rows again; the strategy deletes them, and the rows of the keys it computed (`also`), and inserts what
+    the SQL returned, so a row the window no longer yields is taken back. -#}
+{% macro rebuilt_rows(also=none) -%}
     {%- if not is_incremental() -%}
         {%- do return('(1 = 1)') -%}
     {%- endif -%}
@@ -80,7 +83,15 @@
     {%- if reach -%}
         {%- do clauses.append(from_window(reach.column, reach.get('lookback_days', 0), reach.get('grain', 'day'))) -%}
     {%- endif -%}
-    {{- '(' ~ (clauses | join(' or ') if clauses else '1 = 0') ~ ')' -}}
+    {%- if also -%}
+        {%- do clauses.append(also) -%}
+    {%- endif -%}
+    {%- set rebuilt = '(' ~ (clauses | join(' or ') if clauses else '1 = 0') ~ ')' -%}
+    {%- set within = rebuilds.get('within') -%}
+    {%- if within -%}
+        {%- set rebuilt = '(' ~ from_window(within.column, within.get('lookback_days', 0)) ~ ' and ' ~ rebuilt ~ ')' -%}
+    {%- endif -%}
+    {{- rebuilt -}}
 {%- endmacro %}
 
 {#- A value kept from the row already in the table: only when the event behind it lies outside the
@@ -128,12 +139,9 @@
     {%- for key in keys -%}
         {%- do matches.append('new_rows.' ~ key ~ ' = old_rows.' ~ key) -%}
     {%- endfor -%}
+    {%- set new_keys = 'exists (select 1 from ' ~ source ~ ' as new_rows where ' ~ matches | join(' and ') ~ ')' -%}
     delete from {{ target }} as old_rows
-    where
-        {{ rebuilt_rows() }}
-        {%- if keys %}
-            or exists (select 1 from {{ source }} as new_rows where {{ matches | join(' and ') }})
-        {%- endif %};
+    where {{ rebuilt_rows(also=new_keys if keys else none) }};
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}

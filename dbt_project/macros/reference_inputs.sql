@@ -92,8 +92,15 @@
     {%- if not execute -%}
         {%- do return(false) -%}
     {%- endif -%}
+    {#- asked on every is_incremental() of a model's SQL: the answer is kept for the run, in the graph dbt
+        shares between the nodes of a run -#}
+    {%- set known = graph.setdefault('emias_reference_inputs_changed ' ~ invocation_id, {}) -%}
+    {%- if model.unique_id in known -%}
+        {%- do return(known[model.unique_id]) -%}
+    {%- endif -%}
     {%- set inputs = reference_inputs() -%}
     {%- if not inputs -%}
+        {%- do known.update({model.unique_id: false}) -%}
         {%- do return(false) -%}
     {%- endif -%}
     {%- set audit = audit_schema() ~ '.model_inputs' -%}
@@ -116,7 +123,9 @@
             or recorded.input_name is null
             or coalesce(current_versions.input_version, '') <> coalesce(recorded.input_version, '')
     {%- endset -%}
-    {%- do return(run_query(query).columns[0].values()[0] > 0) -%}
+    {%- set changed = run_query(query).columns[0].values()[0] > 0 -%}
+    {%- do known.update({model.unique_id: changed}) -%}
+    {%- do return(changed) -%}
 {% endmacro %}
 
 {#- post-hook: record the versions of the reference inputs the model was just built from. -#}

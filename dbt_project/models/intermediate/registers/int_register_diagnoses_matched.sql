@@ -7,7 +7,7 @@
     config(
         materialized='incremental',
         unique_key=['register_code', 'event_id'],
-        meta={'rebuilds': {'in_window': ['diagnosed_on']}},
+        meta={'rebuilds': {'in_window': ['diagnosed_on'], 'within': {'column': 'diagnosed_on'}}},
     )
 }}
 

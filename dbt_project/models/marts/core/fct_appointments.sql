@@ -16,7 +16,7 @@
             'cast(attended_at as date)',
             'cast(no_show_at as date)',
             'cast(slot_published_at as date)',
-        ]}},
+        ], 'within': {'column': 'slot_date', 'lookback_days': 1}}},
     )
 }}
 
@@ -61,9 +61,7 @@ touched as ( -- noqa: ST03
 {% if is_incremental() %}
     previous as (
         select * from {{ this }}
-        where
-            {{ rebuilt_rows() }}
-            or appointment_id in (select touched.appointment_id from touched)
+        where {{ rebuilt_rows(also='appointment_id in (select touched.appointment_id from touched)') }}
     ),
 {% endif %}
 

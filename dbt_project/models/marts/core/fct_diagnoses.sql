@@ -3,7 +3,7 @@
     config(
         unique_key='diagnosis_id',
         tags=['daily'],
-        meta={'rebuilds': {'in_window': ['diagnosis_date']}},
+        meta={'rebuilds': {'in_window': ['diagnosis_date'], 'within': {'column': 'diagnosis_date'}}},
     )
 }}
 

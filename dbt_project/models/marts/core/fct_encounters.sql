@@ -3,7 +3,7 @@
     config(
         unique_key='encounter_id',
         tags=['daily'],
-        meta={'rebuilds': {'in_window': ['encounter_date']}},
+        meta={'rebuilds': {'in_window': ['encounter_date'], 'within': {'column': 'encounter_date'}}},
     )
 }}
 

@@ -3,12 +3,15 @@
 
     Incremental by day, like fct_appointments: a run rebuilds the prescriptions issued or dispensed in its
     window (in the current files or in the row already in the table); a dispensing in the window completes
-    a prescription issued earlier, which is read back from the table. -#}
+    a prescription issued earlier (within 90 days: the ingest checks it), which is read back from the table. -#}
 {{
     config(
         unique_key='prescription_id',
         tags=['daily'],
-        meta={'rebuilds': {'in_window': ['issued_date', 'cast(dispensed_at as date)']}},
+        meta={'rebuilds': {
+            'in_window': ['issued_date', 'cast(dispensed_at as date)'],
+            'within': {'column': 'issued_date', 'lookback_days': 90},
+        }},
     )
 }}
 
@@ -39,9 +42,7 @@ doctors as (
 {% if is_incremental() %}
     previous as (
         select * from {{ this }}
-        where
-            {{ rebuilt_rows() }}
-            or prescription_id in (select dispensed.prescription_id from dispensed)
+        where {{ rebuilt_rows(also='prescription_id in (select dispensed.prescription_id from dispensed)') }}
     ),
 {% endif %}
 

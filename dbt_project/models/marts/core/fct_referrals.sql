@@ -3,7 +3,7 @@
     config(
         unique_key='referral_id',
         tags=['daily'],
-        meta={'rebuilds': {'in_window': ['issued_date']}},
+        meta={'rebuilds': {'in_window': ['issued_date'], 'within': {'column': 'issued_date'}}},
     )
 }}
 

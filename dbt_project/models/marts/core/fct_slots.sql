@@ -12,6 +12,7 @@
         meta={'rebuilds': {
             'in_window': ['published_date'],
             'from_window': {'column': 'slot_date', 'lookback_days': 1},
+            'within': {'column': 'slot_date', 'lookback_days': 1},
         }},
     )
 }}
