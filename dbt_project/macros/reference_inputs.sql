@@ -128,9 +128,11 @@
     {%- do return(changed) -%}
 {% endmacro %}
 
-{#- post-hook: record the versions of the reference inputs the model was just built from. -#}
+{#- post-hook: record the versions of the reference inputs a model rebuilt whole was built from (a model
+    that built its window's part was built from the versions it recorded). -#}
 {% macro record_reference_inputs() -%}
-    {%- if execute and model.resource_type == 'model' and config.get('materialized') == 'incremental' -%}
+    {%- if execute and model.resource_type == 'model' and config.get('materialized') == 'incremental'
+        and not is_incremental() -%}
         {%- set inputs = reference_inputs() -%}
         {%- if inputs -%}
             insert into {{ audit_schema() }}.model_inputs (model_name, input_name, input_version, built_at)
