@@ -104,13 +104,16 @@ def load_register_tables(con: Any, folder: str | Path | None = None) -> dict[str
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     is_duckdb = isinstance(con, duckdb.DuckDBPyConnection)
     mark = "?" if is_duckdb else "%s"
+    # PostgreSQL keeps the dbt staging views on these tables: they go with the table, and the dbt build
+    # that follows every load creates them again
+    cascade = "" if is_duckdb else " cascade"
     statements: list[tuple[str, list[list[Any]]]] = [(f"create schema if not exists {RAW_SCHEMA}", [])]
     for name, columns in REGISTER_TABLES.items():
         ddl = ", ".join(f"{c} {t}" for c, t in columns)
         names = [c for c, _ in columns]
         values = [[row.get(c, loaded_at) for c in names] for row in rows[name]]
         statements += [
-            (f"drop table if exists {RAW_SCHEMA}.{name}", []),
+            (f"drop table if exists {RAW_SCHEMA}.{name}{cascade}", []),
             (f"create table {RAW_SCHEMA}.{name} ({ddl})", []),
         ]
         if values:

@@ -1,4 +1,5 @@
-"""Read every mart from DuckDB and PostgreSQL and compare them row by row (floats to 1e-9)."""
+"""Read marts from two warehouses (DuckDB and PostgreSQL, or two builds) and compare them row by row
+(floats to 1e-9), leaving out the columns that name a run or a load rather than the data."""
 
 from __future__ import annotations
 
@@ -14,6 +15,26 @@ MARTS = [
     "mart_load_weekday_hour", "mart_finance_monthly", "mart_finance_cost_per_visit",
     "mart_prescribing_monthly",
 ]  # fmt: skip
+
+
+# the dbt run that wrote a row (macros/audit.sql) and the load that brought a partition name when and how a
+# warehouse was built, not what it holds
+RUN_COLUMNS = {"_built_at", "load_id", "loaded_at", "last_loaded_at"}
+
+
+def mart_relations(execute) -> list[str]:
+    """Every table and view of the marts schema, by name."""
+    sql = "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+    return [r[0] for r in execute(sql)]
+
+
+def data_columns(execute, mart: str) -> list[str]:
+    """The columns of a mart that hold data (not RUN_COLUMNS), in table order."""
+    sql = (
+        "select column_name from information_schema.columns "
+        f"where table_schema = 'marts' and table_name = '{mart}' order by ordinal_position"
+    )
+    return [r[0] for r in execute(sql) if r[0] not in RUN_COLUMNS]
 
 
 def _normal(value):

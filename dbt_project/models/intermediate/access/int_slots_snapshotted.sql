@@ -2,25 +2,40 @@
     Monday 08:00: the days from the snapshot's day to the day of the third free slot, weekends counted.
     A slot is free at the snapshot if it was published before it, starts after it, is not held for
     urgent use, and holds no booking at that moment (never booked, or booked and cancelled before).
-    Incremental: a run computes the snapshots of the Mondays in its window. -#}
-{{ config(materialized='incremental', unique_key='week_start', tags=['daily']) }}
+    Incremental: a snapshot sees what happened before it, so a run recomputes the snapshots of the Mondays
+    on or after its window's first day (a day's run: the Monday of its week, once it has come). -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='week_start',
+        tags=['daily'],
+        meta={'rebuilds': {'from_window': {'column': 'week_start'}}},
+    )
+}}
 
 with slots as (
     select * from {{ ref('fct_slots') }}
-    where not is_urgent_reserve
+    where not is_urgent_reserve and {{ from_window('slot_date') }}
 ),
 
 appointments as (
     select * from {{ ref('fct_appointments') }}
+    where {{ from_window('slot_date') }}
+),
+
+last_published as (
+    select max(published_date) as last_published_date
+    from {{ ref('fct_slots') }}
+    where not is_urgent_reserve
 ),
 
 weeks as (
     select distinct slot_week_start as week_start
     from slots
     where
-        {{ in_window('slot_week_start') }}
+        {{ from_window('slot_week_start') }}
         -- a snapshot is taken once its Monday has come: later weeks wait for their data
-        and slot_week_start <= (select max(published.published_date) from slots as published)
+        and slot_week_start <= (select last_published.last_published_date from last_published)
 ),
 
 snapshots as (
@@ -90,7 +105,8 @@ final as (
         units.specialty_id,
         third.starts_at as third_free_slot_at,
         -- null when fewer than three slots are free within the quarter ahead
-        {{ dbt.datediff('units.week_start', 'third.slot_date', 'day') }} as tnaa_days
+        {{ dbt.datediff('units.week_start', 'third.slot_date', 'day') }} as tnaa_days,
+        {{ audit_columns() }}
     from units
     left join free as third
         on

@@ -1,14 +1,24 @@
 {#- One row per (year, register, patient) alive and on the register at the year's reference date (the end
     of the year, or the last day with data), with the patient's sex, okrug of residence and 5-year age
     band at that date: the numerator of prevalence and the denominator of coverage. -#}
-{#- A table: prevalence, coverage and the checks all read it. -#}
-{{ config(materialized='table') }}
+{#- Incremental by year: a day changes memberships from that day on, so a run rebuilds the years from the
+    one before its window on (a day's run: the year in progress, whose reference date moves with the
+    data). -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['year', 'register_code', 'patient_id'],
+        meta={'rebuilds': {'from_window': {'column': 'reference_date', 'lookback_days': 1, 'grain': 'year'}}},
+    )
+}}
+
 with memberships as (
     select * from {{ ref('int_register_memberships_derived') }}
 ),
 
 years as (
     select * from {{ ref('int_register_years_bounded') }}
+    where {{ from_window('reference_date', 1, 'year') }}
 ),
 
 patients as (
@@ -60,7 +70,8 @@ final as (
                 "'-'",
                 "cast(cast(floor(age_years / 5.0) * 5 + 4 as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ ")",
             ]) }}
-        end as age_band
+        end as age_band,
+        {{ audit_columns() }}
     from on_register
 )
 

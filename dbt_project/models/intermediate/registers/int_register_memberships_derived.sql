@@ -7,11 +7,49 @@
     - deregistration: the patient's last dispensary action for the register, when it is a stop on or after
       the entry (a start after a stop puts the patient back under observation, so it is not an exit).
     A patient has one membership per register: a stop followed by a new start is counted as continuous. -#}
-{#- A table: the register fact, the year-end memberships and the checks all read it, and a view would
-    derive it from every diagnosis again for each of them. -#}
-{{ config(materialized='table') }}
-with matched as (
+{#- Incremental: a membership depends on the patient's matched diagnoses of every day, but a day's
+    diagnoses change it only through that patient, and a diagnosis taken back from a day changes it only
+    when it was the entry or the last dispensary action (both kept on the row). So a run rebuilds the
+    patients with a matched diagnosis in its window, and those whose entry or last action lies in it, from
+    all their matched diagnoses. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['register_code', 'patient_id'],
+        meta={'rebuilds': {'in_window': ['entry_date', 'last_action_on']}},
+    )
+}}
+
+with all_matched as (
     select * from {{ ref('int_register_diagnoses_matched') }}
+),
+
+{% if is_incremental() %}
+    rebuilt as (
+        select
+            register_code,
+            patient_id
+        from all_matched
+        where {{ in_window('diagnosed_on') }}
+        union
+        select
+            register_code,
+            patient_id
+        from {{ this }}
+        where {{ rebuilt_rows() }}
+    ),
+{% endif %}
+
+matched as (
+    select * from all_matched
+    {%- if is_incremental() %}
+        where exists (
+            select 1 from rebuilt
+            where
+                all_matched.register_code = rebuilt.register_code
+                and all_matched.patient_id = rebuilt.patient_id
+        )
+    {%- endif %}
 ),
 
 definitions as (
@@ -100,6 +138,7 @@ exits as (
         case
             when definitions.exits_on_death then patients.death_date
         end as death_exit_date,
+        last_actions.last_action_on,
         case
             when
                 definitions.exits_on_deregistration
@@ -123,6 +162,7 @@ final as (
         entry_date,
         is_new_case,
         entry_age_years,
+        last_action_on,
         deregistration_date,
         case
             when death_exit_date is null then deregistration_date
@@ -134,7 +174,8 @@ final as (
             when death_exit_date is null and deregistration_date is null then null
             when deregistration_date is null or death_exit_date <= deregistration_date then 'death'
             else 'deregistration'
-        end as exit_reason
+        end as exit_reason,
+        {{ audit_columns() }}
     from exits
 )
 

@@ -6,9 +6,15 @@
     within the standard is over attended appointments. TNAA is the facility's own value at the facility
     level and the median over the facilities of the unit above it.
 
-    Incremental: a run re-aggregates the weeks its window changed (the weeks of the appointments it
-    touched and the weeks whose Monday snapshot it took). -#}
-{{ config(materialized='incremental', unique_key='week_start', tags=['daily']) }}
+    Incremental: a run re-aggregates the weeks from the one before its window on (a day's events are of
+    slots on or after the day before it, and its snapshots are of the Mondays after it). -#}
+{{
+    config(
+        unique_key='week_start',
+        tags=['daily'],
+        meta={'rebuilds': {'from_window': {'column': 'week_start', 'lookback_days': 1, 'grain': 'week'}}},
+    )
+}}
 
 {%- set bands = booking_bands() %}
 
@@ -27,19 +33,6 @@ facilities as (
     select * from {{ ref('dim_facilities') }}
 ),
 
-changed_weeks as ( -- noqa: ST03
-    select distinct slot_week_start as week_start
-    from appointments
-    where
-        {{ in_window('booked_date') }}
-        or {{ in_window('cast(cancelled_at as date)') }}
-        or {{ in_window('cast(attended_at as date)') }}
-        or {{ in_window('cast(no_show_at as date)') }}
-    union
-    select distinct week_start from snapshots
-    where {{ in_window('week_start') }}
-),
-
 counted as (
     select
         appointments.*,
@@ -50,9 +43,7 @@ counted as (
     inner join facilities on appointments.facility_id = facilities.facility_id
     where
         appointments.outcome <> 'cancelled'
-        {%- if has_window() %}
-            and appointments.slot_week_start in (select changed_weeks.week_start from changed_weeks)
-        {%- endif %}
+        and {{ from_window('appointments.slot_week_start', 1, 'week') }}
 ),
 
 tnaa as (
@@ -63,9 +54,7 @@ tnaa as (
         facilities.city_id
     from snapshots
     inner join facilities on snapshots.facility_id = facilities.facility_id
-    {%- if has_window() %}
-        where snapshots.week_start in (select changed_weeks.week_start from changed_weeks)
-    {%- endif %}
+    where {{ from_window('snapshots.week_start', 1, 'week') }}
 ),
 
 {%- set levels = {
@@ -162,7 +151,8 @@ final as (
     select
         combined.*,
         cast(extract(isoyear from combined.week_start) as integer) as iso_year,
-        cast(extract(week from combined.week_start) as integer) as iso_week
+        cast(extract(week from combined.week_start) as integer) as iso_week,
+        {{ audit_columns() }}
     from combined
 )
 

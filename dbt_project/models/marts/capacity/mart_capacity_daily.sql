@@ -4,8 +4,15 @@
     Utilisation = slots booked (a booking that was not cancelled) / slots offered; urgent-reserve slots
     are offered too. Minutes scheduled = the length of the slots offered; minutes used = the minutes of
     the visits closed that day (booked and walk-in).
-    Incremental: a run re-aggregates the days whose slots or visits its window changed. -#}
-{{ config(materialized='incremental', unique_key='activity_date', tags=['daily']) }}
+    Incremental: a run re-aggregates the days from the one before its window on (a day's events are of
+    slots on or after the day before it, fct_slots). -#}
+{{
+    config(
+        unique_key='activity_date',
+        tags=['daily'],
+        meta={'rebuilds': {'from_window': {'column': 'activity_date', 'lookback_days': 1}}},
+    )
+}}
 
 with slots as (
     select * from {{ ref('fct_slots') }}
@@ -23,21 +30,6 @@ facilities as (
     select * from {{ ref('dim_facilities') }}
 ),
 
-changed_days as ( -- noqa: ST03
-    select slot_date as activity_date from slots
-    where {{ in_window('published_date') }}
-    union
-    select slot_date as activity_date from appointments
-    where
-        {{ in_window('booked_date') }}
-        or {{ in_window('cast(cancelled_at as date)') }}
-        or {{ in_window('cast(attended_at as date)') }}
-        or {{ in_window('cast(no_show_at as date)') }}
-    union
-    select encounter_date as activity_date from encounters
-    where {{ in_window('encounter_date') }}
-),
-
 offered as (
     select
         facility_id,
@@ -48,9 +40,7 @@ offered as (
         cast(sum(case when is_booked then 1 else 0 end) as {{ dbt.type_bigint() }}) as slots_booked,
         sum(duration_min) as minutes_scheduled
     from slots
-    {%- if has_window() %}
-        where slot_date in (select changed_days.activity_date from changed_days)
-    {%- endif %}
+    where {{ from_window('slot_date', 1) }}
     group by facility_id, specialty_id, slot_date
 ),
 
@@ -64,9 +54,7 @@ booked as (
         cast(sum(case when outcome = 'attended' then 1 else 0 end) as {{ dbt.type_bigint() }}) as attended,
         cast(sum(case when outcome = 'no_show' then 1 else 0 end) as {{ dbt.type_bigint() }}) as no_shows
     from appointments
-    {%- if has_window() %}
-        where slot_date in (select changed_days.activity_date from changed_days)
-    {%- endif %}
+    where {{ from_window('slot_date', 1) }}
     group by facility_id, specialty_id, slot_date
 ),
 
@@ -79,9 +67,7 @@ visits as (
         cast(sum(case when is_walk_in then 1 else 0 end) as {{ dbt.type_bigint() }}) as walk_ins,
         sum(minutes) as minutes_used
     from encounters
-    {%- if has_window() %}
-        where encounter_date in (select changed_days.activity_date from changed_days)
-    {%- endif %}
+    where {{ from_window('encounter_date', 1) }}
     group by facility_id, specialty_id, encounter_date
 ),
 
@@ -126,7 +112,8 @@ final as (
         coalesce(visits.walk_ins, 0) as walk_ins,
         coalesce(offered.minutes_scheduled, 0) as minutes_scheduled,
         coalesce(visits.minutes_used, 0) as minutes_used,
-        {{ safe_ratio('coalesce(visits.minutes_used, 0)', 'offered.minutes_scheduled') }} as minutes_utilisation
+        {{ safe_ratio('coalesce(visits.minutes_used, 0)', 'offered.minutes_scheduled') }} as minutes_utilisation,
+        {{ audit_columns() }}
     from units
     inner join facilities on units.facility_id = facilities.facility_id
     left join offered

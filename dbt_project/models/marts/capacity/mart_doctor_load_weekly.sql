@@ -1,14 +1,17 @@
 {#- Doctor x ISO week: slots and minutes scheduled against visits and minutes used (load = used / scheduled).
     The doctor's facility and specialty are those of the post on the week's Monday (or first day of the post).
-    Incremental: a run re-aggregates the weeks its window changed. -#}
-{{ config(materialized='incremental', unique_key='week_start', tags=['daily']) }}
+    Incremental: a run re-aggregates the weeks from the one before its window on (a day's events are of
+    slots on or after the day before it, fct_slots). -#}
+{{
+    config(
+        unique_key='week_start',
+        tags=['daily'],
+        meta={'rebuilds': {'from_window': {'column': 'week_start', 'lookback_days': 1, 'grain': 'week'}}},
+    )
+}}
 
 with slots as (
     select * from {{ ref('fct_slots') }}
-),
-
-appointments as (
-    select * from {{ ref('fct_appointments') }}
 ),
 
 encounters as (
@@ -19,18 +22,6 @@ doctors as (
     select * from {{ ref('dim_doctors') }}
 ),
 
-changed_weeks as ( -- noqa: ST03
-    select slot_week_start as week_start from slots
-    where {{ in_window('published_date') }}
-    union
-    -- a booking or a cancellation changes whether a slot is booked
-    select slot_week_start as week_start from appointments
-    where {{ in_window('booked_date') }} or {{ in_window('cast(cancelled_at as date)') }}
-    union
-    select encounter_week_start as week_start from encounters
-    where {{ in_window('encounter_date') }}
-),
-
 scheduled as (
     select
         doctor_id,
@@ -39,9 +30,7 @@ scheduled as (
         cast(sum(case when is_booked then 1 else 0 end) as {{ dbt.type_bigint() }}) as slots_booked,
         sum(duration_min) as minutes_scheduled
     from slots
-    {%- if has_window() %}
-        where slot_week_start in (select changed_weeks.week_start from changed_weeks)
-    {%- endif %}
+    where {{ from_window('slot_week_start', 1, 'week') }}
     group by doctor_id, slot_week_start
 ),
 
@@ -53,9 +42,7 @@ worked as (
         cast(sum(case when is_walk_in then 1 else 0 end) as {{ dbt.type_bigint() }}) as walk_ins,
         sum(minutes) as minutes_used
     from encounters
-    {%- if has_window() %}
-        where encounter_week_start in (select changed_weeks.week_start from changed_weeks)
-    {%- endif %}
+    where {{ from_window('encounter_week_start', 1, 'week') }}
     group by doctor_id, encounter_week_start
 ),
 
@@ -102,7 +89,8 @@ final as (
         coalesce(worked.encounters, 0) as encounters,
         coalesce(worked.walk_ins, 0) as walk_ins,
         coalesce(worked.minutes_used, 0) as minutes_used,
-        {{ safe_ratio('coalesce(worked.minutes_used, 0)', 'scheduled.minutes_scheduled') }} as load_ratio
+        {{ safe_ratio('coalesce(worked.minutes_used, 0)', 'scheduled.minutes_scheduled') }} as load_ratio,
+        {{ audit_columns() }}
     from units
     left join posts
         on

@@ -1,30 +1,21 @@
 {#- Facility x specialty x ISO week x weekday x hour: slots offered and booked, visits closed and their
     minutes. Readers sum over weeks for the usual weekday x hour heat map of a period.
-    Incremental: a run re-aggregates the weeks its window changed. -#}
-{{ config(materialized='incremental', unique_key='week_start', tags=['daily']) }}
+    Incremental: a run re-aggregates the weeks from the one before its window on (a day's events are of
+    slots on or after the day before it, fct_slots). -#}
+{{
+    config(
+        unique_key='week_start',
+        tags=['daily'],
+        meta={'rebuilds': {'from_window': {'column': 'week_start', 'lookback_days': 1, 'grain': 'week'}}},
+    )
+}}
 
 with slots as (
     select * from {{ ref('fct_slots') }}
 ),
 
-appointments as (
-    select * from {{ ref('fct_appointments') }}
-),
-
 encounters as (
     select * from {{ ref('fct_encounters') }}
-),
-
-changed_weeks as ( -- noqa: ST03
-    select slot_week_start as week_start from slots
-    where {{ in_window('published_date') }}
-    union
-    -- a booking or a cancellation changes whether a slot is booked
-    select slot_week_start as week_start from appointments
-    where {{ in_window('booked_date') }} or {{ in_window('cast(cancelled_at as date)') }}
-    union
-    select encounter_week_start as week_start from encounters
-    where {{ in_window('encounter_date') }}
 ),
 
 offered as (
@@ -37,9 +28,7 @@ offered as (
         count(*) as slots_offered,
         cast(sum(case when is_booked then 1 else 0 end) as {{ dbt.type_bigint() }}) as slots_booked
     from slots
-    {%- if has_window() %}
-        where slot_week_start in (select changed_weeks.week_start from changed_weeks)
-    {%- endif %}
+    where {{ from_window('slot_week_start', 1, 'week') }}
     group by 1, 2, 3, 4, 5
 ),
 
@@ -53,9 +42,7 @@ visits as (
         count(*) as encounters,
         sum(minutes) as minutes_used
     from encounters
-    {%- if has_window() %}
-        where encounter_week_start in (select changed_weeks.week_start from changed_weeks)
-    {%- endif %}
+    where {{ from_window('encounter_week_start', 1, 'week') }}
     group by 1, 2, 3, 4, 5
 ),
 
@@ -87,7 +74,8 @@ final as (
         coalesce(offered.slots_offered, 0) as slots_offered,
         coalesce(offered.slots_booked, 0) as slots_booked,
         coalesce(visits.encounters, 0) as encounters,
-        coalesce(visits.minutes_used, 0) as minutes_used
+        coalesce(visits.minutes_used, 0) as minutes_used,
+        {{ audit_columns() }}
     from units
     left join offered
         on

@@ -14,8 +14,11 @@ final as (
         atc3_code,
         atc3_name,
         atc4_code,
-        atc4_name
+        atc4_name,
+        {{ audit_columns() }}
     from codes
 )
 
+-- built from reference data alone: rebuilt whole when it changes, else nothing to do (macros/incremental.sql)
 select * from final
+where {{ rebuilt_rows() }}

@@ -39,8 +39,11 @@ final as (
         -- a running count of working days: the working days between two dates is a difference of two
         -- numbers, not a join over the calendar
         sum(case when iso_weekday < 6 and not is_public_holiday then 1 else 0 end)
-            over (order by date_day rows between unbounded preceding and current row) as working_day_number
+            over (order by date_day rows between unbounded preceding and current row) as working_day_number,
+        {{ audit_columns() }}
     from attributes
 )
 
+-- built from reference data alone: rebuilt whole when it changes, else nothing to do (macros/incremental.sql)
 select * from final
+where {{ rebuilt_rows() }}

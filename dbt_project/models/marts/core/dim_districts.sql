@@ -12,9 +12,12 @@ final as (
         districts.name as district_name,
         districts.okrug_id,
         okrugs.okrug_name_en,
-        okrugs.okrug_name_ru
+        okrugs.okrug_name_ru,
+        {{ audit_columns() }}
     from districts
     left join okrugs on districts.okrug_id = okrugs.okrug_id
 )
 
+-- built from reference data alone: rebuilt whole when it changes, else nothing to do (macros/incremental.sql)
 select * from final
+where {{ rebuilt_rows() }}

@@ -12,8 +12,11 @@ final as (
         valid_to is null as is_current,
         facility_id,
         specialty_id,
-        rate
+        rate,
+        {{ audit_columns() }}
     from doctors
 )
 
+-- built from reference data alone: rebuilt whole when it changes, else nothing to do (macros/incremental.sql)
 select * from final
+where {{ rebuilt_rows() }}

@@ -25,11 +25,14 @@ final as (
         facilities.okrug_id,
         okrugs.okrug_name_en,
         okrugs.okrug_name_ru,
-        'MSK' as city_id
+        'MSK' as city_id,
+        {{ audit_columns() }}
     from facilities
     left join facilities as heads on facilities.parent_facility_id = heads.facility_id
     left join districts on facilities.district_id = districts.district_id
     left join okrugs on facilities.okrug_id = okrugs.okrug_id
 )
 
+-- built from reference data alone: rebuilt whole when it changes, else nothing to do (macros/incremental.sql)
 select * from final
+where {{ rebuilt_rows() }}

@@ -10,8 +10,11 @@ final as (
         block as icd10_block,
         block_title as icd10_block_title,
         chapter as icd10_chapter,
-        chapter_title as icd10_chapter_title
+        chapter_title as icd10_chapter_title,
+        {{ audit_columns() }}
     from categories
 )
 
+-- built from reference data alone: rebuilt whole when it changes, else nothing to do (macros/incremental.sql)
 select * from final
+where {{ rebuilt_rows() }}

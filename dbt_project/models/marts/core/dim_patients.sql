@@ -1,23 +1,8 @@
-{#- Residents known to the system, pseudonymous. The age band is taken on the last day with data, so that
-    every target (and every re-run on the same data) gives the same band. -#}
+{#- Residents known to the system, pseudonymous. No age: an age needs a day (a visit's, a register's
+    reference date), and a row that changed as days pass would rebuild 13M rows a day at Moscow scale;
+    readers take the age from birth_month on the day they need. -#}
 with patients as (
     select * from {{ ref('stg_operational__patients') }}
-),
-
-last_day as (
-    select max(partition_date) as as_of_date from {{ ref('stg_operational__slots_published') }}
-),
-
-aged as (
-    select
-        patients.*,
-        last_day.as_of_date,
-        floor(
-            {{ dbt.datediff('patients.birth_month', 'coalesce(last_day.as_of_date, patients.birth_month)', 'month') }}
-            / 12.0
-        ) as age_years
-    from patients
-    cross join last_day
 ),
 
 final as (
@@ -25,22 +10,15 @@ final as (
         patient_id,
         sex,
         birth_month,
-        cast(age_years as integer) as age_years,
-        case
-            when age_years >= 90 then '90+'
-            else {{ dbt.concat([
-                "cast(cast(floor(age_years / 5) * 5 as integer) as " ~ dbt.type_string() ~ ")",
-                "'-'",
-                "cast(cast(floor(age_years / 5) * 5 + 4 as integer) as " ~ dbt.type_string() ~ ")",
-            ]) }}
-        end as age_band,
-        as_of_date as age_as_of_date,
         district_id,
         attached_facility_id,
         insurance,
         death_date,
-        death_date is not null as is_dead
-    from aged
+        death_date is not null as is_dead,
+        {{ audit_columns() }}
+    from patients
 )
 
+-- built from reference data alone: rebuilt whole when it changes, else nothing to do (macros/incremental.sql)
 select * from final
+where {{ rebuilt_rows() }}

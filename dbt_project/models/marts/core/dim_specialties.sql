@@ -10,8 +10,11 @@ final as (
         minutes_norm,
         wait_standard,
         wait_standard_unit,
-        is_primary_care
+        is_primary_care,
+        {{ audit_columns() }}
     from specialties
 )
 
+-- built from reference data alone: rebuilt whole when it changes, else nothing to do (macros/incremental.sql)
 select * from final
+where {{ rebuilt_rows() }}

@@ -1,14 +1,22 @@
 {#- One row per appointment with its whole life: booked, then cancelled, attended or missed.
 
-    Incremental by day: a run takes the window's events, and for an appointment booked before the window
-    it starts from the row already in the table. Events outside the window are kept from that row; events
-    inside it are taken afresh, so a re-run of a day replaces exactly that day's part of each life. -#}
+    Incremental by day: a run rebuilds every appointment with an event in its window, in the window's
+    current files or in the row already in the table (so an event taken back from a day's files is taken
+    back here too, and a booking taken back removes the appointment). Events outside the window are kept
+    from that row; events inside it are taken afresh, so a re-run of a day replaces exactly that day's part
+    of each life. A slot re-exported in the window is looked up again for its appointments (and an
+    appointment whose slot was taken back goes with it). -#}
 {{
     config(
-        materialized='incremental',
         unique_key='appointment_id',
         tags=['daily'],
-        meta={'test_window': {'column': 'last_event_date', 'lookback_days': 0}},
+        meta={'rebuilds': {'in_window': [
+            'booked_date',
+            'cast(cancelled_at as date)',
+            'cast(attended_at as date)',
+            'cast(no_show_at as date)',
+            'cast(slot_published_at as date)',
+        ], 'within': {'column': 'slot_date', 'lookback_days': 1}}},
     )
 }}
 
@@ -32,14 +40,15 @@ no_shows as (
     where {{ in_window('partition_date') }}
 ),
 
--- a booking is made before its slot starts, so the slots of the window's bookings start after the
--- window opens (a day's grace); the lookup then reads recent slots, not the whole history
+-- a booking is made before its slot starts, and attended or missed by the day after it (the lifecycle
+-- checks hold it), so the slots of the window's events start after the window opens (a day's grace);
+-- the lookup then reads recent slots, not the whole history
 slots as (
     select * from {{ ref('stg_operational__slots_published') }}
-    where cast(starts_at as date) >= {{ window_lookback(1) }}
+    where {{ from_window('cast(starts_at as date)', 1) }}
 ),
 
-touched as (
+touched as ( -- noqa: ST03
     select appointment_id from booked
     union
     select appointment_id from cancelled
@@ -52,7 +61,7 @@ touched as (
 {% if is_incremental() %}
     previous as (
         select * from {{ this }}
-        where appointment_id in (select touched.appointment_id from touched)
+        where {{ rebuilt_rows(also='appointment_id in (select touched.appointment_id from touched)') }}
     ),
 {% endif %}
 
@@ -78,21 +87,27 @@ bookings as (
     select * from new_bookings
     {% if is_incremental() %}
         union all
+        -- booked before the window: the booking is kept, its slot taken afresh when it was re-exported
         select
-            appointment_id,
-            slot_id,
-            patient_id,
-            facility_id,
-            doctor_id,
-            specialty_id,
-            channel,
-            referral_id,
-            booked_at,
-            slot_published_at,
-            slot_starts_at,
-            is_urgent_reserve
+            previous.appointment_id,
+            previous.slot_id,
+            previous.patient_id,
+            coalesce(slots.facility_id, previous.facility_id) as facility_id,
+            coalesce(slots.doctor_id, previous.doctor_id) as doctor_id,
+            coalesce(slots.specialty_id, previous.specialty_id) as specialty_id,
+            previous.channel,
+            previous.referral_id,
+            previous.booked_at,
+            coalesce(slots.occurred_at, previous.slot_published_at) as slot_published_at,
+            coalesce(slots.starts_at, previous.slot_starts_at) as slot_starts_at,
+            coalesce(slots.is_urgent_reserve, previous.is_urgent_reserve) as is_urgent_reserve
         from previous
-        where appointment_id not in (select new_bookings.appointment_id from new_bookings)
+        left join slots on previous.slot_id = slots.slot_id
+        where
+            not {{ in_window('previous.booked_date') }}
+            and previous.appointment_id not in (select booked.appointment_id from booked)
+            -- a slot published in the window and no longer there was taken back
+            and (slots.slot_id is not null or not {{ in_window('cast(previous.slot_published_at as date)') }})
     {% endif %}
 ),
 
@@ -153,7 +168,7 @@ final as (
             when no_show_at is not null then 'no_show'
             else 'open'
         end as outcome,
-        -- the day of the latest event: downstream marts re-aggregate what the window changed
+        -- the day of the latest event: the windowed lifecycle checks read the appointments it changed
         cast(
             greatest(
                 booked_at,
@@ -161,7 +176,8 @@ final as (
                 coalesce(attended_at, booked_at),
                 coalesce(no_show_at, booked_at)
             ) as date
-        ) as last_event_date
+        ) as last_event_date,
+        {{ audit_columns() }}
     from measured
 )
 

@@ -1,10 +1,9 @@
 {#- One row per diagnosis written at an encounter (the event id is its key). Incremental by day. -#}
 {{
     config(
-        materialized='incremental',
         unique_key='diagnosis_id',
         tags=['daily'],
-        meta={'test_window': {'column': 'diagnosis_date', 'lookback_days': 0}},
+        meta={'rebuilds': {'in_window': ['diagnosis_date'], 'within': {'column': 'diagnosis_date'}}},
     )
 }}
 
@@ -25,7 +24,8 @@ final as (
         diagnosis_kind,
         dispensary_action,
         occurred_at as recorded_at,
-        partition_date as diagnosis_date
+        partition_date as diagnosis_date,
+        {{ audit_columns() }}
     from diagnoses
 )
 

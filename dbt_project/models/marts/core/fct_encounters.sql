@@ -1,10 +1,9 @@
 {#- One row per closed outpatient visit, booked or walk-in. Incremental by day of closing. -#}
 {{
     config(
-        materialized='incremental',
         unique_key='encounter_id',
         tags=['daily'],
-        meta={'test_window': {'column': 'encounter_date', 'lookback_days': 0}},
+        meta={'rebuilds': {'in_window': ['encounter_date'], 'within': {'column': 'encounter_date'}}},
     )
 }}
 
@@ -29,7 +28,8 @@ final as (
         partition_date as encounter_date,
         cast({{ dbt.date_trunc('week', 'partition_date') }} as date) as encounter_week_start,
         cast({{ dbt.date_trunc('month', 'partition_date') }} as date) as encounter_month,
-        cast(extract(hour from occurred_at) as integer) as closed_hour
+        cast(extract(hour from occurred_at) as integer) as closed_hour,
+        {{ audit_columns() }}
     from encounters
 )
 

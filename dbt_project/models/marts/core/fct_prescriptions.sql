@@ -1,13 +1,17 @@
-{#- One row per e-prescription with its dispensing (first pharmacy fill).
+{#- One row per e-prescription with its dispensing (first pharmacy fill), and the prescriber's facility on
+    the day of issue (doctors' posts are dated: a change of the doctors' snapshot rebuilds this whole).
 
-    Incremental by day, like fct_appointments: a dispensing in the window completes a prescription
-    issued earlier, which is read back from the table. -#}
+    Incremental by day, like fct_appointments: a run rebuilds the prescriptions issued or dispensed in its
+    window (in the current files or in the row already in the table); a dispensing in the window completes
+    a prescription issued earlier (within 90 days: the ingest checks it), which is read back from the table. -#}
 {{
     config(
-        materialized='incremental',
         unique_key='prescription_id',
         tags=['daily'],
-        meta={'test_window': {'column': 'coalesce(cast(dispensed_at as date), issued_date)', 'lookback_days': 0}},
+        meta={'rebuilds': {
+            'in_window': ['issued_date', 'cast(dispensed_at as date)'],
+            'within': {'column': 'issued_date', 'lookback_days': 90},
+        }},
     )
 }}
 
@@ -38,7 +42,7 @@ doctors as (
 {% if is_incremental() %}
     previous as (
         select * from {{ this }}
-        where prescription_id in (select dispensed.prescription_id from dispensed)
+        where {{ rebuilt_rows(also='prescription_id in (select dispensed.prescription_id from dispensed)') }}
     ),
 {% endif %}
 
@@ -78,7 +82,10 @@ prescriptions as (
             benefit_category,
             issued_at
         from previous
-        where prescription_id not in (select new_prescriptions.prescription_id from new_prescriptions)
+        -- issued before the window: kept (one issued in the window and no longer there was taken back)
+        where
+            not {{ in_window('issued_date') }}
+            and prescription_id not in (select new_prescriptions.prescription_id from new_prescriptions)
     {% endif %}
 ),
 
@@ -103,7 +110,8 @@ final as (
     select
         *,
         dispensed_at is not null as is_dispensed,
-        {{ dbt.datediff('issued_date', 'cast(dispensed_at as date)', 'day') }} as days_to_dispensing
+        {{ dbt.datediff('issued_date', 'cast(dispensed_at as date)', 'day') }} as days_to_dispensing,
+        {{ audit_columns() }}
     from joined
 )
 

@@ -1,10 +1,9 @@
 {#- One row per referral to another specialty, with whether (and when) a booking used it. -#}
 {{
     config(
-        materialized='incremental',
         unique_key='referral_id',
         tags=['daily'],
-        meta={'test_window': {'column': 'issued_date', 'lookback_days': 0}},
+        meta={'rebuilds': {'in_window': ['issued_date'], 'within': {'column': 'issued_date'}}},
     )
 }}
 
@@ -20,7 +19,8 @@ final as (
         patient_id,
         to_specialty_id,
         occurred_at as issued_at,
-        partition_date as issued_date
+        partition_date as issued_date,
+        {{ audit_columns() }}
     from referrals
 )
 

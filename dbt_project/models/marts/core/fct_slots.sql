@@ -1,52 +1,33 @@
 {#- One row per published slot with where it stands now: free, or booked by an appointment that was not
     cancelled (and how that appointment ended).
 
-    Incremental by day: the window's new slots, and the slots whose bookings the window changed, are
-    built again from their appointments. -#}
+    Incremental by day: a run rebuilds the slots published in its window and every slot from the day before
+    the window on: a day's bookings, cancellations, visits and no-shows are of slots on or after the day
+    before it (a booking precedes its slot and is closed by the day after it; the lifecycle checks hold
+    it), so a booking taken back from a day's files frees its slot here too. -#}
 {{
     config(
-        materialized='incremental',
         unique_key='slot_id',
         tags=['daily'],
-        meta={'test_window': {'column': 'slot_date', 'lookback_days': 2}},
+        meta={'rebuilds': {
+            'in_window': ['published_date'],
+            'from_window': {'column': 'slot_date', 'lookback_days': 1},
+            'within': {'column': 'slot_date', 'lookback_days': 1},
+        }},
     )
 }}
 
 with published as (
     select * from {{ ref('stg_operational__slots_published') }}
+    where {{ in_window('partition_date') }} or {{ from_window('cast(starts_at as date)', 1) }}
 ),
 
 appointments as (
     select * from {{ ref('fct_appointments') }}
-),
-
-changed_appointments as (
-    select slot_id from appointments
     where
-        {{ in_window('booked_date') }}
-        or {{ in_window('cast(cancelled_at as date)') }}
-        or {{ in_window('cast(attended_at as date)') }}
-        or {{ in_window('cast(no_show_at as date)') }}
-),
-
-touched as ( -- noqa: ST03
-    select slot_id from published
-    where {{ in_window('partition_date') }}
-    union
-    select slot_id from changed_appointments
-),
-
-slots as (
-    select * from published
-    {%- if has_window() %}
-        -- slots whose bookings change start after the window opens (see fct_appointments)
-        where
-            slot_id in (select touched.slot_id from touched)
-            and (
-                {{ in_window('partition_date') }}
-                or cast(starts_at as date) >= {{ window_lookback(1) }}
-            )
-    {%- endif %}
+        slot_id in (select published.slot_id from published)
+        -- lets the scan skip the older appointments (the same slots, earlier days cannot hold them)
+        and slot_date >= (select min(cast(published.starts_at as date)) from published)
 ),
 
 slot_bookings as (
@@ -57,9 +38,6 @@ slot_bookings as (
         -- at most one booking of a slot stands (a test checks it); take the latest if not
         max(case when outcome <> 'cancelled' then appointment_id end) as appointment_id
     from appointments
-    {%- if has_window() %}
-        where slot_id in (select touched.slot_id from touched)
-    {%- endif %}
     group by slot_id
 ),
 
@@ -85,8 +63,9 @@ final as (
         case
             when slot_bookings.appointment_id is null then 'free'
             else current_booking.outcome
-        end as status
-    from slots
+        end as status,
+        {{ audit_columns() }}
+    from published as slots
     left join slot_bookings on slots.slot_id = slot_bookings.slot_id
     left join appointments as current_booking on slot_bookings.appointment_id = current_booking.appointment_id
 )

@@ -1,8 +1,14 @@
 {#- Facility x month x specialty: the cost of a visit for managerial accounting.
     Direct costs (payroll, payroll taxes, drugs and consumables) are shared by doctor-minutes; overhead
     (utilities, equipment, other) by the share of visits. Cost per visit = (direct + overhead) / visits.
-    Incremental: a run re-aggregates the months of the visits in its window. -#}
-{{ config(materialized='incremental', unique_key='month_start', tags=['daily']) }}
+    Incremental: a run re-aggregates the months from its window's first on. -#}
+{{
+    config(
+        unique_key='month_start',
+        tags=['daily'],
+        meta={'rebuilds': {'from_window': {'column': 'month_start', 'grain': 'month'}}},
+    )
+}}
 
 with encounters as (
     select * from {{ ref('fct_encounters') }}
@@ -10,11 +16,6 @@ with encounters as (
 
 expenses as (
     select * from {{ ref('stg_operational__facility_expenses') }}
-),
-
-changed_months as ( -- noqa: ST03
-    select distinct encounter_month as month_start from encounters
-    where {{ in_window('encounter_date') }}
 ),
 
 by_specialty as (
@@ -25,9 +26,7 @@ by_specialty as (
         count(*) as visits,
         sum(minutes) as doctor_minutes
     from encounters
-    {%- if has_window() %}
-        where encounter_month in (select changed_months.month_start from changed_months)
-    {%- endif %}
+    where {{ from_window('encounter_month', 0, 'month') }}
     group by facility_id, encounter_month, specialty_id
 ),
 
@@ -42,6 +41,7 @@ pools as (
             case when cost_category in ('utilities', 'equipment', 'other') then amount_rub else 0 end
         ) as overhead_rub
     from expenses
+    where {{ from_window('month', 0, 'month') }}
     group by facility_id, month
 ),
 
@@ -73,7 +73,8 @@ final as (
         {{ safe_ratio(
             'coalesce(pools.direct_cost_rub, 0) * shares.minutes_share + coalesce(pools.overhead_rub, 0) * shares.visits_share',
             'shares.visits',
-        ) }} as cost_per_visit_rub
+        ) }} as cost_per_visit_rub,
+        {{ audit_columns() }}
     from shares
     left join pools on shares.facility_id = pools.facility_id and shares.month_start = pools.month_start
 )

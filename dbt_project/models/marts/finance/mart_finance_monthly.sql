@@ -1,7 +1,13 @@
 {#- Facility x month: expenses by cost category, visits and revenue by funding source (tariff of the
     year, funding source and visit type x visits), cost per visit and cost per attached resident.
-    Incremental: a run re-aggregates the months of the visits in its window. -#}
-{{ config(materialized='incremental', unique_key='month_start', tags=['daily']) }}
+    Incremental: a run re-aggregates the months from its window's first on. -#}
+{{
+    config(
+        unique_key='month_start',
+        tags=['daily'],
+        meta={'rebuilds': {'from_window': {'column': 'month_start', 'grain': 'month'}}},
+    )
+}}
 
 {%- set categories = ['payroll', 'payroll_taxes', 'drugs_consumables', 'utilities', 'equipment', 'other'] %}
 {%- set sources = {'OMS': 'oms', 'budget': 'budget', 'DMS': 'dms', 'paid': 'paid'} %}
@@ -26,11 +32,6 @@ facilities as (
     select * from {{ ref('dim_facilities') }}
 ),
 
-changed_months as ( -- noqa: ST03
-    select distinct encounter_month as month_start from encounters
-    where {{ in_window('encounter_date') }}
-),
-
 priced as (
     select
         encounters.facility_id,
@@ -43,9 +44,7 @@ priced as (
             cast(extract(year from encounters.encounter_date) as integer) = tariffs.year
             and encounters.funding_source = tariffs.funding_source
             and encounters.visit_type = tariffs.visit_type
-    {%- if has_window() %}
-        where encounters.encounter_month in (select changed_months.month_start from changed_months)
-    {%- endif %}
+    where {{ from_window('encounters.encounter_month', 0, 'month') }}
 ),
 
 visits as (
@@ -74,9 +73,7 @@ spent as (
         {%- endfor %}
         sum(amount_rub) as expenses_rub
     from expenses
-    {%- if has_window() %}
-        where month in (select changed_months.month_start from changed_months)
-    {%- endif %}
+    where {{ from_window('month', 0, 'month') }}
     group by facility_id, month
 ),
 
@@ -123,7 +120,8 @@ final as (
         coalesce(attached.attached_residents, 0) as attached_residents,
         {{ safe_ratio('coalesce(spent.expenses_rub, 0)', 'visits.visits') }} as cost_per_visit_rub,
         {{ safe_ratio('coalesce(spent.expenses_rub, 0)', 'attached.attached_residents') }}
-            as cost_per_attached_resident_rub
+            as cost_per_attached_resident_rub,
+        {{ audit_columns() }}
     from units
     inner join facilities on units.facility_id = facilities.facility_id
     left join visits on units.facility_id = visits.facility_id and units.month_start = visits.month_start

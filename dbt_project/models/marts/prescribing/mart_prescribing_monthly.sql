@@ -1,7 +1,15 @@
 {#- ATC therapeutic group (level 2) x okrug of the prescribing facility x month of issue: prescriptions,
     patients, beneficiaries by benefit category, the share dispensed and the days from issue to dispensing.
-    Incremental: a run re-aggregates the months of issue of the prescriptions its window changed. -#}
-{{ config(materialized='incremental', unique_key='month_start', tags=['daily']) }}
+    Incremental: a run re-aggregates the months from its window's first on, and the months of issue of the
+    prescriptions rewritten since it was last built (a dispensing completes a prescription of an earlier
+    month). -#}
+{{
+    config(
+        unique_key='month_start',
+        tags=['daily'],
+        meta={'rebuilds': {'from_window': {'column': 'month_start', 'grain': 'month'}}},
+    )
+}}
 
 with prescriptions as (
     select * from {{ ref('fct_prescriptions') }}
@@ -17,7 +25,7 @@ facilities as (
 
 changed_months as ( -- noqa: ST03
     select distinct issued_month as month_start from prescriptions
-    where {{ in_window('issued_date') }} or {{ in_window('cast(dispensed_at as date)') }}
+    where {{ built_since_this() }}
 ),
 
 described as (
@@ -29,9 +37,9 @@ described as (
     from prescriptions
     left join drugs on prescriptions.atc_code = drugs.atc_code
     left join facilities on prescriptions.facility_id = facilities.facility_id
-    {%- if has_window() %}
-        where prescriptions.issued_month in (select changed_months.month_start from changed_months)
-    {%- endif %}
+    where
+        {{ from_window('prescriptions.issued_month', 0, 'month') }}
+        or prescriptions.issued_month in (select changed_months.month_start from changed_months)
 ),
 
 final as (
@@ -51,7 +59,8 @@ final as (
         cast(sum(case when is_dispensed then 1 else 0 end) as {{ dbt.type_bigint() }}) as prescriptions_dispensed,
         {{ safe_ratio('sum(case when is_dispensed then 1 else 0 end)', 'count(*)') }} as dispensed_share,
         avg(cast(days_to_dispensing as {{ type_double() }})) as mean_days_to_dispensing,
-        percentile_cont(0.5) within group (order by days_to_dispensing) as median_days_to_dispensing
+        percentile_cont(0.5) within group (order by days_to_dispensing) as median_days_to_dispensing,
+        {{ audit_columns() }}
     from described
     group by atc_group, okrug_id, issued_month
 )

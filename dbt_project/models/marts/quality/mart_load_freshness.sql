@@ -14,7 +14,8 @@ final as (
         sum(landing_rows) as landing_rows,
         sum(loaded_rows) as loaded_rows,
         sum(quarantined_rows) as quarantined_rows,
-        sum(case when is_reconciled then 0 else 1 end) as unreconciled_partitions
+        sum(case when is_reconciled then 0 else 1 end) as unreconciled_partitions,
+        {{ audit_columns() }}
     from partitions
     group by table_name
 )

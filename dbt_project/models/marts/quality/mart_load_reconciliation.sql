@@ -30,7 +30,8 @@ final as (
         quarantined_rows,
         landing_rows = loaded_rows + quarantined_rows as is_reconciled,
         load_id,
-        loaded_at
+        loaded_at,
+        {{ audit_columns() }}
     from ranked
     where load_rank = 1
 )

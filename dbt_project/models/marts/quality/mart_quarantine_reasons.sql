@@ -11,7 +11,8 @@ final as (
         count(distinct partition_date) as partitions,
         min(partition_date) as first_partition_date,
         max(partition_date) as last_partition_date,
-        max(loaded_at) as last_loaded_at
+        max(loaded_at) as last_loaded_at,
+        {{ audit_columns() }}
     from quarantine
     group by table_name, reason
 )

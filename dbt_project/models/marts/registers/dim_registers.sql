@@ -34,9 +34,12 @@ final as (
         definitions.target_incidence_per_100k_year,
         definitions.target_denominator,
         definitions.target_is_estimate,
-        definitions.target_source
+        definitions.target_source,
+        {{ audit_columns() }}
     from definitions
     left join categories on definitions.register_code = categories.register_code
 )
 
+-- built from reference data alone: rebuilt whole when it changes, else nothing to do (macros/incremental.sql)
 select * from final
+where {{ rebuilt_rows() }}

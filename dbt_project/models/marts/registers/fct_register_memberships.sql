@@ -1,7 +1,18 @@
 {#- One row per patient on a register: entry and exit (int_register_memberships_derived explains the
-    rules), with the patient's sex, birth month and okrug of residence. -#}
+    rules), with the patient's sex, birth month and okrug of residence.
+    Incremental: a run takes the memberships rebuilt since it was last built, and takes back those whose
+    entry lay in its window (a membership leaves only when every diagnosis behind it is taken back, the
+    entry's among them). -#}
+{{
+    config(
+        unique_key=['register_code', 'patient_id'],
+        meta={'rebuilds': {'in_window': ['entry_date']}},
+    )
+}}
+
 with memberships as (
     select * from {{ ref('int_register_memberships_derived') }}
+    where {{ built_since_this() }}
 ),
 
 patients as (
@@ -25,7 +36,8 @@ final as (
         patients.birth_month,
         patients.district_id,
         districts.okrug_id,
-        patients.death_date
+        patients.death_date,
+        {{ audit_columns() }}
     from memberships
     inner join patients on memberships.patient_id = patients.patient_id
     left join districts on patients.district_id = districts.district_id

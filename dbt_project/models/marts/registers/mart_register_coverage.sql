@@ -4,17 +4,29 @@
       encounter of visit type dispensary) in the 12 months up to the reference date;
     - with_guideline_prescription: were prescribed a drug of the register's guideline groups (ATC prefixes)
       in those 12 months; null for a register without guideline groups.
-    Only cells with patients on the register are present (a share needs a denominator). -#}
+    Only cells with patients on the register are present (a share needs a denominator).
+    Incremental by year: a day counts in the 12 months up to the reference dates that follow it, so a run
+    rebuilds the years from the one before its window on. -#}
+{{
+    config(
+        unique_key='year',
+        meta={'rebuilds': {'from_window': {'column': 'reference_date', 'lookback_days': 1, 'grain': 'year'}}},
+    )
+}}
 with members as (
     select * from {{ ref('int_register_memberships_at_year_end') }}
+    where {{ from_window('reference_date', 1, 'year') }}
 ),
 
+-- the 12 months before the reference dates of the years rebuilt
 matched as (
     select * from {{ ref('int_register_diagnoses_matched') }}
+    where {{ from_window('diagnosed_on', 367, 'year') }}
 ),
 
 prescriptions as (
     select * from {{ ref('stg_operational__prescriptions_issued') }}
+    where {{ from_window('partition_date', 367, 'year') }}
 ),
 
 atc_groups as (
@@ -109,7 +121,8 @@ final as (
         case
             when max(registers_with_drugs.register_code) is not null
                 then cast(sum(case when flagged.has_prescription then 1 else 0 end) as {{ dbt.type_bigint() }})
-        end as with_guideline_prescription
+        end as with_guideline_prescription,
+        {{ audit_columns() }}
     from flagged
     left join registers_with_drugs on flagged.register_code = registers_with_drugs.register_code
     group by

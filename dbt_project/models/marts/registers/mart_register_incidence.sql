@@ -3,9 +3,17 @@
     start of the year.
     - new_registrations: every entry, including patients diagnosed before who were first seen this year
       (in the first year of data that is the whole prevalent register);
-    - new_cases: entries whose qualifying diagnosis was recorded as first-time: the incidence numerator. -#}
+    - new_cases: entries whose qualifying diagnosis was recorded as first-time: the incidence numerator.
+    Incremental by year: a run rebuilds the years from the one before its window on. -#}
+{{
+    config(
+        unique_key='year',
+        meta={'rebuilds': {'from_window': {'column': 'reference_date', 'lookback_days': 1, 'grain': 'year'}}},
+    )
+}}
 with memberships as (
     select * from {{ ref('fct_register_memberships') }}
+    where {{ from_window('entry_date', 1, 'year') }}
 ),
 
 population as (
@@ -14,6 +22,7 @@ population as (
 
 years as (
     select * from {{ ref('int_register_years_bounded') }}
+    where {{ from_window('reference_date', 1, 'year') }}
 ),
 
 registers as (
@@ -67,7 +76,8 @@ final as (
         population.age_band,
         coalesce(counts.new_registrations, 0) as new_registrations,
         coalesce(counts.new_cases, 0) as new_cases,
-        population.population
+        population.population,
+        {{ audit_columns() }}
     from population
     inner join years on population.year = years.year
     cross join registers

@@ -2,9 +2,17 @@
     the last day with data in a year still in progress) over the residents at the start of that year, by
     register x year x okrug x sex x 5-year age band (ESP 2013 bands). Every cell of the population is
     present, with 0 patients where there are none, so rates and standardisation see the whole population.
-    Age is the patient's age at the reference date. -#}
+    Age is the patient's age at the reference date.
+    Incremental by year: a run rebuilds the years from the one before its window on. -#}
+{{
+    config(
+        unique_key='year',
+        meta={'rebuilds': {'from_window': {'column': 'reference_date', 'lookback_days': 1, 'grain': 'year'}}},
+    )
+}}
 with members as (
     select * from {{ ref('int_register_memberships_at_year_end') }}
+    where {{ from_window('reference_date', 1, 'year') }}
 ),
 
 population as (
@@ -13,6 +21,7 @@ population as (
 
 years as (
     select * from {{ ref('int_register_years_bounded') }}
+    where {{ from_window('reference_date', 1, 'year') }}
 ),
 
 registers as (
@@ -41,7 +50,8 @@ final as (
         population.sex,
         population.age_band,
         coalesce(counts.registered_patients, 0) as registered_patients,
-        population.population
+        population.population,
+        {{ audit_columns() }}
     from population
     inner join years on population.year = years.year
     cross join registers
