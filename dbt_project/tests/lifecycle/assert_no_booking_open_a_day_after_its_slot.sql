@@ -1,5 +1,7 @@
 {#- By the end of the day after its slot, a booking is attended, missed or cancelled. Returns the bookings
     still open although the data reaches past that day. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_appointments'}}}) }}
+
 with appointments as (
     select * from {{ ref('fct_appointments') }}
     where {{ changed_in_window('slot_date', 2) }}
