@@ -14,20 +14,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.integration.marts.compare import MARTS, differences, rows
+from tests.integration.marts.compare import data_columns, differences, mart_relations, rows
 
 LANDED_DAYS = dg.AssetKey(["raw", "raw_landed_days"])
-
-
-def _columns(con, mart: str) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'marts' "
-            "and table_name = ? order by ordinal_position",
-            [mart],
-        ).fetchall()
-    ]
 
 
 def _raw_counts(con) -> dict[str, int]:
@@ -42,14 +31,16 @@ def _raw_counts(con) -> dict[str, int]:
 
 
 def assert_same_warehouse(left: Path, right: Path) -> None:
+    """Every raw table holds as many rows, and every relation of the marts schema the same rows (the
+    columns naming the run that wrote a row aside)."""
     problems = {}
     with duckdb.connect(str(left), read_only=True) as a, duckdb.connect(str(right), read_only=True) as b:
+        want_sql, got_sql = (lambda sql: a.execute(sql).fetchall()), (lambda sql: b.execute(sql).fetchall())
         assert _raw_counts(a) == _raw_counts(b)
-        for mart in MARTS:
-            columns = _columns(a, mart)
-            got = rows(lambda sql: b.execute(sql).fetchall(), mart, columns)
-            want = rows(lambda sql: a.execute(sql).fetchall(), mart, columns)
-            if diff := differences(want, got, columns):
+        assert mart_relations(want_sql) == mart_relations(got_sql)
+        for mart in mart_relations(want_sql):
+            columns = data_columns(want_sql, mart)
+            if diff := differences(rows(want_sql, mart, columns), rows(got_sql, mart, columns), columns):
                 problems[mart] = diff
     assert problems == {}
 
