@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -17,16 +16,13 @@ from pipelines.instance import ensure_dagster_home
 from pipelines.partitions import (
     FULL_REFRESH_TAG,
     ONLY_CHANGED_TAG,
+    RANGE_TAGS,
     add_landed_days,
     landed_days,
     landing_days,
 )
 from pipelines.progress import Progress
 from warehouse import get_settings
-
-warnings.filterwarnings("ignore", category=dg.BetaWarning)
-
-RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
 
 class BuildError(RuntimeError):
@@ -35,20 +31,20 @@ class BuildError(RuntimeError):
 
 @dataclass
 class BuildReport:
+    """What a build did: the days it loaded (none: no day had changed), its checks that failed (errors) or
+    warned, each step's wall time in seconds, and its Dagster run."""
+
     target: str
-    days: list[dt.date]
+    days: list[dt.date]  # the days loaded
     failed_checks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step, by its name
     run_id: str = ""
 
 
-def _days(landing, partition: dt.date | None, days: tuple[dt.date, dt.date] | None) -> list[dt.date]:
-    """The days a build asks for: every landed day, or those named (a day with no files within the landed
-    span is asked for too: loading it clears what it held)."""
-    landed = landing_days(landing)
-    if not landed:
-        raise BuildError(f"nothing has landed in {landing}: run `emias simulate` first")
+def _days(landed: list[dt.date], partition: dt.date | None, days: tuple[dt.date, dt.date] | None):
+    """The days a build asks for: every landed day, or those named within the landed span (a day there
+    with no files is asked for too: loading it clears what it held)."""
     if days is not None:
         first, last = days
     else:
@@ -57,22 +53,32 @@ def _days(landing, partition: dt.date | None, days: tuple[dt.date, dt.date] | No
         raise BuildError(f"the range {first} .. {last} ends before it starts")
     if last > landed[-1]:
         raise BuildError(f"{last} has not landed: the last landed day is {landed[-1]}")
+    if first < landed[0]:
+        raise BuildError(f"{first} is before the first landed day, {landed[0]}")
     if partition is None and days is None:
         return landed
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def _tags(instance: dg.DagsterInstance, days: list[dt.date]) -> dict[str, str]:
-    """The run's partitions: one day, or the partitions from the first day to the last, in the order they
-    landed (the order of a dynamic partitions definition)."""
+def _tags(instance: dg.DagsterInstance, landed: list[dt.date], days: list[dt.date]) -> dict[str, str]:
+    """The run's partitions: one day, or a range from the first day to the last. A range of a dynamic
+    partitions definition runs in the order the partitions were added, so every landed day is added (in
+    date order) before the days asked for; a range whose days were added out of order is refused."""
+    add_landed_days(instance, landed)
+    add_landed_days(instance, days)  # a day with no files within the landed span
     if len(days) == 1:
         return {"dagster/partition": days[0].isoformat()}
-    wanted = {d.isoformat() for d in days}
-    keys = [k for k in instance.get_dynamic_partitions(landed_days.name) if k in wanted]
-    return dict(zip(RANGE_TAGS, (keys[0], keys[-1]), strict=True))
+    keys = instance.get_dynamic_partitions(landed_days.name)
+    span = keys[keys.index(days[0].isoformat()) : keys.index(days[-1].isoformat()) + 1]
+    if span != [d.isoformat() for d in days]:
+        raise BuildError(
+            f"the partitions from {days[0]} to {days[-1]} were added out of date order: "
+            "build those days one at a time (--partition)"
+        )
+    return dict(zip(RANGE_TAGS, (span[0], span[-1]), strict=True))
 
 
-def _outcome(result: dg.ExecuteInProcessResult, report: BuildReport) -> None:
+def _outcome(result: dg.ExecuteInProcessResult, report: BuildReport, load_log: dg.AssetKey) -> None:
     for ev in result.get_asset_check_evaluations():
         if not ev.passed:
             name = f"{ev.asset_key.to_user_string()}:{ev.check_name}"
@@ -82,6 +88,9 @@ def _outcome(result: dg.ExecuteInProcessResult, report: BuildReport) -> None:
     for ev in result.all_events:
         if ev.event_type_value == "STEP_SUCCESS":
             report.seconds[ev.step_key] = ev.event_specific_data.duration_ms / 1000
+    for mat in result.asset_materializations_for_node("transactions"):
+        if mat.asset_key == load_log:  # its metadata names the days the run loaded
+            report.days = [dt.date.fromisoformat(d) for d in mat.metadata["loaded_days"].value]
 
 
 def build(
@@ -98,20 +107,24 @@ def build(
 
     Raises BuildError when nothing has landed, a step fails, or an error-severity check fails."""
     ensure_dagster_home()
+    from pipelines.assets.ingest import LOAD_RECORDS
     from pipelines.definitions import defs
     from pipelines.resources import WarehouseResource, dbt_resource
 
+    if full_refresh and (partition or days):
+        raise BuildError("a full refresh reloads every landed day: give no day with it")
     settings = get_settings(target)
-    wanted = _days(settings.landing_dir, partition, days)
+    landed = landing_days(settings.landing_dir)
+    if not landed:
+        raise BuildError(f"nothing has landed in {settings.landing_dir}: run `emias simulate` first")
+    wanted = _days(landed, partition, days)
     instance = dg.DagsterInstance.get()
-    # a day asked for by name becomes a partition even when it has no files: loading it clears it
-    add_landed_days(instance, wanted)
-    tags = _tags(instance, wanted)
+    tags = _tags(instance, landed, wanted)
     if partition is None and days is None and not full_refresh:
         tags[ONLY_CHANGED_TAG] = "true"
     if full_refresh:
         tags[FULL_REFRESH_TAG] = "true"
-    report = BuildReport(target=settings.target, days=wanted)
+    report = BuildReport(target=settings.target, days=[])
     started = time.perf_counter()
     result = defs.resolve_job_def("build").execute_in_process(
         instance=instance,
@@ -127,10 +140,12 @@ def build(
     )
     report.seconds["run"] = time.perf_counter() - started
     report.run_id = result.run_id
-    _outcome(result, report)
+    _outcome(result, report, LOAD_RECORDS[0].key)
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        raise BuildError(f"the build failed (steps: {', '.join(failed) or '?'}); see the Dagster run log")
+        raise BuildError(
+            f"the build failed (steps: {', '.join(failed) or '?'}); see run {result.run_id} in `emias ui`"
+        )
     if report.failed_checks:
         raise BuildError("failing checks: " + ", ".join(report.failed_checks))
     return report

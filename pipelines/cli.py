@@ -95,12 +95,15 @@ def build(
     --from/--to, those days whether they changed or not."""
     from pipelines.build import BuildError
     from pipelines.build import build as run
+    from warehouse.watermarks import day_span
 
     day, start, end = _day("--partition", partition), _day("--from", first), _day("--to", last)
     if (start is None) != (end is None):
         raise _fail("give both --from and --to")
     if day and start:
         raise _fail("give either --partition or --from/--to")
+    if full_refresh and (day or start):
+        raise _fail("--full-refresh reloads every landed day: give no day with it")
     try:
         settings = get_settings(target)
     except ValueError as e:
@@ -115,8 +118,13 @@ def build(
             report = run(settings.target, day, days=days, full_refresh=full_refresh, progress=bars)
     except BuildError as e:
         raise _fail(f"{e} (the build's log: {log})") from None
-    span = f"{report.days[0]} .. {report.days[-1]}" if len(report.days) > 1 else str(report.days[0])
-    console.print(f"built the {report.target} warehouse for {span} in {time.perf_counter() - t0:.1f} s")
+    loaded = (
+        f"loaded {len(report.days)} day{'s' if len(report.days) > 1 else ''} "
+        f"({day_span(report.days[0], report.days[-1])})"
+        if report.days
+        else "no day had changed"
+    )
+    console.print(f"built the {report.target} warehouse: {loaded}, in {time.perf_counter() - t0:.1f} s")
     for w in report.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)} (see raw.raw_quarantine)")
 

@@ -24,13 +24,8 @@ REQUIRED_SETTINGS: dict[str, dict] = {
 }
 
 # Dagster's own start-up noise, filtered by the start of its message so that nothing else is hidden:
-# `dagster dev` prefers its newer `dg dev` (a separate CLI package this project does not use), and our
-# ingest and dbt assets take `backfill_policy` (one run per backfilled range), which Dagster marks beta and
-# warns about once per asset in every process that loads the code location.
-QUIET_WARNINGS = (
-    "ignore:Function `dev_command` is superseded:Warning",
-    "ignore:Parameter `backfill_policy` of function `asset` is currently in beta:Warning",
-)
+# `dagster dev` prefers its newer `dg dev` (a separate CLI package this project does not use).
+QUIET_WARNINGS = ("ignore:Function `dev_command` is superseded:Warning",)
 
 
 class DagsterHomeError(ValueError):

@@ -17,6 +17,8 @@ from services.contract.landing import landed_days as landed_days_of
 
 landed_days = dg.DynamicPartitionsDefinition(name="landed_days")
 
+# run tags: a range of partitions in one run (Dagster's own)
+RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 # run tag: queue only the days whose files changed since they were last queued (`emias build` of every
 # landed day); without it, every day of the run is queued (a day asked for by name is rebuilt)
 ONLY_CHANGED_TAG = "emias/only_changed"

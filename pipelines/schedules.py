@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from pipelines.assets.warehouse_models import warehouse_models
-from pipelines.partitions import add_landed_days, landed_days, landing_days
+from pipelines.partitions import ONLY_CHANGED_TAG, add_landed_days, landed_days, landing_days
 from warehouse import get_settings
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -34,12 +34,15 @@ full_checks_job = dg.define_asset_job(
 
 @dg.schedule(job=build_job, cron_schedule="0 2 * * *", execution_timezone="Europe/Moscow")
 def daily_schedule(context: dg.ScheduleEvaluationContext):
-    """At 02:00 Moscow time, build yesterday (a day is exported once it is over), if it has landed."""
+    """At 02:00 Moscow time, build yesterday (a day is exported once it is over), once every table has
+    landed it; a day the landing sensor built already, with the same files, is not loaded again."""
     yesterday = (context.scheduled_execution_time.astimezone(MOSCOW) - dt.timedelta(days=1)).date()
-    if yesterday not in landing_days(get_settings().landing_dir):
-        return dg.SkipReason(f"{yesterday} has not landed")
+    if yesterday not in landing_days(get_settings().landing_dir, complete=True):
+        return dg.SkipReason(f"{yesterday} has not landed in every table")
     add_landed_days(context.instance, [yesterday])
-    return dg.RunRequest(run_key=yesterday.isoformat(), partition_key=yesterday.isoformat())
+    return dg.RunRequest(
+        run_key=yesterday.isoformat(), partition_key=yesterday.isoformat(), tags={ONLY_CHANGED_TAG: "true"}
+    )
 
 
 full_checks_schedule = dg.ScheduleDefinition(

@@ -70,7 +70,6 @@ __all__ = [
     "load_order",
     "load_outbox",
     "load_snapshot",
-    "outbox_days",
     "outbox_watermark",
     "reconcile",
     "reconcile_days",
@@ -566,7 +565,7 @@ def _new_load() -> tuple[str, dt.datetime]:
     """A new load's id and time. Twelve hex digits (48 random bits) are unique enough for the loads of a
     warehouse, and DuckDB keeps a string that short inside the row: the id costs the load next to
     nothing per row."""
-    return uuid.uuid4().hex[:12], dt.datetime.now().replace(microsecond=0)
+    return uuid.uuid4().hex[:12], dt.datetime.now()  # to the microsecond: dbt's window follows the loads
 
 
 # ------------------------------------------------------------------------------------ the public API
@@ -735,15 +734,6 @@ def outbox_watermark(target: LoadTarget, source: str) -> int:
         f"select max(last_seq) from {RAW_SCHEMA}.raw_outbox_watermark where source = ?", [source]
     )
     return rows[0][0] or 0
-
-
-def outbox_days(target: LoadTarget) -> list[dt.date]:
-    """Days that rows from an outbox fell on (their loads are logged with no source files)."""
-    rows = target.execute(
-        f"select distinct partition_date from {RAW_SCHEMA}.raw_load_log "
-        f"where not ({_LOG_FROM_FILES}) and partition_date is not null order by 1"
-    )
-    return [r[0] for r in rows]
 
 
 def _outbox_files(rows: list, table: Table, folder: Path, label: str) -> list[_File]:

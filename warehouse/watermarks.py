@@ -19,30 +19,38 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from services.contract import transaction_tables
-from services.contract.landing import transaction_dir
+from warehouse.ingest import landing_files
 from warehouse.raw import RAW_SCHEMA
+from warehouse.targets import LoadTarget
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+    return dt.datetime.now()
+
+
+def day_span(first: dt.date, last: dt.date) -> str:
+    """Days as people read them: `2025-01-06`, or `2025-01-06 .. 2025-02-02`."""
+    return str(first) if first == last else f"{first} .. {last}"
 
 
 def fingerprint(landing: Path, day: dt.date) -> str:
-    """A digest of a day's landing files (every transaction table's names, sizes and modification times):
-    a re-export of the day changes it; an untouched day keeps it. An empty day has a fingerprint too."""
+    """A digest of a day's landing files: each transaction table's file names, sizes and modification times
+    (a re-export writes new files; reading every byte of a Moscow day to hash it would cost more than
+    loading it). A copy that keeps both size and time (`cp -p`, `rsync -t`) of different content goes
+    unseen: rebuild such a day by name. An empty day has a fingerprint too."""
     digest = hashlib.blake2b(digest_size=16)
     for table in transaction_tables():
-        folder = transaction_dir(landing, table.name, day)
-        for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+        for f in landing_files(landing, table, day):
             st = f.stat()
             digest.update(f"{table.name}/{f.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
-def queue_days(target: Any, landing: Path, days: list[dt.date], *, only_changed: bool) -> list[dt.date]:
+def queue_days(
+    target: LoadTarget, landing: Path, days: list[dt.date], *, only_changed: bool
+) -> list[dt.date]:
     """Queue days for loading; returns those queued. With `only_changed`, a day whose files have the
     fingerprint it was last queued with (and that has loaded since) is left alone."""
     if not days:
@@ -68,27 +76,39 @@ def queue_days(target: Any, landing: Path, days: list[dt.date], *, only_changed:
     return queued
 
 
-def queued_days(target: Any) -> list[dt.date]:
+@dataclass(frozen=True)
+class Queue:
+    """The days waiting to load (oldest first), as read at `read_at`."""
+
+    days: list[dt.date]
+    read_at: dt.datetime
+
+
+def queued_days(target: LoadTarget) -> Queue:
     """Days queued and not loaded since, oldest first."""
+    read_at = _now()
     rows = target.execute(
         f"select partition_date from {RAW_SCHEMA}.raw_landed_days where loaded_at is null order by 1"
     )
-    return [r[0] for r in rows]
+    return Queue([r[0] for r in rows], read_at)
 
 
-def mark_loaded(target: Any, days: list[dt.date]) -> None:
+def mark_loaded(target: LoadTarget, queue: Queue, days: list[dt.date]) -> None:
+    """Mark these days of the queue loaded; a day queued again since the queue was read (new files) stays
+    queued."""
     if days:
         target.execute(
-            f"update {RAW_SCHEMA}.raw_landed_days set loaded_at = ? "
-            f"where loaded_at is null and partition_date in ({', '.join('?' * len(days))})",
-            [_now(), *days],
+            f"update {RAW_SCHEMA}.raw_landed_days set loaded_at = ? where loaded_at is null "
+            f"and queued_at <= ? and partition_date in ({', '.join('?' * len(days))})",
+            [_now(), queue.read_at, *days],
         )
 
 
 @dataclass(frozen=True)
 class ModelWindow:
-    """What dbt has to build: the days loaded since its last build (start inclusive, end exclusive; None
-    when no day was), and whether a reference snapshot was loaded since."""
+    """What dbt has to build: the days loaded since the models were last built (`start` inclusive, `end`
+    exclusive; None when no day was), whether a reference snapshot was loaded since, and the time of the
+    latest load taken in (`loads_up_to`: the models' new mark once built; None when nothing was loaded)."""
 
     start: dt.date | None
     end: dt.date | None
@@ -102,17 +122,18 @@ class ModelWindow:
     def describe(self) -> str:
         if self.start is None:
             return "reference data"
-        last = self.end - dt.timedelta(days=1)
-        return str(self.start) if last == self.start else f"{self.start} .. {last}"
+        return day_span(self.start, self.end - dt.timedelta(days=1))
 
     def env(self) -> dict[str, str]:
         """The window as dbt reads it (dbt_project/macros/incremental.sql); empty for no window."""
-        if self.start is None:  # reference data only: the incremental models have no day to build
+        if (
+            self.start is None
+        ):  # reference data only: an empty window (no day to build; macros/incremental.sql)
             return {"EMIAS_WINDOW_START": "1900-01-01", "EMIAS_WINDOW_END": "1900-01-01"}
         return {"EMIAS_WINDOW_START": self.start.isoformat(), "EMIAS_WINDOW_END": self.end.isoformat()}
 
 
-def model_window(target: Any, models: list[str]) -> ModelWindow:
+def model_window(target: LoadTarget, models: list[str]) -> ModelWindow:
     """The loads (raw.raw_load_log) since the least recently built of `models` was built; every load when
     one of them was never built."""
     marks = dict(target.execute(f"select model, loads_up_to from {RAW_SCHEMA}.raw_model_builds"))
@@ -127,7 +148,7 @@ def model_window(target: Any, models: list[str]) -> ModelWindow:
     return ModelWindow(first, end, bool(refs), up_to)
 
 
-def record_model_build(target: Any, models: list[str], window: ModelWindow) -> None:
+def record_model_build(target: LoadTarget, models: list[str], window: ModelWindow) -> None:
     """Remember that these models were built with everything loaded up to `window.loads_up_to`."""
     if window.loads_up_to is None or not models:
         return

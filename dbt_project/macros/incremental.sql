@@ -1,7 +1,8 @@
 {#- How a run builds a table: whole, or only the part its window of days can have changed.
 
     Dagster passes the days of a run in the environment: EMIAS_WINDOW_START <= day < EMIAS_WINDOW_END (ISO
-    dates); no window means every day. Environment variables rather than --vars: a change of vars makes dbt
+    dates); no window means every day, and an empty one (start = end) no day: a run for a changed reference
+    snapshot alone rebuilds the models on it and nothing else. Environment variables rather than --vars: a change of vars makes dbt
     parse the whole project again, a change of these does not.
 
     Every table of the project is an incremental model, and `should_full_refresh` (below) decides per model
@@ -34,6 +35,11 @@
     {%- do return(window_start() == '' or reference_inputs_changed()) -%}
 {% endmacro %}
 
+{#- A window that holds no day (start = end). -#}
+{% macro window_is_empty() -%}
+    {% do return(window_start() != '' and window_start() == window_end()) %}
+{%- endmacro %}
+
 {% macro in_window(date_column) -%}
     {%- if is_incremental() -%}
         ({{ date_column }} >= cast('{{ window_start() }}' as date)
@@ -46,7 +52,9 @@
 {#- On or after the window's first day less `lookback_days`, taken to the start of its week or month when
     the column holds weeks or months: the partitions a day's events can reach forward in time. -#}
 {% macro from_window(date_column, lookback_days=0, grain='day') -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and window_is_empty() -%}
+        (1 = 0)
+    {%- elif is_incremental() -%}
         ({{ date_column }} >= {{ first_day_from_window(lookback_days, grain) }})
     {%- else -%}
         (1 = 1)

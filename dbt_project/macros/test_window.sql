@@ -15,7 +15,9 @@
     is left to the full build. -#}
 
 {% macro changed_in_window(column, lookback_days=0) -%}
-    {%- if window_start() != '' -%}
+    {%- if window_is_empty() -%}
+        (1 = 0)
+    {%- elif window_start() != '' -%}
         ({{ column }} >= {{ days_before_window(lookback_days) }})
     {%- else -%}
         (1 = 1)

@@ -15,6 +15,7 @@ Each raw table reports two checks beside it, over what the step loaded:
 """
 
 import datetime as dt
+import warnings
 
 import dagster as dg
 
@@ -23,8 +24,16 @@ from pipelines.partitions import FULL_REFRESH_TAG, ONLY_CHANGED_TAG, landed_days
 from pipelines.progress import Progress
 from pipelines.resources import WarehouseResource
 from services.contract import Table
-from warehouse.ingest import Reconciliation, load_days, load_order, load_snapshot, reconcile, reconcile_days
-from warehouse.watermarks import mark_loaded, queue_days, queued_days
+from warehouse.ingest import (
+    LoadResult,
+    Reconciliation,
+    load_days,
+    load_order,
+    load_snapshot,
+    reconcile,
+    reconcile_days,
+)
+from warehouse.watermarks import Queue, day_span, mark_loaded, queue_days, queued_days
 
 RECONCILES = "reconciles_with_landing"
 NO_QUARANTINE = "no_quarantined_rows"
@@ -119,23 +128,28 @@ def _materialized(table: Table, recs: list[Reconciliation], extra: dict) -> dg.M
     )
 
 
-@dg.asset(
-    key=raw_key("raw_landed_days"),
-    group_name="ingest_transactions",
-    description="raw.raw_landed_days: the landed days and their files' fingerprints; a day materialised "
-    "here is queued for the transaction ingest",
-    partitions_def=landed_days,
-    # a backfill of many days is one run, whose bookkeeping is one row per day here, not per table
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"duckdb"},
-)
-def raw_landed_days(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def _queue_landed_days(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     days = sorted(dt.date.fromisoformat(k) for k in context.partition_keys)
     only_changed = context.run.tags.get(ONLY_CHANGED_TAG) == "true"
     with warehouse.writer() as target:
         queued = queue_days(target, warehouse.landing_dir, days, only_changed=only_changed)
     context.log.info(f"{len(queued)} of {len(days)} days queued for loading")
     return dg.MaterializeResult(metadata={"days": len(days), "queued": len(queued)})
+
+
+# Dagster marks `backfill_policy` beta and warns wherever the code location loads: said once, here
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    raw_landed_days = dg.asset(
+        key=raw_key("raw_landed_days"),
+        group_name="ingest_transactions",
+        description="raw.raw_landed_days: the landed days and their files' fingerprints; a day materialised "
+        "here is queued for the transaction ingest",
+        partitions_def=landed_days,
+        # a backfill of many days is one run, whose bookkeeping is one row per day here, not per table
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        kinds={"duckdb"},
+    )(_queue_landed_days)
 
 
 @dg.multi_asset(
@@ -152,13 +166,20 @@ def reference_snapshots(
     with warehouse.writer() as target, progress.task("reference snapshots", len(selected)) as advance:
         for table in selected:
             result = load_snapshot(target, warehouse.landing_dir, table, force=force)
-            rec = reconcile(target, warehouse.landing_dir, table)
+            # a snapshot loaded now is counted again; an unchanged one reports its last load's counts
+            rec = reconcile(target, warehouse.landing_dir, table) if result.reloaded else _as_logged(result)
             advance(table.name)
             # every run reports every raw table (a table left out would make Dagster skip dbt's step);
             # `reloaded` says whether its content changed
             yield _materialized(
                 table, [rec], {"reloaded": result.reloaded, "dagster/row_count": rec.raw_rows}
             )
+
+
+def _as_logged(result: LoadResult) -> Reconciliation:
+    return Reconciliation(
+        result.table, None, result.landing_rows, result.loaded_rows, result.quarantined_rows, []
+    )
 
 
 # the ingest's own records, which the data-quality marts read: the last ingest step completes them
@@ -192,9 +213,9 @@ def transactions(
 ):
     store = api_store()
     with warehouse.writer() as target:
-        days = queued_days(target)
-        loaded = _load_days(target, warehouse.landing_dir, days, progress) if days else {}
-        mark_loaded(target, days)
+        queue = queued_days(target)
+        days = queue.days
+        loaded = _load_days(target, warehouse.landing_dir, queue, progress) if days else {}
         outbox_rows = sum(x.rows for x in ingest_outbox(target, store)) if store else 0
     context.log.info(f"{len(days)} days loaded; {outbox_rows} rows from the API's outbox")
     span = {"days": len(days), "first_day": str(days[0]), "last_day": str(days[-1])} if days else {"days": 0}
@@ -202,23 +223,36 @@ def transactions(
     for table in TRANSACTION_TABLES:
         yield _materialized(table, loaded.get(table.name, []), {**span, "outbox_rows": outbox_rows})
     for spec in LOAD_RECORDS:
-        yield dg.MaterializeResult(asset_key=spec.key, metadata=span)
+        yield dg.MaterializeResult(
+            asset_key=spec.key, metadata={**span, "loaded_days": [str(d) for d in days]}
+        )
 
 
-def _span(days: list[dt.date]) -> str:
-    return f"{days[0]} .. {days[-1]}" if len(days) > 1 else str(days[0])
+def _months(days: list[dt.date]) -> list[list[dt.date]]:
+    """The days in runs of at most DAYS_PER_LOAD calendar days (a load holds the keys its references point
+    at in memory: a month keeps that bounded at Moscow's scale, and a day re-exported months ago does not
+    stretch a load over the months between)."""
+    runs: list[list[dt.date]] = []
+    for day in days:
+        if runs and (day - runs[-1][0]).days < DAYS_PER_LOAD:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
 
 
-def _load_days(target, landing, days: list[dt.date], progress: Progress) -> dict[str, list[Reconciliation]]:
-    """Load the days into every transaction table, a month of days at a time (a load holds the keys its
-    references point at in memory: a month keeps that bounded at Moscow's scale); the reconciliation of
-    each table's days."""
-    months = [days[i : i + DAYS_PER_LOAD] for i in range(0, len(days), DAYS_PER_LOAD)]
+def _load_days(target, landing, queue: Queue, progress: Progress) -> dict[str, list[Reconciliation]]:
+    """Load the queued days into every transaction table, a month at a time, each month marked loaded once
+    every table has it (a failure later leaves the months before it done); the reconciliation of each
+    table's days."""
+    months = _months(queue.days)
     recs: dict[str, list[Reconciliation]] = {t.name: [] for t in TRANSACTION_TABLES}
-    with progress.task("transactions", len(months) * len(TRANSACTION_TABLES), _span(days)) as advance:
+    detail = day_span(queue.days[0], queue.days[-1])
+    with progress.task("transactions", len(months) * len(TRANSACTION_TABLES), detail) as advance:
         for month in months:
             for table in TRANSACTION_TABLES:
                 load_days(target, landing, table, month)
                 recs[table.name] += reconcile_days(target, landing, table, month)
-                advance(f"{table.name} {_span(month)}")
+                advance(f"{table.name} {day_span(month[0], month[-1])}")
+            mark_loaded(target, queue, month)
     return recs

@@ -41,9 +41,12 @@ def test_the_sensor_launches_each_landed_day_once(city_dir, monkeypatch, tmp_pat
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(cursor=None, instance=instance)
         result = landing_sensor(context)
-        first = [r.partition_key for r in result.run_requests]
-        # the city's first day is 2025-01-06; its forward book (bookings made ahead) lands the 35 days before
-        assert first[0] == "2024-12-02" and first[-1] == "2025-01-25" and len(first) == 35 + 20
-        assert result.dynamic_partitions_requests[0].partition_keys == first
+        # one run for every complete day: the city's first day is 2025-01-06, and its forward book
+        # (bookings made ahead) lands the 35 days before it
+        (request,) = result.run_requests
+        assert request.partition_key_range == dg.PartitionKeyRange("2024-12-02", "2025-01-25")
+        assert request.tags["emias/only_changed"] == "true"
+        added = result.dynamic_partitions_requests[0].partition_keys
+        assert added[0] == "2024-12-02" and added[-1] == "2025-01-25" and len(added) == 35 + 20
         again = landing_sensor(dg.build_sensor_context(cursor=context.cursor, instance=instance))
         assert isinstance(again, dg.SkipReason)
