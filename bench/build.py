@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,9 +34,9 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.ingest, run as a script
 
+from bench.ingest import START, simulated_city  # noqa: E402
 from pipelines.progress import Progress  # noqa: E402
 
-START = dt.date(2025, 1, 6)
 RECORDING = "recording dbt's events"
 # the build job's steps, by the names the tables show
 STEPS = {
@@ -133,16 +134,6 @@ def timed_build(**kwargs) -> BuildTiming:
     )
 
 
-def _city(scale: float, days: int, folder: Path) -> Path:
-    """A simulated city of `days` days (reused when already there); returns its landing folder."""
-    from services.simulator import simulate
-
-    landing = folder / f"city-{scale:g}-{days}d" / "landing"
-    if not (landing / "_city.json").exists():
-        simulate(landing, scale=scale, start=START, days=days, seed=SEED)
-    return landing
-
-
 def _stage(city: Path, data: Path, hold_back: dt.date) -> None:
     """Copy the city into a fresh data folder without the held-back day (hard links: no bytes copied)."""
     shutil.rmtree(data, ignore_errors=True)
@@ -162,7 +153,7 @@ def _land(city: Path, data: Path, day: dt.date) -> None:
 
 
 def run_history(scale: float, history: int, folder: Path) -> dict:
-    city = _city(scale, history + 1, folder)
+    city = simulated_city(folder / f"city-{scale:g}-{history + 1}d", scale=scale, days=history + 1, seed=SEED)
     data = folder / f"warehouse-{scale:g}-{history}d"
     last = START + dt.timedelta(days=history)
     _stage(city, data, last)
@@ -175,7 +166,7 @@ def run_history(scale: float, history: int, folder: Path) -> dict:
     return {"history_days": history, "city": str(city), "full": full, "one_day": one_day}
 
 
-def _print(console: Console, scale: float, results: list[dict], ingest: list | None) -> None:
+def _print(console: Console, scale: float, results: list[dict]) -> None:
     full = Table(title=f"Full builds at --scale {scale:g}")
     for col in (
         "history",
@@ -211,13 +202,21 @@ def _print(console: Console, scale: float, results: list[dict], ingest: list | N
             f"one-day build growth from {results[0]['history_days']} to {results[-1]['history_days']} "
             f"days of history: {growth:.2f}x"
         )
-    if ingest:
-        from bench.ingest import print_report
 
-        console.print(
-            "The validated ingest beside DuckDB's read_parquet -> table, same files (the first city):"
-        )
-        print_report(*ingest)
+
+def _ingest_ratio(city: Path, scale: float) -> dict:
+    """bench/ingest.py on the first city's files, in a process of its own (this one holds the builds'
+    threads and memory), three runs: its report printed, its ratios returned."""
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("ingest.py")), "--scale", str(scale),
+         "--folder", str(city), "--repeat", "3"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    *report, figures = out.rstrip().splitlines()
+    print("\nThe validated ingest beside DuckDB's read_parquet -> table, same files (the first city):")
+    print("\n".join(report))
+    ratios = json.loads(figures)
+    return {"ratios": ratios["ratios"], "cpu_ratios": ratios["cpu_ratios"]}
 
 
 def main() -> None:
@@ -233,19 +232,10 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     console = Console(soft_wrap=True, width=150)
     results = [run_history(args.scale, h, folder) for h in sorted(args.history)]
-    ingest = None
+    _print(console, args.scale, results)
     if not args.no_ingest_ratio:
-        from bench.ingest import measure_ingest, measure_raw_read
-
-        city, work = Path(results[0]["city"]), folder / "ingest-ratio"
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir()
-        ingest = (
-            measure_raw_read(city, work / "raw.duckdb"),
-            measure_ingest(city, work / "warehouse.duckdb"),
-        )
-        shutil.rmtree(work, ignore_errors=True)
-    _print(console, args.scale, results, ingest)
+        ratio = _ingest_ratio(Path(results[0]["city"]).parent, args.scale)
+        results[0]["ingest_ratio"] = ratio
     for r in results:
         r["full"], r["one_day"] = asdict(r["full"]), asdict(r["one_day"])
     (folder / "bench-build.json").write_text(

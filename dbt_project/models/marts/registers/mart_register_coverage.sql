@@ -42,14 +42,24 @@ dispensary_visits as (
     where is_dispensary_visit
 ),
 
-guideline_prescriptions as (
+-- the drug codes prescribed that fall in a register's guideline groups: the prefix match runs over the few
+-- hundred codes, not over every prescription (a join on an expression of both sides is a nested loop)
+guideline_codes as (
     select distinct
         atc_groups.register_code,
+        codes.atc_code
+    from (select distinct atc_code from prescriptions) as codes
+    inner join atc_groups
+        on substr(codes.atc_code, 1, length(atc_groups.atc_prefix)) = atc_groups.atc_prefix
+),
+
+guideline_prescriptions as (
+    select distinct
+        guideline_codes.register_code,
         prescriptions.patient_id,
         cast(prescriptions.occurred_at as date) as prescribed_on
     from prescriptions
-    inner join atc_groups
-        on substr(prescriptions.atc_code, 1, length(atc_groups.atc_prefix)) = atc_groups.atc_prefix
+    inner join guideline_codes on prescriptions.atc_code = guideline_codes.atc_code
 ),
 
 registers_with_drugs as (
