@@ -120,8 +120,9 @@ def _signer(path: Path | None) -> itsdangerous.URLSafeTimedSerializer:
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = key_file.with_suffix(".tmp")
-        tmp.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-        tmp.chmod(0o600)
+        # created readable by its owner only: the key signs every session
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
         tmp.replace(key_file)
     key = key_file.read_text(encoding="utf-8").strip()
     return itsdangerous.URLSafeTimedSerializer(key, salt=SESSION_SALT)
