@@ -11,28 +11,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from dashboards.roles import CHIEF_PHYSICIAN, PAGES, ROLES, may_see
+from tests.e2e.servers import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, serving
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-sync",
-]
 PASSWORD = "browser-test"
 COOKIE = "emias_dashboards_session"
 
@@ -46,26 +33,6 @@ FORBIDDEN = {
 NO_PERCENT_PAGES = {"data_quality", "costs"}  # the pages without a share or a rate in %
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit not healthy at {url} after {timeout} s")
 
 
 @pytest.fixture(scope="module")
@@ -84,39 +51,21 @@ def served_dashboards(built_city, tmp_path_factory):
     users = folder / "users.yaml"
     for role in ROLES:
         add_user(_name(role), PASSWORD, role, facility_id if role == CHIEF_PHYSICIAN else None, path=users)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "EMIAS_DATA_DIR": str(built_city["data_dir"]),
         "EMIAS_USERS_FILE": str(users),
     }
-    log = (folder / "streamlit.log").open("w")
     command = _streamlit_command(port) + ["--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so stopping it stops its children too
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
+    with serving(command, f"{url}/_stcore/health", folder / "streamlit.log", cwd=ROOT, env=env):
         yield {"url": url, "folder": folder, "facility_id": int(facility_id)}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.fail("Debian's chromium is not installed: `apt-get install -y chromium` (.ci/run does it)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
