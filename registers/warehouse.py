@@ -9,11 +9,14 @@ join diagnoses and prescriptions to them (declared as the dbt source `registers`
 - `raw.register_atc_groups`: one row per (register_code, atc_prefix), the guideline drug groups.
 
 Each load replaces the three tables whole (they are small), so removing a YAML file removes its register.
+A build loads them only when the definitions changed (`refresh_register_tables`): their `_loaded_at` then
+tells the dbt step that the register models need rebuilding (warehouse/watermarks.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ import duckdb
 
 from registers.definitions import Register, code_set_rows, load_registers
 
-__all__ = ["REGISTER_TABLES", "load_register_tables", "register_table_rows"]
+__all__ = ["REGISTER_TABLES", "load_register_tables", "refresh_register_tables", "register_table_rows"]
 
 RAW_SCHEMA = "raw"
 
@@ -100,8 +103,47 @@ def load_register_tables(con: Any, folder: str | Path | None = None) -> dict[str
     read and checked before anything is written, so a malformed file leaves the warehouse as it was.
     Returns the rows written per table.
     """
+    return _write(con, register_table_rows(load_registers(folder)))
+
+
+def refresh_register_tables(con: Any, folder: str | Path | None = None) -> tuple[dict[str, int], bool]:
+    """Load the definitions of `folder` (as `load_register_tables`) only when they differ from the register
+    tables in the warehouse, or those are missing. Returns the rows per table and whether they were
+    loaded; unchanged definitions leave the tables as they are (and, on PostgreSQL, the dbt views on them).
+    """
     rows = register_table_rows(load_registers(folder))
-    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if _held(con) == _as_held(rows):
+        return {name: len(rows[name]) for name in REGISTER_TABLES}, False
+    return _write(con, rows), True
+
+
+def _as_held(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Counter]:
+    """The rows of each table as a multiset of value tuples (column order of REGISTER_TABLES)."""
+    return {
+        name: Counter(tuple(row.get(c) for c, _ in columns if c != "_loaded_at") for row in rows[name])
+        for name, columns in REGISTER_TABLES.items()
+    }
+
+
+def _held(con: Any) -> dict[str, Counter] | None:
+    """The register tables' rows in the warehouse (as `_as_held`), or None when one of them is missing."""
+    names = ", ".join(f"'{name}'" for name in REGISTER_TABLES)
+    ((present,),) = con.execute(
+        "select count(*) from information_schema.tables "
+        f"where table_schema = '{RAW_SCHEMA}' and table_name in ({names})"
+    ).fetchall()
+    if present < len(REGISTER_TABLES):
+        return None
+    held = {}
+    for name, columns in REGISTER_TABLES.items():
+        cols = ", ".join(c for c, _ in columns if c != "_loaded_at")
+        held[name] = Counter(map(tuple, con.execute(f"select {cols} from {RAW_SCHEMA}.{name}").fetchall()))
+    return held
+
+
+def _write(con: Any, rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    # the clock of the ingest's loads (raw.raw_load_log), which the dbt step compares it with
+    loaded_at = dt.datetime.now()
     is_duckdb = isinstance(con, duckdb.DuckDBPyConnection)
     mark = "?" if is_duckdb else "%s"
     # PostgreSQL keeps the dbt staging views on these tables: they go with the table, and the dbt build

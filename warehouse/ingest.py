@@ -214,8 +214,8 @@ def landing_files(landing: Path, table: Table, day: dt.date | None = None) -> li
 class _Batch:
     """The SQL of one validating load of a table's files (a range of days, or a snapshot).
 
-    Files with the same columns and types are read by one `read_parquet`; each row is joined to its
-    file's day and label (the temp table `_load_files`)."""
+    Files with the same columns and types are read by one `read_parquet`; each row carries its file's
+    day, label and place in the load (`f`, picked by the reader's file index)."""
 
     def __init__(
         self, target: LoadTarget, table: Table, files: list[_File], load_id: str, loaded_at: dt.datetime
@@ -228,21 +228,11 @@ class _Batch:
         for col in self.references:
             if col.nullable:  # pragma: no cover - the contract declares none
                 raise LoadError(f"{table.name}.{col.name}: a reference of a nullable column is not checked")
+        self.place = {id(f): i for i, f in enumerate(files)}  # a file's place in the load, for row order
         self.has_duplicates = False
         self.known: dict[str, str] = {}
 
     # -- reading
-
-    def register_files(self) -> None:
-        values = ", ".join(
-            f"({quote(str(f.path))}, {f'date {quote(str(f.day))}' if f.day else 'cast(null as date)'}, "
-            f"{quote(f.label)}, {i})"
-            for i, f in enumerate(self.files)
-        )
-        self.target.vcon.execute(
-            "create or replace temp table _load_files as "
-            f"select * from (values {values}) as v(path, day, label, idx)"
-        )
 
     @staticmethod
     def groups(files: list[_File]) -> list[list[_File]]:
@@ -252,14 +242,18 @@ class _Batch:
             by_layout.setdefault(tuple((n, str(t)) for n, t in f.types.items()), []).append(f)
         return list(by_layout.values())
 
-    @staticmethod
-    def source(files: list[_File]) -> str:
-        """FROM clause of a group's rows: `src` (the file's columns, filename, file_row_number) and `f`."""
+    def source(self, files: list[_File]) -> str:
+        """FROM clause of a group's rows: `src`, the file's columns with `filename`, `file_row_number` and
+        `f` (the file's day, label and place in the load). `f` is picked from lists by the reader's file
+        index: a join on the file's name costs, row by row, about what reading the rows does."""
+        at = "[cast(file_index as bigint) + 1]"
+        days = ", ".join(f"date {quote(str(f.day))}" if f.day else "cast(null as date)" for f in files)
+        labels = ", ".join(quote(f.label) for f in files)
+        places = ", ".join(str(self.place[id(f)]) for f in files)
         paths = ", ".join(quote(str(f.path)) for f in files)
-        return (
-            f"read_parquet([{paths}], filename = true, file_row_number = true, hive_partitioning = false) "
-            "as src inner join _load_files as f on f.path = src.filename"
-        )
+        file = f"struct_pack(day := [{days}]{at}, label := [{labels}]{at}, idx := [{places}]{at}) as f"
+        options = "filename = true, file_row_number = true, hive_partitioning = false"
+        return f"(select *, {file} from read_parquet([{paths}], {options})) as src"
 
     def rules(self, group: list[_File]) -> list[Rule]:
         return row_rules(self.table, group[0].types, self.day)
@@ -415,7 +409,7 @@ class _Batch:
                 else ""
             )
             selects.append(
-                f"select {part} as partition_date, f.label as source_file, f.idx, "
+                f"select {part} as partition_date, f.label as source_file, f.idx as idx, "
                 f"src.file_row_number as row_number, {reasons(rules)} as reasons, "
                 f"cast(to_json(struct_pack({row})) as varchar) as row_json "
                 f"from {self.source(g)} "
@@ -457,7 +451,6 @@ class _Batch:
         """Insert the good rows, then quarantine the bad rows of the files that did not go in whole;
         returns the rows loaded per partition of `days`."""
         if self.files:
-            self.register_files()
             self.find_duplicates()
             self.look_up_references()
             self.insert_good_rows()
@@ -492,7 +485,7 @@ class _Batch:
         return {(day, label): n for day, label, n in rows}
 
     def cleanup(self) -> None:
-        for name in ["_load_files", "_load_dup_keys", "_load_dup_rows", "_load_bad_rows"] + [
+        for name in ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"] + [
             f"_load_known_{c.name}" for c in self.references
         ]:  # (a known-keys relation that is a subquery has no table to drop)
             self.target.vcon.execute(f"drop table if exists {name}")

@@ -126,16 +126,14 @@ class ModelWindow:
 
     def env(self) -> dict[str, str]:
         """The window as dbt reads it (dbt_project/macros/incremental.sql); empty for no window."""
-        if (
-            self.start is None
-        ):  # reference data only: an empty window (no day to build; macros/incremental.sql)
+        if self.start is None:  # reference data only: an empty window (macros/incremental.sql)
             return {"EMIAS_WINDOW_START": "1900-01-01", "EMIAS_WINDOW_END": "1900-01-01"}
         return {"EMIAS_WINDOW_START": self.start.isoformat(), "EMIAS_WINDOW_END": self.end.isoformat()}
 
 
 def model_window(target: LoadTarget, models: list[str]) -> ModelWindow:
-    """The loads (raw.raw_load_log) since the least recently built of `models` was built; every load when
-    one of them was never built."""
+    """The loads (raw.raw_load_log, and the register definitions' last load) since the least recently
+    built of `models` was built; every load when one of them was never built."""
     marks = dict(target.execute(f"select model, loads_up_to from {RAW_SCHEMA}.raw_model_builds"))
     since = None if any(m not in marks for m in models) else min((marks[m] for m in models), default=None)
     where, params = ("_loaded_at > ?", [since]) if since else ("true", [])
@@ -145,7 +143,22 @@ def model_window(target: LoadTarget, models: list[str]) -> ModelWindow:
         params,
     )[0]
     end = last_day + dt.timedelta(days=1) if last_day else None
+    registers_at = _registers_loaded_at(target)
+    if registers_at is not None and (since is None or registers_at > since):
+        refs, up_to = True, max(registers_at, up_to or registers_at)
     return ModelWindow(first, end, bool(refs), up_to)
+
+
+def _registers_loaded_at(target: LoadTarget) -> dt.datetime | None:
+    """When the register definitions were last loaded: registers/warehouse.py replaces its tables, with a
+    new `_loaded_at`, only when the definitions changed. None before their first load."""
+    ((present,),) = target.execute(
+        "select count(*) from information_schema.tables "
+        f"where table_schema = '{RAW_SCHEMA}' and table_name = 'register_definitions'"
+    )
+    if not present:
+        return None
+    return target.execute(f"select max(_loaded_at) from {RAW_SCHEMA}.register_definitions")[0][0]
 
 
 def record_model_build(target: LoadTarget, models: list[str], window: ModelWindow) -> None:

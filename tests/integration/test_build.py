@@ -2,12 +2,14 @@
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import registers
 from pipelines.build import build
 from services.contract import TABLES, arrow_schema, table
 from services.contract.landing import transaction_dir
@@ -127,3 +129,39 @@ def test_a_day_that_has_not_landed_is_refused(built_city, monkeypatch):
     monkeypatch.setenv("EMIAS_DATA_DIR", str(built_city["data_dir"]))
     with pytest.raises(BuildError, match="has not landed: the last landed day is 2025-01-26"):
         build("duckdb", dt.date(2025, 2, 1))
+
+
+def _registers_state(data_dir) -> tuple:
+    """(when the register tables were loaded, the diabetes register's title in the marts)."""
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        (loaded_at,) = con.execute("select max(_loaded_at) from raw.register_definitions").fetchone()
+        (title,) = con.execute(
+            "select title_en from marts.dim_registers where register_code = 'diabetes'"
+        ).fetchone()
+    return loaded_at, title
+
+
+def test_changed_register_definitions_alone_reach_the_marts(built_city, tmp_path, monkeypatch):
+    """No day has changed: unchanged definitions are left as they were; a changed one is loaded and the
+    models on it rebuilt (a definition is reference data without a load-log row of its own)."""
+    data_dir = tmp_path / "city"
+    shutil.copytree(built_city["data_dir"] / "landing", data_dir / "landing")
+    shutil.copy(built_city["data_dir"] / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    definitions = tmp_path / "registers"
+    shutil.copytree(Path(registers.__file__).parent / "definitions", definitions)
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("EMIAS_REGISTERS_DIR", str(definitions))
+    loaded_at, title = _registers_state(data_dir)
+    assert title == "Diabetes mellitus"
+
+    build("duckdb")
+    assert _registers_state(data_dir) == (loaded_at, title)
+
+    diabetes = definitions / "diabetes.yaml"
+    renamed = diabetes.read_text().replace('"Diabetes mellitus"', '"Diabetes mellitus (all types)"')
+    diabetes.write_text(renamed)
+    build("duckdb")
+    new_loaded_at, new_title = _registers_state(data_dir)
+    assert new_loaded_at > loaded_at
+    assert new_title == "Diabetes mellitus (all types)"
