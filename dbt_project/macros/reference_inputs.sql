@@ -4,7 +4,7 @@
     reads, directly or through other models (the transaction tables, partitioned by day, are not: a run's
     window covers their changes). A snapshot is loaded whole, all its rows under one `_load_id`, and
     loaded again only when its content changed, so its version is that load id; the register definitions
-    are reloaded on every build and small, so theirs is a hash of their content; a seed's is its file's
+    are small and carry no load id, so theirs is a hash of their content; a seed's is its file's
     checksum. After each build a model records the versions it was built from in `audit.model_inputs`
     (one row per input and build, appended); `should_full_refresh` (macros/incremental.sql) compares. -#}
 
