@@ -132,13 +132,15 @@ def test_a_day_that_has_not_landed_is_refused(built_city, monkeypatch):
 
 
 def _registers_state(data_dir) -> tuple:
-    """(when the register tables were loaded, the diabetes register's title in the marts)."""
+    """(when the register tables were loaded, the diabetes register's title in the marts, when the
+    appointments' fact table was last built)."""
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         (loaded_at,) = con.execute("select max(_loaded_at) from raw.register_definitions").fetchone()
         (title,) = con.execute(
             "select title_en from marts.dim_registers where register_code = 'diabetes'"
         ).fetchone()
-    return loaded_at, title
+        (facts_built_at,) = con.execute("select max(_built_at) from marts.fct_appointments").fetchone()
+    return loaded_at, title, facts_built_at
 
 
 def test_changed_register_definitions_alone_reach_the_marts(built_city, tmp_path, monkeypatch):
@@ -152,16 +154,18 @@ def test_changed_register_definitions_alone_reach_the_marts(built_city, tmp_path
     monkeypatch.setenv("EMIAS_DATA_DIR", str(data_dir))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("EMIAS_REGISTERS_DIR", str(definitions))
-    loaded_at, title = _registers_state(data_dir)
+    before = _registers_state(data_dir)
+    loaded_at, title, facts_built_at = before
     assert title == "Diabetes mellitus"
 
     build("duckdb")
-    assert _registers_state(data_dir) == (loaded_at, title)
+    assert _registers_state(data_dir) == before
 
     diabetes = definitions / "diabetes.yaml"
     renamed = diabetes.read_text().replace('"Diabetes mellitus"', '"Diabetes mellitus (all types)"')
     diabetes.write_text(renamed)
     build("duckdb")
-    new_loaded_at, new_title = _registers_state(data_dir)
+    new_loaded_at, new_title, new_facts_built_at = _registers_state(data_dir)
     assert new_loaded_at > loaded_at
     assert new_title == "Diabetes mellitus (all types)"
+    assert new_facts_built_at == facts_built_at  # a model with no register input is left as it was
