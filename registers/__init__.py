@@ -9,7 +9,8 @@ A notebook needs only this import::
 - rates with limits on frames (pandas or polars): `crude_rate`, `proportion`, `dsr`, `isr`, and
   `rate_summary` (crude rate and DSR per group), built on the array functions `byars`, `exact_poisson`,
   `poisson_limits`, `wilson`; the standard population `ESP2013`;
-- comparing units: `funnel_limits`, `funnel_significance`;
+- comparing units (funnel plots, as PHE publishes them): `funnel_limits`, `funnel_significance`
+  (also `phe_funnel_significance`), `phe_funnels` (PHE's table of limit lines), `phe_funnel_points`;
 - publishing: `suppress_small`;
 - from the warehouse: `prevalence`, `incidence`, `coverage`, `available_registers` (registers/prevalence.py,
   reading the register marts), and `load_register_tables` (registers/warehouse.py, what the Dagster asset
@@ -24,7 +25,15 @@ from registers.definitions import (
     code_set_rows,
     load_registers,
 )
-from registers.funnels import funnel_limits, funnel_significance
+from registers.funnels import (
+    DSR_NOT_APPLICABLE,
+    SIGNIFICANCE_LABELS,
+    funnel_limits,
+    funnel_significance,
+    phe_funnel_points,
+    phe_funnel_significance,
+    phe_funnels,
+)
 from registers.methods import (
     ESP2013,
     StandardPopulation,
@@ -47,9 +56,11 @@ from registers.suppression import suppress_small
 from registers.warehouse import load_register_tables, register_table_rows
 
 __all__ = [
+    "DSR_NOT_APPLICABLE",
     "ESP2013",
     "Register",
     "RegisterDefinitionError",
+    "SIGNIFICANCE_LABELS",
     "StandardPopulation",
     "available_registers",
     "byars",
@@ -68,6 +79,9 @@ __all__ = [
     "isr",
     "load_register_tables",
     "load_registers",
+    "phe_funnel_points",
+    "phe_funnel_significance",
+    "phe_funnels",
     "poisson_limits",
     "prevalence",
     "proportion",

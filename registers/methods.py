@@ -7,7 +7,7 @@ as the same rate in an official report.
 
 Two layers:
 - array functions (`byars`, `exact_poisson`, `poisson_limits`, `wilson`): numpy in, numpy out, any shape;
-- frame functions (`crude_rate`, `proportion`, `dsr`, `isr`, `funnel_limits`, `funnel_significance`,
+- frame functions (`crude_rate`, `proportion`, `dsr`, `isr`; the funnels in registers/funnels.py and
   `suppress_small`): a pandas or polars frame in, a frame of the same kind out, one row per input row or per
   group of `by`.
 
@@ -421,8 +421,9 @@ def dsr(
     standard weights w_i (default the European Standard Population 2013; or a `StandardPopulation`, a list
     of weights, or the name of a column holding each row's weight). Dobson limits scale the Byar's limits of
     the total count O = sum(x_i): DSR + sqrt(var(DSR) / O) * (limit(O) - O), var(DSR) = sum(w_i^2 x_i / n_i^2)
-    / sum(w_i)^2. The DSR and its limits are not reported (NaN) when the total count is below `min_count`
-    (10), the PHE rule. A missing band count counts as 0 events. Bands are matched to the standard by
+    / sum(w_i)^2. The DSR and its limits are not applicable (NaN, `statistic` "dsr NA for total count <
+    10", PHE's words) when the total count is below `min_count` (10), the PHE rule; on a funnel such a
+    unit is `registers.DSR_NOT_APPLICABLE`. A missing band count counts as 0 events. Bands are matched to the standard by
     position inside each group unless `age_band` names a column of the standard's labels.
     Returns one row per group: `total_count`, `total_pop`, `value`, limits, `confidence`, `statistic`,
     `method`.
