@@ -19,8 +19,8 @@ The statistics:
 - ratios (observed O over expected E) and rates (events O over population n): exact Poisson limits. A unit
   is significant when the target (1 for a ratio, PHE's default; the pooled rate for a rate) lies outside
   the confidence interval of its own value: O's limits (exact below 10 events, Byar's from 10, as
-  `poisson_limits`) divided by E or n. A DSR unit with fewer than 10 events is "not applicable" (PHE
-  publishes no DSR below 10 events).
+  `poisson_limits`) divided by E or n. For a DSR, n is PHE's derived denominator multiplier x O / DSR,
+  and a unit with fewer than 10 events is "not applicable" (PHE publishes no DSR below 10 events).
 - the lines PHE draws: at each whole count O of the grid, the lower line sits at the E (or n = E / rate)
   where O is the exact upper limit, the upper line where O is the exact lower limit. PHE finds that E by
   bisection (24 halvings of v = E / (E + O + 1), from its Excel tool); `phe_funnels` does the same, so its
@@ -216,7 +216,8 @@ def funnel_significance(
     Returns the frame with `value` (the rate column itself when `rate` is given, else count / denominator
     * multiplier) and `significance`, one of `SIGNIFICANCE_LABELS` (or `DSR_NOT_APPLICABLE`; missing where
     the value is missing). Raises ValueError on an unknown statistic or rate_type, a negative count, a
-    denominator <= 0, a proportion above 1, and the missing inputs PHE refuses for rates and proportions.
+    denominator <= 0, a proportion above 1, a missing count or rate PHE refuses for a rate, and a missing
+    numerator or denominator of a proportion when the target is the pooled one (which needs every row).
     """
     _check_choice("statistic", statistic, _STATISTICS)
     _check_choice("rate_type", rate_type, _RATE_TYPES)

@@ -423,8 +423,8 @@ def dsr(
     the total count O = sum(x_i): DSR + sqrt(var(DSR) / O) * (limit(O) - O), var(DSR) = sum(w_i^2 x_i / n_i^2)
     / sum(w_i)^2. The DSR and its limits are not applicable (NaN, `statistic` "dsr NA for total count <
     10", PHE's words) when the total count is below `min_count` (10), the PHE rule; on a funnel such a
-    unit is `registers.DSR_NOT_APPLICABLE`. A missing band count counts as 0 events. Bands are matched to the standard by
-    position inside each group unless `age_band` names a column of the standard's labels.
+    unit is `registers.DSR_NOT_APPLICABLE`. A missing band count counts as 0 events. Bands are matched to
+    the standard by position inside each group unless `age_band` names a column of the standard's labels.
     Returns one row per group: `total_count`, `total_pop`, `value`, limits, `confidence`, `statistic`,
     `method`.
     """

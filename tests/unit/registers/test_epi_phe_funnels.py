@@ -264,6 +264,10 @@ def test_bad_arguments_are_refused_with_the_rule():
         phe_funnels(frame, "x", rate="r", statistic="rate", rate_type="crude", multiplier=1e5)
     with pytest.raises(ValueError, match="rows with 0 events need the denominator"):
         funnel_significance(frame, "x", statistic="rate", rate="r", multiplier=1e5)
+    with pytest.raises(ValueError, match="rows with 0 events need a denominator greater than zero"):
+        funnel_significance(frame.assign(n=[None, 1.0, 1.0]), "x", "n", statistic="rate", rate="r")
+    with pytest.raises(ValueError, match="every row needs its rate"):
+        funnel_significance(frame.assign(r=[0.0, None, 1.0]), "x", statistic="rate", rate="r")
     with pytest.raises(ValueError, match="DSR funnel needs the rate column"):
         funnel_significance(frame, "x", "n", statistic="rate", rate_type="dsr")
     with pytest.raises(ValueError, match="every row needs its numerator"):
