@@ -8,7 +8,8 @@ test data these functions reproduce (tests/unit/registers/test_epi_phe_funnels.p
   of the 95% (2-sigma) and 99.8% (3-sigma) limit lines, over a range of denominators taken from the data.
 - `funnel_significance` (also `phe_funnel_significance`) is PHE's `assign_funnel_significance`: is each
   unit outside the 95% or 99.8% limits?
-- `phe_funnel_points` is PHE's `calculate_funnel_points`: where each unit of a rate funnel is drawn.
+- `phe_funnel_points` is PHE's `calculate_funnel_points` (formerly `phe_funnel_convert_points`): where
+  each unit of a rate funnel is drawn.
 - `funnel_limits` gives the same limit lines at any denominators you choose (a smooth curve for a chart).
 
 The statistics:
@@ -494,7 +495,7 @@ def phe_funnel_points(
     years_of_data: float,
     multiplier: float,
 ) -> Any:
-    """Where each unit of a rate funnel is drawn: PHEindicatormethods' `calculate_funnel_points`.
+    """Where each unit of a rate funnel is drawn (PHE's `calculate_funnel_points`, once `..._convert_points`).
 
     frame: pandas or polars, one row per unit, with the events (`numerator`) and the rate per `multiplier`
     (`rate`; a DSR or crude rate, rate_type "dsr" or "crude"); `denominator` (population over all
