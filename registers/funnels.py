@@ -495,8 +495,9 @@ def phe_funnel_points(
     years_of_data: float,
     multiplier: float,
 ) -> Any:
-    """Where each unit of a rate funnel is drawn (PHE's `calculate_funnel_points`, once `..._convert_points`).
+    """Where each unit of a rate funnel is drawn, as PHE's `calculate_funnel_points` places it.
 
+    PHEindicatormethods' `calculate_funnel_points` (formerly `phe_funnel_convert_points`).
     frame: pandas or polars, one row per unit, with the events (`numerator`) and the rate per `multiplier`
     (`rate`; a DSR or crude rate, rate_type "dsr" or "crude"); `denominator` (population over all
     years_of_data) is needed only for rows with 0 events. Returns the frame with `<rate>_chart` (the
