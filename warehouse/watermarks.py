@@ -162,9 +162,7 @@ def _references_loaded_at(target: LoadTarget) -> dt.datetime | None:
         "select table_name from information_schema.tables "
         f"where table_schema = '{RAW_SCHEMA}' and table_name in ({names})"
     )
-    times = [
-        target.execute(f"select max(_loaded_at) from {RAW_SCHEMA}.{name}")[0][0] for (name,) in present
-    ]
+    times = [target.execute(f"select max(_loaded_at) from {RAW_SCHEMA}.{name}")[0][0] for (name,) in present]
     return max((t for t in times if t is not None), default=None)
 
 
