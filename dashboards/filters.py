@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboards import data
+from warehouse.calendar import year_ago
 
 ALL = "All"
 PERIODS: dict[str, int | None] = {
@@ -44,9 +45,10 @@ class Filters:
     specialty_id: str | None = None
 
     def last_year(self) -> tuple[dt.date, dt.date]:
-        """The same ISO weeks a year earlier (52 weeks back keeps weekdays aligned)."""
-        shift = dt.timedelta(weeks=52)
-        return self.start - shift, self.end - shift
+        """The same ISO weeks a year earlier: each end moved to the same ISO week and weekday of the previous
+        ISO year (week 53 to week 52; warehouse/calendar.py `year_ago`), so after a 53-week year 2027-W10
+        is compared with 2026-W10, not with the 2026-W11 that 52 weeks back would give."""
+        return year_ago(self.start), year_ago(self.end)
 
 
 def period_dates(choice: str, first: dt.date, last: dt.date, custom: tuple[dt.date, dt.date] | None = None):

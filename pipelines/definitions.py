@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.assets.calendar import production_calendar
 from pipelines.assets.ingest import raw_landed_days, reference_snapshots, transactions
 from pipelines.assets.registers import register_definitions
 from pipelines.assets.warehouse_models import warehouse_models
@@ -11,7 +12,14 @@ from pipelines.schedules import build_job, daily_schedule, full_checks_job, full
 from pipelines.sensors import landing_sensor
 
 defs = dg.Definitions(
-    assets=[raw_landed_days, reference_snapshots, register_definitions, transactions, warehouse_models],
+    assets=[
+        raw_landed_days,
+        reference_snapshots,
+        register_definitions,
+        transactions,
+        production_calendar,
+        warehouse_models,
+    ],
     jobs=[build_job, full_checks_job],
     schedules=[daily_schedule, full_checks_schedule],
     sensors=[landing_sensor],

@@ -132,7 +132,7 @@ class ModelWindow:
 
 
 def model_window(target: LoadTarget, models: list[str]) -> ModelWindow:
-    """The loads (raw.raw_load_log, and the register definitions' last load) since the least recently
+    """The loads (raw.raw_load_log, and the last writes of REFERENCE_WRITES) since the least recently
     built of `models` was built; every load when one of them was never built."""
     marks = dict(target.execute(f"select model, loads_up_to from {RAW_SCHEMA}.raw_model_builds"))
     since = None if any(m not in marks for m in models) else min((marks[m] for m in models), default=None)
@@ -143,22 +143,27 @@ def model_window(target: LoadTarget, models: list[str]) -> ModelWindow:
         params,
     )[0]
     end = last_day + dt.timedelta(days=1) if last_day else None
-    registers_at = _registers_loaded_at(target)
-    if registers_at is not None and (since is None or registers_at > since):
-        refs, up_to = True, max(registers_at, up_to or registers_at)
+    references_at = _references_loaded_at(target)
+    if references_at is not None and (since is None or references_at > since):
+        refs, up_to = True, max(references_at, up_to or references_at)
     return ModelWindow(first, end, bool(refs), up_to)
 
 
-def _registers_loaded_at(target: LoadTarget) -> dt.datetime | None:
-    """When the register definitions were last loaded: registers/warehouse.py replaces its tables, with a
-    new `_loaded_at`, only when the definitions changed. None before their first load."""
-    ((present,),) = target.execute(
-        "select count(*) from information_schema.tables "
-        f"where table_schema = '{RAW_SCHEMA}' and table_name = 'register_definitions'"
+# reference tables the pipelines write whole, only when their content changed, outside raw.raw_load_log: the
+# register definitions (registers/warehouse.py) and the production calendar (warehouse/calendar.py)
+REFERENCE_WRITES = ("register_definitions", "production_calendar")
+
+
+def _references_loaded_at(target: LoadTarget) -> dt.datetime | None:
+    """When the latest of REFERENCE_WRITES was last written (a new `_loaded_at` only when its content
+    changed). None before the first write of any."""
+    names = ", ".join(f"'{name}'" for name in REFERENCE_WRITES)
+    present = target.execute(
+        "select table_name from information_schema.tables "
+        f"where table_schema = '{RAW_SCHEMA}' and table_name in ({names})"
     )
-    if not present:
-        return None
-    return target.execute(f"select max(_loaded_at) from {RAW_SCHEMA}.register_definitions")[0][0]
+    times = [target.execute(f"select max(_loaded_at) from {RAW_SCHEMA}.{name}")[0][0] for (name,) in present]
+    return max((t for t in times if t is not None), default=None)
 
 
 def record_model_build(target: LoadTarget, models: list[str], window: ModelWindow) -> None:

@@ -9,16 +9,14 @@ draws it left out, so a gap is never read as a zero.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.components import format as fmt
 from registers import funnel_limits
+from warehouse.calendar import year_ago
 
-LAST_YEAR_SHIFT = dt.timedelta(weeks=52)  # the same ISO week a year before
 # NHS booking bands, shortest wait first, coloured from green (soon) to red (long)
 BAND_COLOURS = ("#1a9850", "#66bd63", "#a6d96a", "#fee08b", "#fdae61", "#f46d43", "#d73027")
 OWN_COLOUR, PEER_COLOUR = "crimson", "steelblue"
@@ -81,6 +79,22 @@ def _bar_height(categories: int) -> int:
 # ----------------------------------------------------------------------------------------------- trends
 
 
+def year_ago_drawn_over(last_year: pl.DataFrame, this_period: pl.DataFrame) -> pl.DataFrame:
+    """The year-ago weeks placed on the weeks of this period they are compared with (warehouse/calendar.py
+    `year_ago`: the same ISO week of the previous ISO year, week 52 for a week 53), so each point sits
+    above its own week whether the year between had 52 or 53 weeks. Rows: one per week of `this_period`
+    that has its year-ago week in `last_year`, `week_start` the week of this period."""
+    weeks = this_period.select("week_start").unique()
+    weeks = weeks.with_columns(
+        pl.col("week_start").map_elements(year_ago, return_dtype=pl.Date).alias("_year_ago")
+    )
+    return (
+        weeks.join(last_year.rename({"week_start": "_year_ago"}), on="_year_ago", how="inner")
+        .drop("_year_ago")
+        .sort("week_start")
+    )
+
+
 def weekly_trend(this_period: pl.DataFrame, last_year: pl.DataFrame, column: str, title: str) -> go.Figure:
     """A weekly line for the period and, dashed beside it, the same weeks a year earlier (or a note that the
     data do not reach back that far). Only complete weeks should be passed: a partial week is a cliff."""
@@ -92,7 +106,7 @@ def weekly_trend(this_period: pl.DataFrame, last_year: pl.DataFrame, column: str
     if last_year.is_empty() or last_year[column].is_null().all():
         note = "no data for the same weeks a year earlier"
     else:
-        shifted = last_year.with_columns(pl.col("week_start") + LAST_YEAR_SHIFT)
+        shifted = year_ago_drawn_over(last_year, this_period)
         fig.add_trace(
             go.Scatter(
                 x=_values(shifted, "week_start"),

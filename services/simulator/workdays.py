@@ -1,16 +1,15 @@
-"""Russia's production calendar for the simulated city: which days are working days, weekends or holidays.
+"""Russia's production calendar as the simulator asks it: whole arrays of days at once.
 
-Public holidays and the government's transfers of days off come from the `holidays` package (1–8 January,
-23 February, 8 March, 1 and 9 May, 12 June, 4 November, and each year's decree: e.g. 28 December 2024 was a
-working Saturday and 30–31 December 2024 were days off). A day is one of:
+The calendar itself (holidays, transferred days off, the decree's working Saturdays) is
+services/contract/calendar.py, the one definition the warehouse loads too. How the simulated city uses the
+kinds of day:
 
-- WORKING: a weekday that is no holiday, or a Saturday the decree made a working day (full schedules);
-- WEEKEND: an ordinary Saturday or Sunday (primary-care duty doctors 9:00–15:00);
-- HOLIDAY: a public holiday or a transferred day off, whatever the weekday (duty polyclinics only: a share of
-  the units open on weekend hours; nothing runs full schedules on 1–8 January).
+- WORKING: full schedules;
+- WEEKEND: primary-care duty doctors 9:00–15:00;
+- HOLIDAY: duty polyclinics only (a share of the units open on weekend hours; nothing runs full schedules on
+  1–8 January).
 
-The calendar is computed once for 1991–2100 (the package's range for Russia) and held as arrays indexed by
-ordinal day, so the day generator asks it about whole arrays of days at once.
+The calendar is computed once for 1991–2100 and held as arrays indexed by ordinal day.
 """
 
 from __future__ import annotations
@@ -18,23 +17,20 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-import holidays
 import numpy as np
 
-WORKING, WEEKEND, HOLIDAY = 0, 1, 2
-FIRST_YEAR, LAST_YEAR = 1991, 2100
+from services.contract.calendar import FIRST_YEAR, HOLIDAY, WEEKEND, WORKING, day_kinds
+
+__all__ = ["HOLIDAY", "WEEKEND", "WORKING", "day_kind", "working_day_index", "working_days_in"]
+
+LAST_YEAR = 2100
 _BASE = dt.date(FIRST_YEAR, 1, 1).toordinal()
 
 
 @lru_cache(maxsize=1)
 def _calendar() -> tuple[np.ndarray, np.ndarray]:
     """(kind of each day, working days before each day) for every day of FIRST_YEAR..LAST_YEAR."""
-    ru = holidays.Russia(years=range(FIRST_YEAR, LAST_YEAR + 1))
-    n = dt.date(LAST_YEAR, 12, 31).toordinal() - _BASE + 1
-    weekday = (np.arange(n) + dt.date(FIRST_YEAR, 1, 1).weekday()) % 7
-    kind = np.where(weekday >= 5, WEEKEND, WORKING).astype(np.int8)
-    kind[[d.toordinal() - _BASE for d in ru.weekend_workdays]] = WORKING  # the decree's working Saturdays
-    kind[[d.toordinal() - _BASE for d in ru]] = HOLIDAY
+    kind, _ = day_kinds(FIRST_YEAR, LAST_YEAR)
     before = np.concatenate([[0], np.cumsum(kind == WORKING)[:-1]]).astype(np.int64)
     return kind, before
 

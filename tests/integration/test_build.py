@@ -169,3 +169,52 @@ def test_changed_register_definitions_alone_reach_the_marts(built_city, tmp_path
     assert new_loaded_at > loaded_at
     assert new_title == "Diabetes mellitus (all types)"
     assert new_facts_built_at == facts_built_at  # a model with no register input is left as it was
+
+
+def _calendar_state(data_dir) -> tuple:
+    """(when the production calendar was written, 15 January 2025's kind in dim_dates, when the appointments'
+    fact table and the weekly access mart were last built)."""
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        (loaded_at,) = con.execute("select max(_loaded_at) from raw.production_calendar").fetchone()
+        (kind,) = con.execute("select day_kind from marts.dim_dates where date_day = '2025-01-15'").fetchone()
+        (facts_built_at,) = con.execute("select max(_built_at) from marts.fct_appointments").fetchone()
+        (access_built_at,) = con.execute("select max(_built_at) from marts.mart_access_weekly").fetchone()
+    return loaded_at, kind, facts_built_at, access_built_at
+
+
+def test_a_changed_production_calendar_alone_reaches_the_marts(built_city, tmp_path, monkeypatch):
+    """No day has changed: an unchanged calendar is not written again; a new decree (here: Wednesday
+    15 January 2025 made a day off) is written and the models counting working days rebuilt whole, the
+    facts without a calendar input left as they were."""
+    from services.contract import calendar
+
+    data_dir = tmp_path / "city"
+    shutil.copytree(built_city["data_dir"] / "landing", data_dir / "landing")
+    shutil.copy(built_city["data_dir"] / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    before = _calendar_state(data_dir)
+    loaded_at, kind, facts_built_at, access_built_at = before
+    assert kind == "working"
+
+    build("duckdb")
+    assert _calendar_state(data_dir) == before
+
+    real = calendar.production_calendar
+
+    def with_a_new_day_off(first_year, last_year):
+        days = real(first_year, last_year)
+        return [
+            d._replace(day_kind="holiday", holiday_name="Day off (decree)")
+            if d.date_day == dt.date(2025, 1, 15)
+            else d
+            for d in days
+        ]
+
+    monkeypatch.setattr("warehouse.calendar.production_calendar", with_a_new_day_off)
+    build("duckdb")
+    new_loaded_at, new_kind, new_facts_built_at, new_access_built_at = _calendar_state(data_dir)
+    assert new_loaded_at > loaded_at
+    assert new_kind == "holiday"
+    assert new_access_built_at > access_built_at  # waits in working days counted again
+    assert new_facts_built_at == facts_built_at  # a model with no calendar input is left as it was

@@ -94,10 +94,25 @@ def test_the_year_earlier_line_or_a_note_that_there_is_none():
     weeks = pl.DataFrame({"week_start": [dt.date(2025, 3, 3), dt.date(2025, 3, 10)], "visits": [10, 12]})
     alone = figures.weekly_trend(weeks, weeks.clear(), "visits", "Visits")
     assert len(alone.data) == 1 and "no data for the same weeks a year earlier" in alone.layout.title.text
-    last_year = weeks.with_columns(pl.col("week_start") - figures.LAST_YEAR_SHIFT)
+    # 2024-W10 and W11 (2025-W10 and W11 a year later)
+    last_year = pl.DataFrame({"week_start": [dt.date(2024, 3, 4), dt.date(2024, 3, 11)], "visits": [8, 9]})
     both = figures.weekly_trend(weeks, last_year, "visits", "Visits")
     assert [t.name for t in both.data] == ["This period", "The same weeks a year earlier"]
     assert list(both.data[1].x) == list(both.data[0].x)  # drawn over the same weeks
+    assert list(both.data[1].y) == [8, 9]
+
+
+def test_after_a_53_week_year_the_year_earlier_line_is_the_same_iso_week():
+    # 2026 has 53 ISO weeks: 2027-W10 (Monday 8 March) is compared with 2026-W10 (Monday 2 March), not with
+    # 2026-W11 (9 March) that 52 weeks back would give; 2026-W53 with 2025-W52 (warehouse/calendar.py)
+    this = pl.DataFrame({"week_start": [dt.date(2027, 3, 8)], "visits": [10]})
+    last = pl.DataFrame({"week_start": [dt.date(2026, 3, 2), dt.date(2026, 3, 9)], "visits": [7, 99]})
+    fig = figures.weekly_trend(this, last, "visits", "Visits")
+    assert list(fig.data[1].x) == [dt.date(2027, 3, 8)] and list(fig.data[1].y) == [7]
+    week53 = pl.DataFrame({"week_start": [dt.date(2026, 12, 28)], "visits": [5]})
+    last = pl.DataFrame({"week_start": [dt.date(2025, 12, 22), dt.date(2025, 12, 29)], "visits": [4, 99]})
+    fig = figures.weekly_trend(week53, last, "visits", "Visits")
+    assert list(fig.data[1].y) == [4]
 
 
 def test_one_suppressed_okrug_takes_a_second_with_it_when_a_total_is_shown():

@@ -1,6 +1,6 @@
 {#- Each appointment with the wait it stands for, measured against its specialty's legal standard:
-    24 hours for primary care (wait_standard_unit = hours), else 14 working days counted on the holiday
-    calendar. -#}
+    24 hours for primary care (wait_standard_unit = hours), else 14 working days counted on Russia's
+    production calendar (dim_dates). -#}
 {{ config(tags=['daily']) }}
 
 with appointments as (
