@@ -52,7 +52,7 @@ from registers.methods import (
     wilson_lower,
     wilson_upper,
 )
-from registers.prevalence import available_registers, coverage, incidence, prevalence
+from registers.prevalence import available_registers, coverage, coverage_disclosure, incidence, prevalence
 from registers.suppression import margins, suppress_complementary, suppress_small
 from registers.warehouse import load_register_tables, register_table_rows
 
@@ -71,6 +71,7 @@ __all__ = [
     "code_set_frame",
     "code_set_rows",
     "coverage",
+    "coverage_disclosure",
     "crude_rate",
     "dsr",
     "exact_poisson",
