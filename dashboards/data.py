@@ -485,7 +485,11 @@ def facility_funnels(
     )
     access = _access(start, end, "facility", tuple(str(i) for i in ids))
     finance = _finance(start, end, None).filter(pl.col("facility_id").is_in(ids))
-    frame = publish(metrics.facility_funnel_inputs(peers, capacity, access, finance), metrics.FUNNEL_SUPPRESS)
+    frame = publish(
+        metrics.facility_funnel_inputs(peers, capacity, access, finance),
+        metrics.FUNNEL_SUPPRESS,
+        nested=metrics.FUNNEL_NESTED,
+    )
     if not peers_named:
         frame = metrics.anonymise_peers(frame, own_facility)
     return frame
@@ -514,7 +518,7 @@ def facility_peer_table(
     frame = metrics.facility_funnel_inputs(peers, capacity, access, finance)
     if not peers_named:
         frame = metrics.peers_in_aggregate(frame, own_facility)
-    return publish(frame, metrics.FUNNEL_SUPPRESS)
+    return publish(frame, metrics.FUNNEL_SUPPRESS, nested=metrics.FUNNEL_NESTED)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -689,13 +693,13 @@ def _prescribing(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataF
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def prescribing_by_group(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
     frame = metrics.prescribing_by_group(_prescribing(start, end, okrug_id))
-    return publish(frame, metrics.PRESCRIBING_SUPPRESS)
+    return publish(frame, metrics.PRESCRIBING_SUPPRESS, nested=metrics.PRESCRIBING_NESTED)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def prescribing_monthly(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
     frame = metrics.prescribing_monthly(_prescribing(start, end, okrug_id))
-    return publish(frame, metrics.PRESCRIBING_SUPPRESS)
+    return publish(frame, metrics.PRESCRIBING_SUPPRESS, nested=metrics.PRESCRIBING_NESTED)
 
 
 # ------------------------------------------------------------------------------------------- registers

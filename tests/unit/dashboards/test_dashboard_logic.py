@@ -118,3 +118,19 @@ def test_oidc_claims_map_to_a_role():
     user = user_from_claims({"email": "c@x", "groups": ["staff", "emias-chiefs"], "fac": "12"}, settings)
     assert (user.role, user.facility_id, user.name) == ("chief_physician", 12, "c@x")
     assert user_from_claims({"email": "n@x", "groups": ["staff"]}, settings) is None
+
+
+def test_prescriptions_dispensed_within_prescriptions_do_not_give_the_undispensed_away():
+    frame = pl.DataFrame(
+        {
+            "atc_group": ["A10", "C09", "Z99"],
+            "prescriptions": [40, 300, 500],
+            "prescriptions_dispensed": [38, 200, 450],
+            "dispensed_share": [0.95, 0.67, 0.9],
+        }
+    )
+    out = suppressed(frame, metrics.PRESCRIBING_SUPPRESS, nested=metrics.PRESCRIBING_NESTED)
+    # 40 - 38 = 2 not dispensed: 38 goes, and 200 too (else the total dispensed minus 200 and 450 gives 38)
+    assert out["prescriptions_dispensed"].to_list() == [None, None, 450]
+    assert out["dispensed_share"].to_list() == [None, None, 0.9]
+    assert out["prescriptions"].to_list() == [40, 300, 500]
