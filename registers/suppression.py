@@ -4,9 +4,9 @@ Policy (DESIGN.md "Privacy and access"): published aggregates do not show counts
 A suppressed cell is null, never a zero, and a boolean `<col>_suppressed` column says it was suppressed, so
 a chart or table can show "suppressed" rather than "nothing".
 
-Two functions: `suppress_small` hides the small cells of a frame and nothing else (for a frame whose figures
-add up to nothing else published); `suppress_complementary` also hides the cells that would give a hidden one
-away by subtraction (a part within its whole, a total beside its cells): what every publishing point uses.
+`suppress_complementary` hides the small cells and the cells that would give a hidden one away by subtraction
+(a part within its whole, a total beside its cells): what every publishing point uses. `suppress_small` is its
+plain case (no totals, no parts), for a frame whose figures add up to nothing else published.
 """
 
 from __future__ import annotations
@@ -39,42 +39,7 @@ def suppress_small(
     Returns a new frame; the input is not changed. pandas columns become nullable (Int64/Float64) so the
     null is a real missing value, not NaN mistaken for a number.
     """
-    cols = [count_cols] if isinstance(count_cols, str) else list(count_cols)
-    if _is_polars(frame):
-        import polars as pl
-
-        missing = [c for c in [*cols, *also] if c not in frame.columns]
-        if missing:
-            raise KeyError(f"columns {missing} not in frame")
-        flags = {}
-        for c in cols:
-            small = pl.col(c) < threshold
-            if keep_zero:
-                small = small & (pl.col(c) != 0)
-            flags[f"{c}_suppressed"] = small.fill_null(False)
-        out = frame.with_columns(**flags)
-        any_flag = pl.any_horizontal([pl.col(f) for f in flags])
-        nulled = [pl.when(pl.col(f"{c}_suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in cols]
-        nulled += [pl.when(any_flag).then(None).otherwise(pl.col(c)).alias(c) for c in also]
-        return out.with_columns(nulled)
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"expected a pandas or polars DataFrame, got {type(frame).__name__}")
-    missing = [c for c in [*cols, *also] if c not in frame.columns]
-    if missing:
-        raise KeyError(f"columns {missing} not in frame")
-    out = frame.copy()
-    any_flag = pd.Series(False, index=out.index)
-    for c in cols:
-        values = _nullable(out[c])
-        small = (values < threshold).fillna(False).astype(bool)
-        if keep_zero:
-            small &= (values != 0).fillna(False).astype(bool)
-        out[c] = values.mask(small)
-        out[f"{c}_suppressed"] = small
-        any_flag |= small
-    for c in also:
-        out[c] = _nullable(out[c]).mask(any_flag)
-    return out
+    return suppress_complementary(frame, count_cols, threshold, also=also, keep_zero=keep_zero)
 
 
 def suppress_complementary(
@@ -122,6 +87,8 @@ def suppress_complementary(
     tables that need that guarantee need an optimal-suppression tool (tau-Argus). Returns a new frame of the
     input's kind (pandas or polars); raises KeyError naming unknown columns.
     """
+    if not (_is_polars(frame) or isinstance(frame, pd.DataFrame)):
+        raise TypeError(f"expected a pandas or polars DataFrame, got {type(frame).__name__}")
     cols = [counts] if isinstance(counts, str) else list(counts)
     for part, whole in nested:
         cols += [c for c in (part, whole) if c not in cols]
@@ -148,8 +115,6 @@ def suppress_complementary(
             pl.when(pl.Series(mask)).then(None).otherwise(pl.col(c)).alias(c)
             for c, mask in [*((c, hidden[c]) for c in cols), *nulled.items()]
         )
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"expected a pandas or polars DataFrame, got {type(frame).__name__}")
     out = frame.copy()
     for c in cols:
         out[c] = _nullable(out[c]).mask(hidden[c])
