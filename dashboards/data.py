@@ -2,7 +2,8 @@
 
 Every reader returns its frame through `publish()`, the one place small cells are suppressed: counts of
 fewer than 5 patients (and the rates computed from them) become null, with a visible `<count>_suppressed`
-flag (registers.suppress_small). Readers aggregate to the grain the page shows *before* suppressing, since
+flag, and so do the cells that would give one back from a total or a part-whole difference
+(registers.suppress_complementary). Readers aggregate to the grain the page shows *before* suppressing, since
 suppressing fine cells and summing them afterwards would both lose data and leak it by difference.
 
 A reader raises `MissingMart` when the mart it needs is not in the warehouse (yet), so a page can say what
@@ -18,7 +19,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.components.format import FACILITY_KIND_NAMES, SMALL_CELL
-from registers import suppress_small
+from registers import margins, suppress_complementary
 from warehouse import connect, get_settings, list_marts, metrics
 from warehouse import read_mart as _read_mart
 from warehouse.connection import WarehouseNotBuiltError
@@ -84,42 +85,51 @@ class MissingMart(NoData):
         super().__init__(f"not in the warehouse yet: {', '.join(self.names)}")
 
 
+#: What a table's rows add up to unless a reader says otherwise: one total published beside it (the city of
+#: the okrugs, the period of its weeks, a headline figure, a CSV summed by its reader).
+WHOLE_TABLE: tuple[tuple[str, ...], ...] = ((),)
+
+
 def publish(
-    frame: pl.DataFrame, suppress: Mapping[str, Sequence[str]], complementary: Sequence[str] = ()
+    frame: pl.DataFrame,
+    suppress: Mapping[str, Sequence[str]],
+    *,
+    totals: Sequence[Sequence[str]] = WHOLE_TABLE,
+    nested: Sequence[tuple[str, str]] = (),
 ) -> pl.DataFrame:
     """What every reader returns: small cells suppressed (`suppressed`) and codes named (`with_names`:
     `specialty_name` beside `specialty_id`...), so no page shows a small count or a bare code."""
-    return with_names(suppressed(frame, suppress, complementary))
+    return with_names(suppressed(frame, suppress, totals=totals, nested=nested))
 
 
 def suppressed(
-    frame: pl.DataFrame, suppress: Mapping[str, Sequence[str]], complementary: Sequence[str] = ()
+    frame: pl.DataFrame,
+    suppress: Mapping[str, Sequence[str]],
+    *,
+    totals: Sequence[Sequence[str]] = WHOLE_TABLE,
+    nested: Sequence[tuple[str, str]] = (),
 ) -> pl.DataFrame:
-    """Suppress each patient count below SMALL_CELL, and the figures computed from it (the one place).
+    """Suppress each patient count below SMALL_CELL, the figures computed from it, and the cells that would
+    give one back by subtraction (`registers.suppress_complementary`, the one place).
 
     suppress: count column -> the derived columns (rates, shares) nulled with it in the same row.
-    complementary: counts whose rows add up to a total shown beside them: when only one row of such a count
-    is suppressed, the next smallest is suppressed too, so the hidden one is not the total minus the rest.
+    totals: the key columns of each line of the table whose rows add up to a total published elsewhere
+    (default: all rows add up to one; a cross table lists its margins, `registers.margins`).
+    nested: (part, whole) count pairs of a row (remote bookings within bookings): the difference is published
+    in effect, so a small one hides the part.
+    Counts, derived columns and pairs the frame lacks are skipped: one mapping serves a metric's tables.
     """
-    for count, derived in suppress.items():
-        if count in frame.columns:
-            also = [c for c in derived if c in frame.columns]
-            frame = suppress_small(frame, count, SMALL_CELL, also=also)
-            if count in complementary:
-                frame = _suppress_second(frame, count, also)
-    return frame
-
-
-def _suppress_second(frame: pl.DataFrame, count: str, also: Sequence[str]) -> pl.DataFrame:
-    flag = f"{count}_suppressed"
-    if frame[flag].sum() != 1 or frame.height < 2:
+    counts = [c for c in suppress if c in frame.columns]
+    if not counts:
         return frame
-    smallest = frame.with_row_index("_row").filter(~pl.col(flag)).sort(count).row(0, named=True)["_row"]
-    second = pl.int_range(pl.len()) == smallest
-    return frame.with_columns(
-        pl.when(second).then(True).otherwise(pl.col(flag)).alias(flag),
-        *[pl.when(second).then(None).otherwise(pl.col(c)).alias(c) for c in [count, *also]],
-    )
+    also = {c: [d for d in suppress[c] if d in frame.columns] for c in counts}
+    pairs = [(p, w) for p, w in nested if p in counts and w in counts]
+    return suppress_complementary(frame, counts, SMALL_CELL, also=also, totals=totals, nested=pairs)
+
+
+def _cross_table(*keys: str) -> list[list[str]]:
+    """The totals of a cross table of `keys`: each margin and the grand total."""
+    return [*margins(keys), []]
 
 
 def with_names(frame: pl.DataFrame) -> pl.DataFrame:
@@ -402,7 +412,9 @@ def facility_load(
 ) -> pl.DataFrame:
     """Facility x specialty totals over the period (the facility-load table)."""
     return publish(
-        metrics.load_by_facility(_load_daily(start, end, facility_ids, specialty_ids)), metrics.LOAD_SUPPRESS
+        metrics.load_by_facility(_load_daily(start, end, facility_ids, specialty_ids)),
+        metrics.LOAD_SUPPRESS,
+        totals=_cross_table("facility_id", "specialty_id"),
     )
 
 
@@ -473,7 +485,11 @@ def facility_funnels(
     )
     access = _access(start, end, "facility", tuple(str(i) for i in ids))
     finance = _finance(start, end, None).filter(pl.col("facility_id").is_in(ids))
-    frame = publish(metrics.facility_funnel_inputs(peers, capacity, access, finance), metrics.FUNNEL_SUPPRESS)
+    frame = publish(
+        metrics.facility_funnel_inputs(peers, capacity, access, finance),
+        metrics.FUNNEL_SUPPRESS,
+        nested=metrics.FUNNEL_NESTED,
+    )
     if not peers_named:
         frame = metrics.anonymise_peers(frame, own_facility)
     return frame
@@ -502,7 +518,7 @@ def facility_peer_table(
     frame = metrics.facility_funnel_inputs(peers, capacity, access, finance)
     if not peers_named:
         frame = metrics.peers_in_aggregate(frame, own_facility)
-    return publish(frame, metrics.FUNNEL_SUPPRESS)
+    return publish(frame, metrics.FUNNEL_SUPPRESS, nested=metrics.FUNNEL_NESTED)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -569,7 +585,11 @@ def capacity_by_facility(
     _in(_in(filters, "facility_id", facility_id), "specialty_id", specialty_id)
     by = ["facility_id", "facility_name", "specialty_id"]
     frame = _summed("mart_capacity_daily", by, metrics.CAPACITY_SUMS, filters)
-    return publish(metrics.capacity_by_facility(frame), metrics.CAPACITY_SUPPRESS)
+    return publish(
+        metrics.capacity_by_facility(frame),
+        metrics.CAPACITY_SUPPRESS,
+        totals=_cross_table("facility_id", "specialty_id"),
+    )
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -579,7 +599,11 @@ def capacity_by_okrug(
     """Capacity by okrug and specialty: the aggregate view for roles that see no named facility."""
     filters = _in(_in({"activity_date": (start, end)}, "okrug_id", okrug_id), "specialty_id", specialty_id)
     frame = _summed("mart_capacity_daily", ["okrug_id", "specialty_id"], metrics.CAPACITY_SUMS, filters)
-    return publish(metrics.capacity_by(frame, ["okrug_id", "specialty_id"]), metrics.CAPACITY_SUPPRESS)
+    return publish(
+        metrics.capacity_by(frame, ["okrug_id", "specialty_id"]),
+        metrics.CAPACITY_SUPPRESS,
+        totals=_cross_table("okrug_id", "specialty_id"),
+    )
 
 
 def _weekly_filters(
@@ -604,7 +628,11 @@ def load_heatmap(
     by_hour = _summed(
         "mart_load_weekday_hour", ["iso_weekday", "hour_of_day"], sums, filters, extra=[WEEKS_COUNTED]
     )
-    return publish(metrics.weekday_hour(by_hour), metrics.HEATMAP_SUPPRESS)
+    return publish(
+        metrics.weekday_hour(by_hour),
+        metrics.HEATMAP_SUPPRESS,
+        totals=_cross_table("iso_weekday", "hour_of_day"),
+    )
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -665,13 +693,13 @@ def _prescribing(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataF
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def prescribing_by_group(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
     frame = metrics.prescribing_by_group(_prescribing(start, end, okrug_id))
-    return publish(frame, metrics.PRESCRIBING_SUPPRESS)
+    return publish(frame, metrics.PRESCRIBING_SUPPRESS, nested=metrics.PRESCRIBING_NESTED)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def prescribing_monthly(start: dt.date, end: dt.date, okrug_id: str | None) -> pl.DataFrame:
     frame = metrics.prescribing_monthly(_prescribing(start, end, okrug_id))
-    return publish(frame, metrics.PRESCRIBING_SUPPRESS)
+    return publish(frame, metrics.PRESCRIBING_SUPPRESS, nested=metrics.PRESCRIBING_NESTED)
 
 
 # ------------------------------------------------------------------------------------------- registers
@@ -719,17 +747,24 @@ def register_rates(
 ) -> pl.DataFrame:
     """Prevalence or incidence (registers' own methods, unsuppressed), suppressed here like any reader.
 
-    with_city: add the whole city as a last row (`okrug_name` "Whole city"); the okrug rows then get
-    complementary suppression, so a single suppressed okrug cannot be had by subtracting the others from
-    the city."""
+    The groups get complementary suppression against their margins (the okrugs against the city, a sex x age
+    table against each sex and band), since those are published too; with_city adds the whole city as a last
+    row (`okrug_name` "Whole city")."""
     count = "registered_patients" if measure == "prevalence" else "new_cases"
     frame = _register_rates(register, year, measure, by)
     rates = [c for c in frame.columns if c.startswith(("crude_", "dsr")) and c != "dsr_note"]
-    frame = publish(frame, {count: rates}, complementary=(count,) if with_city else ())
+    frame = publish(frame, {count: rates}, totals=margins(_group_columns(frame, by)))
     if with_city:
         city = publish(_register_rates(register, year, measure, ()), {count: rates})
         frame = pl.concat([frame, city.with_columns(okrug_name=pl.lit(WHOLE_CITY))], how="diagonal_relaxed")
     return frame
+
+
+def _group_columns(frame: pl.DataFrame, by: Sequence[str]) -> list[str]:
+    """The frame's columns of the register groups `by` (okrug -> okrug_id)."""
+    from registers.prevalence import GROUPS
+
+    return [c for c in dict.fromkeys(GROUPS[b] for b in by) if c in frame.columns]
 
 
 WHOLE_CITY = "Whole city"
@@ -759,9 +794,8 @@ def register_coverage(register: str, year: int) -> pl.DataFrame:
         frame = pl.from_pandas(registers.coverage(register, year, by="okrug", suppress=False, con=_con()))
     except LookupError as e:
         raise NoData(str(e)) from e
-    counts = ["registered_patients", "with_dispensary_visit", "with_guideline_prescription"]
-    derived = [c for c in frame.columns if c.startswith(("visit_", "prescription_"))]
-    return publish(frame, {c: derived for c in counts})
+    rules = registers.coverage_disclosure(frame, ["okrug_id"])
+    return publish(frame, rules["also"], totals=rules["totals"], nested=rules["nested"])
 
 
 # -------------------------------------------------------------------------------------- data quality

@@ -11,7 +11,8 @@ A notebook needs only this import::
   `poisson_limits`, `wilson`; the standard population `ESP2013`;
 - comparing units (funnel plots, as PHE publishes them): `funnel_limits`, `funnel_significance`
   (also `phe_funnel_significance`), `phe_funnels` (PHE's table of limit lines), `phe_funnel_points`;
-- publishing: `suppress_small`;
+- publishing: `suppress_complementary` (small cells and the cells that would give them away), `margins`,
+  `suppress_small`;
 - from the warehouse: `prevalence`, `incidence`, `coverage`, `available_registers` (registers/prevalence.py,
   reading the register marts), and `load_register_tables` (registers/warehouse.py, what the Dagster asset
   runs to put the definitions into raw.register_*).
@@ -51,8 +52,8 @@ from registers.methods import (
     wilson_lower,
     wilson_upper,
 )
-from registers.prevalence import available_registers, coverage, incidence, prevalence
-from registers.suppression import suppress_small
+from registers.prevalence import available_registers, coverage, coverage_disclosure, incidence, prevalence
+from registers.suppression import margins, suppress_complementary, suppress_small
 from registers.warehouse import load_register_tables, register_table_rows
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "code_set_frame",
     "code_set_rows",
     "coverage",
+    "coverage_disclosure",
     "crude_rate",
     "dsr",
     "exact_poisson",
@@ -87,6 +89,8 @@ __all__ = [
     "proportion",
     "rate_summary",
     "register_table_rows",
+    "margins",
+    "suppress_complementary",
     "suppress_small",
     "wilson",
     "wilson_lower",

@@ -22,9 +22,12 @@ residents (ages taken as evenly spread inside the band: 18+ keeps 2/5 of the 15-
 population is restricted to the same bands.
 
 Small numbers, as published outputs must show them (`suppress=True`, the default): the DSR is not reported
-below 10 events (`dsr_note` says so), and counts below 5 are suppressed by `registers.suppress_small`
-(null with a `<count>_suppressed` flag; the rates and limits of the row are nulled with them). Pass
-`suppress=False` for analysis that stays inside the warehouse.
+below 10 events (`dsr_note` says so), and counts below 5 are suppressed by
+`registers.suppress_complementary` (null with a `<count>_suppressed` flag; the rates and limits of the row are
+nulled with them), with secondary suppression so that none can be had back by subtraction: from the totals
+of the same function called with fewer groups (the okrugs add up to the city, each margin of a sex x age
+table to its total) or, for coverage, from the registered patients minus those with a visit or a
+prescription. Pass `suppress=False` for analysis that stays inside the warehouse.
 """
 
 from __future__ import annotations
@@ -37,9 +40,9 @@ import numpy as np
 import pandas as pd
 
 from registers.methods import ESP2013, StandardPopulation, crude_rate, proportion, rate_summary
-from registers.suppression import suppress_small
+from registers.suppression import margins, suppress_complementary
 
-__all__ = ["available_registers", "coverage", "incidence", "prevalence"]
+__all__ = ["available_registers", "coverage", "coverage_disclosure", "incidence", "prevalence"]
 
 PREVALENCE_MART = "mart_register_prevalence"
 INCIDENCE_MART = "mart_register_incidence"
@@ -214,8 +217,15 @@ def _rates(
     out = out.sort_values(keys, ignore_index=True)
     if suppress:
         rate_cols = [c for c in out.columns if c.startswith(("crude_", "dsr")) and c != "dsr_note"]
-        out = suppress_small(out, count, SUPPRESS_BELOW, also=rate_cols)
+        out = suppress_complementary(out, count, SUPPRESS_BELOW, also=rate_cols, totals=_totals(keys))
     return out
+
+
+def _totals(keys: list[str]) -> list[list[str]]:
+    """The published totals a table by `keys` adds up to: the same call with one group fewer, within each
+    register and year (`registers.margins`)."""
+    base = ["register_code", "year"]
+    return margins([k for k in keys if k not in base], within=base)
 
 
 def prevalence(
@@ -286,7 +296,10 @@ def coverage(
     Returns `registered_patients`, `with_dispensary_visit` and `visit_pct` (with `visit_lower…` and
     `visit_upper…`), `with_guideline_prescription` and `prescription_pct` (null for a register without
     guideline drug groups).
-    With `suppress`, any count below 5 nulls the row's shares and is flagged.
+    With `suppress`, a count below 5 is flagged and nulled with the shares computed from it, and so is a count
+    of patients with a visit (or prescription) whose difference from the registered is below 5 (registered 8,
+    with a prescription 7: the 7 goes, else the 1 without is known); secondary cells keep the okrug totals
+    from giving any back (`registers.suppress_complementary`).
     """
     df = _read(COVERAGE_MART, _filters(register, year), **read_kwargs)
     if df.empty:
@@ -310,6 +323,25 @@ def coverage(
             for c in limit_cols:
                 out.loc[known, f"{prefix}_{c}"] = share[c].to_numpy()
     if suppress:
-        derived = [c for c in out.columns if c.startswith(("visit_", "prescription_"))]
-        out = suppress_small(out, counts, SUPPRESS_BELOW, also=derived)
+        out = suppress_complementary(out, counts, SUPPRESS_BELOW, **coverage_disclosure(out, keys))
     return out
+
+
+def coverage_disclosure(frame: Any, keys: Sequence[str] = ()) -> dict[str, Any]:
+    """The `suppress_complementary` arguments of a coverage table by `keys`: the shares nulled with their
+    numerator and with the registered patients, the numerators nested in the registered patients, and the
+    totals of `keys`' margins. For any publisher of `coverage(..., suppress=False)`."""
+    visit = [c for c in frame.columns if c.startswith("visit_")]
+    prescription = [c for c in frame.columns if c.startswith("prescription_")]
+    return {
+        "also": {
+            "registered_patients": [*visit, *prescription],
+            "with_dispensary_visit": visit,
+            "with_guideline_prescription": prescription,
+        },
+        "nested": [
+            ("with_dispensary_visit", "registered_patients"),
+            ("with_guideline_prescription", "registered_patients"),
+        ],
+        "totals": _totals(list(keys)),
+    }

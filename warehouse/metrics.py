@@ -17,7 +17,8 @@ Definitions:
 
 Each `*_SUPPRESS` mapping names the patient counts of a frame and, for each, the figures computed from it,
 so a publisher (dashboards/data.py `publish`) nulls them together and a rate cannot give a suppressed count
-away.
+away. Each `*_NESTED` list names the (part, whole) counts of a row, the part counted within the whole, whose
+difference the publisher must keep from showing a small count (registers.suppress_complementary).
 """
 
 from __future__ import annotations
@@ -177,6 +178,7 @@ FUNNEL_SUPPRESS = {
     "access_attended": ["within_standard_share"],
     "visits": ["cost_per_visit_rub"],
 }
+FUNNEL_NESTED = [("seen_within_standard", "access_attended")]
 
 
 def facility_funnel_inputs(
@@ -478,6 +480,7 @@ PRESCRIBING_SUPPRESS = {
     "beneficiary_months": [],
     "prescriptions_dispensed": ["dispensed_share", "mean_days_to_dispensing"],
 }
+PRESCRIBING_NESTED = [("beneficiary_months", "patient_months"), ("prescriptions_dispensed", "prescriptions")]
 
 
 def _prescribing_measures() -> list[pl.Expr]:

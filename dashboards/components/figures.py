@@ -40,7 +40,8 @@ def _finish(fig: go.Figure, frame: pl.DataFrame, title: str, drawn: list[str], n
     if hidden:
         values = frame.height * len([c for c in drawn if c in frame.columns])
         notes.append(
-            f"{hidden} of {values:,} values not shown: fewer than {fmt.SMALL_CELL} patients (suppressed)"
+            f"{hidden} of {values:,} values not shown: fewer than {fmt.SMALL_CELL} patients, or giving such a"
+            " count away (suppressed)"
         )
     if notes:
         title += "<br><sup>" + "; ".join(notes) + "</sup>"

@@ -7,7 +7,7 @@ table, "12%" on the axis of its chart and "12.3%" in a headline, and never 0.123
 A column's machine name (`within_standard_share`) maps to a `Column`: the label people read (with its unit)
 and a kind that says how to write its values. Codes are shown by name: a code column whose name column is in
 the frame (`specialty_id` beside `specialty_name`, see `NAME_OF`) is left out of the table; the read layer
-(dashboards/data.py `publish`) attaches the names. Empty cells read "—"; suppressed counts "<5". CSV
+(dashboards/data.py `publish`) attaches the names. Empty cells read "—"; suppressed counts "[c]". CSV
 downloads are not formatted: they keep the machine names and raw values (dashboards/components/tables.py).
 """
 
@@ -23,7 +23,10 @@ import polars as pl
 
 EMPTY = "—"
 SMALL_CELL = 5
-SUPPRESSED_MARK = f"<{SMALL_CELL}"
+# ONS's mark for a confidential cell: one mark for a count below SMALL_CELL and for a count hidden so that it
+# cannot be subtracted back (secondary suppression), since "<5" on the second would be false and two marks
+# would tell which cells are the small ones
+SUPPRESSED_MARK = "[c]"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # contract vocabulary (services/contract/vocabulary.py) -> what people call them
@@ -287,7 +290,7 @@ def table(frame: pl.DataFrame) -> tuple[pd.DataFrame, dict]:
 
     Every cell is text because the browser's table shows an empty number as "None" whatever its format, and
     reads raw values (0.0441, 2025-01-06 00:00:00) to screen readers and copies: written out, a cell is the
-    same on screen, to a screen reader and in a copy. A count with a true `<col>_suppressed` flag reads "<5",
+    same on screen, to a screen reader and in a copy. A count with a true `<col>_suppressed` flag reads "[c]",
     the rates blanked with it "—". (The CSV download keeps the raw values.)
     """
     columns = shown_columns(frame)
@@ -320,6 +323,7 @@ def _unique_labels(columns: list[str]) -> dict[str, str]:
 
 def suppression_note(hidden: int, what: str = "row(s)") -> str:
     return (
-        f"{hidden} {what} with counts of fewer than {SMALL_CELL} patients: shown as '{SUPPRESSED_MARK}', "
-        "with the rates from them left blank."
+        f"{hidden} {what} with counts suppressed: shown as '{SUPPRESSED_MARK}' (fewer than {SMALL_CELL} "
+        "patients, or a count that would give such a one away by subtraction), with the rates from them left "
+        "blank."
     )

@@ -1,8 +1,9 @@
 """Tables with their CSV download: the one way a page shows a table.
 
 On screen a table goes through the formatting layer (dashboards/components/format.py): labelled columns,
-names instead of codes, formatted values, "—" for empty and "<5" for a suppressed count. The CSV download
-keeps the machine names and raw values for analysis, with the same "<5" mark and the `<col>_suppressed` flags.
+names instead of codes, formatted values, "—" for empty and "[c]" for a suppressed count. The CSV download
+keeps the machine names and raw values for analysis, with the same "[c]" mark and the `<col>_suppressed`
+flags.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dashboards.components import format as fmt
 
 
 def for_csv(frame: pl.DataFrame) -> pl.DataFrame:
-    """Raw values under machine names; a suppressed count (null with a true flag) written "<5"."""
+    """Raw values under machine names; a suppressed count (null with a true flag) written "[c]"."""
     marked = []
     for flag in (c for c in frame.columns if c.endswith("_suppressed")):
         column = flag.removesuffix("_suppressed")

@@ -40,12 +40,26 @@ def test_the_read_layer_suppresses_small_counts_and_their_rates_visibly():
     frame = pl.DataFrame(
         {"group": ["a", "b"], "no_shows": [3, 40], "attended": [100, 200], "dna_rate": [0.03, 0.17]}
     )
-    out = suppressed(frame, {"no_shows": ["dna_rate"], "attended": ["dna_rate"]})
+    out = suppressed(frame, {"no_shows": ["dna_rate"], "attended": ["dna_rate"]}, totals=())
     assert out["no_shows"].to_list() == [None, 40] and out["dna_rate"].to_list()[0] is None
     assert out["no_shows_suppressed"].to_list() == [True, False]
     shown = for_csv(out)
-    assert shown["no_shows"].to_list() == ["<5", "40"]
-    assert "a,<5,100,,true" in to_csv(out).replace("\r", "")
+    assert shown["no_shows"].to_list() == ["[c]", "40"]
+    assert "a,[c],100,,true" in to_csv(out).replace("\r", "")
+    # by default the rows add up to a total shown elsewhere: 40 would be the total minus the 3, so it goes too
+    beside_total = suppressed(frame, {"no_shows": ["dna_rate"], "attended": ["dna_rate"]})
+    assert (
+        beside_total["no_shows"].to_list() == [None, None]
+        and beside_total["dna_rate"].to_list() == [None] * 2
+    )
+    assert "b,[c],200,,true" in to_csv(beside_total).replace("\r", "")
+
+
+def test_a_small_part_of_a_whole_hides_the_part_on_a_page():
+    # issue 13: registered 8, with a guideline prescription 7 -> the 1 without is derivable unless 7 goes
+    frame = pl.DataFrame({"okrug_id": ["A", "B", "C"], "registered": [8, 60, 90], "with_rx": [7, 30, 50]})
+    out = suppressed(frame, {"registered": [], "with_rx": []}, nested=[("with_rx", "registered")])
+    assert out["with_rx"].to_list() == [None, None, 50] and out["registered"].to_list() == [8, 60, 90]
 
 
 def test_city_weekly_weights_the_standard_share_by_attendance():
@@ -87,7 +101,9 @@ def test_funnel_plot_draws_limits_and_the_facility_apart():
 
 def test_a_chart_says_how_many_values_it_left_out():
     frame = suppressed(
-        pl.DataFrame({"okrug_id": ["A", "B"], "visits": [2, 50], "rate": [0.1, 0.2]}), {"visits": ["rate"]}
+        pl.DataFrame({"okrug_id": ["A", "B"], "visits": [2, 50], "rate": [0.1, 0.2]}),
+        {"visits": ["rate"]},
+        totals=(),
     )
     fig = figures.bar_by(frame, "okrug_id", "rate", "Rate")
     assert "1 of 2 values not shown" in fig.layout.title.text
@@ -102,3 +118,19 @@ def test_oidc_claims_map_to_a_role():
     user = user_from_claims({"email": "c@x", "groups": ["staff", "emias-chiefs"], "fac": "12"}, settings)
     assert (user.role, user.facility_id, user.name) == ("chief_physician", 12, "c@x")
     assert user_from_claims({"email": "n@x", "groups": ["staff"]}, settings) is None
+
+
+def test_prescriptions_dispensed_within_prescriptions_do_not_give_the_undispensed_away():
+    frame = pl.DataFrame(
+        {
+            "atc_group": ["A10", "C09", "Z99"],
+            "prescriptions": [40, 300, 500],
+            "prescriptions_dispensed": [38, 200, 450],
+            "dispensed_share": [0.95, 0.67, 0.9],
+        }
+    )
+    out = suppressed(frame, metrics.PRESCRIBING_SUPPRESS, nested=metrics.PRESCRIBING_NESTED)
+    # 40 - 38 = 2 not dispensed: 38 goes, and 200 too (else the total dispensed minus 200 and 450 gives 38)
+    assert out["prescriptions_dispensed"].to_list() == [None, None, 450]
+    assert out["dispensed_share"].to_list() == [None, None, 0.9]
+    assert out["prescriptions"].to_list() == [40, 300, 500]
