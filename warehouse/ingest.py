@@ -41,15 +41,17 @@ import pyarrow.parquet as pq
 
 from services.contract import Column, Table, arrow_schema
 from services.contract.landing import reference_dir, transaction_dir
-from services.contract.schema import ARROW_TYPES
+from services.contract.schema import ARROW_TYPES, Lookup
 from services.contract.tables import TABLES
 from warehouse.raw import RAW_SCHEMA, raw_columns, sql_type
 from warehouse.rules import (
     REFERENCE_WINDOW_DAYS,
     Rule,
+    cross_row_rules,
     duplicate_reason,
     file_is_whole,
     kept_all,
+    lookup_alias,
     quote,
     reasons,
     row_rules,
@@ -231,6 +233,14 @@ class _Batch:
         self.place = {id(f): i for i, f in enumerate(files)}  # a file's place in the load, for row order
         self.has_duplicates = False
         self.known: dict[str, str] = {}
+        # the cross-row rules' look-ups (e.g. the patient of an event), each with the columns read
+        self.lookups: dict[Lookup, list[str]] = {}
+        for r in table.cross_row_rules:
+            if r.lookup is not None:
+                self.lookups.setdefault(r.lookup, [])
+                if r.than not in self.lookups[r.lookup]:
+                    self.lookups[r.lookup].append(r.than)
+        self.looked_up: dict[Lookup, str] = {}
 
     # -- reading
 
@@ -256,7 +266,17 @@ class _Batch:
         return f"(select *, {file} from read_parquet([{paths}], {options})) as src"
 
     def rules(self, group: list[_File]) -> list[Rule]:
-        return row_rules(self.table, group[0].types, self.day)
+        """The group's row rules and cross-row rules (these read the `lookup_join`'s columns)."""
+        return row_rules(self.table, group[0].types, self.day) + cross_row_rules(
+            self.table, group[0].types, self.loaded_at.date()
+        )
+
+    def lookup_join(self, group: list[_File]) -> str:
+        """The left joins that give each row of the group its looked-up rows (null where none)."""
+        return " ".join(
+            f"left join {rel} as {lookup_alias(lk)} on {lookup_alias(lk)}.key = {self.typed(group, lk.key)}"
+            for lk, rel in self.looked_up.items()
+        )
 
     def typed(self, group: list[_File], column: str) -> str:
         return typed_value(self.table.column(column), group[0].types.get(column))
@@ -328,16 +348,25 @@ class _Batch:
         since = min(days) - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
         rows = sum(f.rows for f in self.files)
         for col in self.references:
-            holders = [g for g in self.groups(self.files) if col.name in g[0].types]
-            wanted = (
-                " union ".join(
-                    f"select {self.typed(g, col.name)} as key from {self.source(g)}" for g in holders
-                )
-                or f"select cast(null as {sql_type(col.type, 'duckdb')}) as key"
-            )
             self.known[col.name] = self.target.known_keys(
-                col, wanted, since, max(days), f"_load_known_{col.name}", rows
+                col, self._wanted(col.name), since, max(days), f"_load_known_{col.name}", rows
             )
+
+    def look_up_rows(self) -> None:
+        """For each look-up of the cross-row rules, the relation of the looked-up rows the files' rows
+        may need (`LoadTarget.looked_up`)."""
+        rows = sum(f.rows for f in self.files)
+        for lk, columns in self.lookups.items():
+            name = f"_load_{lookup_alias(lk)}"
+            self.looked_up[lk] = self.target.looked_up(lk, columns, self._wanted(lk.key), name, rows)
+
+    def _wanted(self, column: str) -> str:
+        """SQL (column `key`) of the values of a column in the files' rows: the keys a look-up needs."""
+        holders = [g for g in self.groups(self.files) if column in g[0].types]
+        return (
+            " union ".join(f"select {self.typed(g, column)} as key from {self.source(g)}" for g in holders)
+            or f"select cast(null as {sql_type(self.table.column(column).type, 'duckdb')}) as key"
+        )
 
     def _points_at(self, group: list[_File], col: Column, known: str) -> str:
         """SQL true when the row's `col` names a key of the relation `known` (alias) that the row's day
@@ -387,7 +416,7 @@ class _Batch:
             )
             selects.append(
                 f"select {', '.join(cols)} from {self.source(g)} {self._known_join(g)} {no_dups} "
-                f"where {kept_all(rules)}"
+                f"{self.lookup_join(g)} where {kept_all(rules)}"
             )
         if selects:
             self.target.append(self.table.name, raw_columns(self.table), " union all ".join(selects))
@@ -414,7 +443,7 @@ class _Batch:
                 f"cast(to_json(struct_pack({row})) as varchar) as row_json "
                 f"from {self.source(g)} "
                 "semi join _load_bad_rows as b on b.file = src.filename and b.row = src.file_row_number "
-                f"{dups}"
+                f"{dups} {self.lookup_join(g)}"
             )
         select = (
             f"select {quote(self.table.name)}, partition_date, source_file, row_number, "
@@ -430,7 +459,8 @@ class _Batch:
         selects = []
         for g in self.groups(files):
             selects.append(
-                f"{row} from {self.source(g)} where not coalesce({kept_all(self.rules(g))}, false)"
+                f"{row} from {self.source(g)} {self.lookup_join(g)} "
+                f"where not coalesce({kept_all(self.rules(g))}, false)"
             )
             for c in self.references:
                 if c.name in g[0].types:
@@ -453,6 +483,7 @@ class _Batch:
         if self.files:
             self.find_duplicates()
             self.look_up_references()
+            self.look_up_rows()
             self.insert_good_rows()
         by_file = self._loaded_by_file(days)
         in_file: dict[tuple, int] = {}  # files of one day and label (the outbox's) are counted together
@@ -485,9 +516,11 @@ class _Batch:
         return {(day, label): n for day, label, n in rows}
 
     def cleanup(self) -> None:
-        for name in ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"] + [
-            f"_load_known_{c.name}" for c in self.references
-        ]:  # (a known-keys relation that is a subquery has no table to drop)
+        for name in (
+            ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"]
+            + [f"_load_known_{c.name}" for c in self.references]
+            + [f"_load_{lookup_alias(lk)}" for lk in self.lookups]
+        ):  # (a known-keys relation that is a subquery has no table to drop)
             self.target.vcon.execute(f"drop table if exists {name}")
 
 

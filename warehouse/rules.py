@@ -10,16 +10,21 @@ when another rule of the same row is false (a null value of a required column fa
 a value that does not cast fails `is not a valid <type>`), so every row left out of the good rows has a
 reason. Rules that need other rows (references to earlier events, duplicates of a key) are joins and
 live in `warehouse.ingest`; their reasons are written here too, so the wording is in one place.
+
+The contract's cross-row rules (`Table.cross_row_rules`: a row's date against the patient's birth and
+death, say) are `Rule`s too (`cross_row_rules`): a rule with a `Lookup` reads the looked-up row's columns
+from the alias `lookup_alias(lookup)`, which the ingest left-joins to the row in the same statement.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pyarrow as pa
 
 from services.contract import Column, Table
-from services.contract.schema import ARROW_TYPES
+from services.contract.schema import ARROW_TYPES, LOAD_DATE, CrossRowRule, Lookup
 from warehouse.raw import sql_type
 
 # How far back a reference may point (a slot is published at most this long before it is booked, etc.):
@@ -120,6 +125,49 @@ def row_rules(
     for extra in sorted(set(file_types) - set(table.column_names)):
         rules.append(Rule("false", quote(f"{extra}: column is not in the contract")))
     return rules
+
+
+def lookup_alias(lookup: Lookup) -> str:
+    """The alias the looked-up row of a `Lookup` has in a checking statement."""
+    return f"lk_{lookup.table}_{lookup.key}"
+
+
+def cross_row_rules(
+    table: Table, file_types: dict[str, pa.DataType], load_date: dt.date, src: str = "src"
+) -> list[Rule]:
+    """The table's cross-row rules for a file with these column types, as `Rule`s.
+
+    A rule's dates are compared as dates; it is kept when either side is null (a nullable column's null,
+    a row the lookup does not find: other rules own those). The reason reads
+    `<column>: <rule name>: <date> is before <looked-up table>.<column> <date>`."""
+    return [_cross_row_rule(table, r, file_types, load_date, src) for r in table.cross_row_rules]
+
+
+def _cross_row_rule(
+    table: Table, rule: CrossRowRule, file_types: dict[str, pa.DataType], load_date: dt.date, src: str
+) -> Rule:
+    value = f"cast({typed_value(table.column(rule.column), file_types.get(rule.column), src)} as date)"
+    if rule.than == LOAD_DATE:
+        other, label = f"date '{load_date}'", "the load date"
+    elif rule.lookup is not None:
+        other, label = f'{lookup_alias(rule.lookup)}."{rule.than}"', f"{rule.lookup.table}.{rule.than}"
+    else:
+        other = f"cast({typed_value(table.column(rule.than), file_types.get(rule.than), src)} as date)"
+        label = rule.than
+    bound = f"{other} + {rule.grace_days}" if rule.grace_days else other
+    if rule.op == ">=":
+        broke = "is before"
+    else:
+        broke = f"is more than {rule.grace_days} days after" if rule.grace_days else "is after"
+    return Rule(
+        f"({value} is null or {other} is null or {value} {rule.op} {bound})",
+        _concat(
+            quote(f"{rule.column}: {rule.name}: "),
+            f"cast({value} as varchar)",
+            quote(f" {broke} {label} "),
+            f"cast({other} as varchar)",
+        ),
+    )
 
 
 def file_is_whole(rules: list[Rule]) -> bool:
