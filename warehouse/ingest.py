@@ -14,9 +14,11 @@ loaded: it clears the day and logs zero.
 
 The rules are the contract's (`warehouse.rules` turns them into SQL): type, nullability, vocabulary,
 range, pattern, the occurred_at-on-its-day rule and missing or extra columns per row; the key unique
-within its partition (a repeat keeps the first row, by file and row number); and for transactions each
+within its partition (a repeat keeps the first row, by file and row number); for transactions each
 reference to a row of the referenced table loaded on the same day or in the REFERENCE_WINDOW_DAYS
-before the row's day. Validation runs in DuckDB whatever the target: in the warehouse file itself for
+before the row's day; and the table's cross-row rules (`Table.cross_row_rules`), each row left-joined to
+the row its rule looks up (an event's patient in raw.patients: load the snapshots first).
+Validation runs in DuckDB whatever the target: in the warehouse file itself for
 the DuckDB target; in an in-memory DuckDB for PostgreSQL, which receives the checked rows by COPY and
 answers the reference look-ups for the keys the range points at (`warehouse.targets`).
 """
