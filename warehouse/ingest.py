@@ -49,6 +49,7 @@ from warehouse.raw import RAW_SCHEMA, raw_columns, sql_type
 from warehouse.rules import (
     REFERENCE_WINDOW_DAYS,
     Rule,
+    could_break,
     cross_row_rules,
     duplicate_reason,
     file_is_whole,
@@ -355,12 +356,24 @@ class _Batch:
             )
 
     def look_up_rows(self) -> None:
-        """For each look-up of the cross-row rules, the relation of the looked-up rows the files' rows
-        may need (`LoadTarget.looked_up`)."""
-        rows = sum(f.rows for f in self.files)
+        """For each look-up of the cross-row rules, the relation of the looked-up rows that could break
+        a rule for the dates the files' rows hold (`could_break`, `LoadTarget.looked_up`)."""
         for lk, columns in self.lookups.items():
-            name = f"_load_{lookup_alias(lk)}"
-            self.looked_up[lk] = self.target.looked_up(lk, columns, self._wanted(lk.key), name, rows)
+            checked = {r.column for r in self.table.cross_row_rules if r.lookup == lk}
+            bounds = {c: self._date_range(c) for c in checked}
+            where = could_break(self.table, lk, bounds)
+            self.looked_up[lk] = self.target.looked_up(lk, columns, where, f"_load_{lookup_alias(lk)}")
+
+    def _date_range(self, column: str) -> tuple[dt.date, dt.date] | None:
+        """(first, last) date of a column's values in the files' rows; None when they hold none."""
+        holders = [g for g in self.groups(self.files) if column in g[0].types]
+        if not holders:
+            return None
+        values = " union all ".join(
+            f"select cast({self.typed(g, column)} as date) as v from {self.source(g)}" for g in holders
+        )
+        first, last = self.target.vcon.execute(f"select min(v), max(v) from ({values}) as d").fetchone()
+        return None if first is None else (first, last)
 
     def _wanted(self, column: str) -> str:
         """SQL (column `key`) of the values of a column in the files' rows: the keys a look-up needs."""

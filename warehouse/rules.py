@@ -143,6 +143,25 @@ def cross_row_rules(
     return [_cross_row_rule(table, r, file_types, load_date, src) for r in table.cross_row_rules]
 
 
+def could_break(table: Table, lookup: Lookup, bounds: dict[str, tuple[dt.date, dt.date] | None]) -> str:
+    """SQL (over the looked-up table, alias r; DuckDB and PostgreSQL alike) true for a looked-up row that
+    could break one of the table's rules through `lookup`, for checked values between the `bounds`
+    (column -> (first, last) date of the load's rows; None: the load has none). Every other looked-up
+    row keeps them all, so the load needs only these: for a range of days, the patients born after its
+    first day or dead more than the grace before its last, not the city's every resident."""
+    cases = []
+    for r in table.cross_row_rules:
+        if r.lookup != lookup or bounds.get(r.column) is None:
+            continue
+        first, last = bounds[r.column]  # type: ignore[misc]
+        than = f'r."{r.than}"'
+        if r.op == ">=":
+            cases.append(f"{than} > date '{first}'")
+        else:
+            cases.append(f"{than} + {r.grace_days} < date '{last}'")
+    return " or ".join(cases) or "false"
+
+
 def _cross_row_rule(
     table: Table, rule: CrossRowRule, file_types: dict[str, pa.DataType], load_date: dt.date, src: str
 ) -> Rule:

@@ -72,19 +72,10 @@ class LoadTarget:
     def _known(self, col: Column, since: dt.date, until: dt.date, name: str, wanted: str | None) -> str:
         raise NotImplementedError
 
-    def looked_up(self, lookup: Lookup, columns: list[str], wanted: str, name: str, rows: int) -> str:
-        """SQL of a relation in `vcon` (key, *columns): rows of raw.<lookup.table> by their key
-        `lookup.table_key`, at least those whose key is in `wanted` (SQL in `vcon` with a column `key`,
-        from `rows` rows); `name` is free for a temp table. The key is the table's primary key: one
-        row per key at most."""
-        ((held,),) = self.execute(
-            f"select coalesce(sum(loaded_rows), 0) from {RAW_SCHEMA}.raw_load_log where table_name = ?",
-            [lookup.table],
-        )
-        # as for references: a table about the size of the load is taken whole, a larger one picked
-        return self._looked_up(lookup, columns, name, None if held <= 2 * rows else wanted)
-
-    def _looked_up(self, lookup: Lookup, columns: list[str], name: str, wanted: str | None) -> str:
+    def looked_up(self, lookup: Lookup, columns: list[str], where: str, name: str) -> str:
+        """SQL of a relation in `vcon` (key, *columns): the rows of raw.<lookup.table> for which `where`
+        (SQL over alias r, valid in both dialects) holds, by their key `lookup.table_key`, the table's
+        primary key (one row per key at most); `name` is free for a temp table."""
         raise NotImplementedError
 
     def append(self, table: str, columns: list[str], select: str) -> None:
@@ -125,15 +116,11 @@ class DuckDBTarget(LoadTarget):
         self.con.execute(f"create or replace temp table {name} as {select} {wanted_only}")
         return name
 
-    def _looked_up(self, lookup, columns, name, wanted):
+    def looked_up(self, lookup, columns, where, name):
         cols = "".join(f', r."{c}"' for c in columns)
         select = f'select r."{lookup.table_key}" as key{cols} from {RAW_SCHEMA}.{lookup.table} as r'
-        if wanted is None:
-            return f"({select})"
-        self.con.execute(
-            f"create or replace temp table {name} as {select} "
-            f'where r."{lookup.table_key}" in (select key from ({wanted}) as w)'
-        )
+        # few rows pass `where`: taken once, not scanned again by each statement of the load
+        self.con.execute(f"create or replace temp table {name} as {select} where {where}")
         return name
 
     def append(self, table, columns, select):
@@ -242,14 +229,13 @@ class PostgresTarget(LoadTarget):
         window = f"key, day as lo, day + {REFERENCE_WINDOW_DAYS} as hi"
         return self._fetch(known, name, {"key": key_type, "day": "date"}, window)
 
-    def _looked_up(self, lookup, columns, name, wanted):
+    def looked_up(self, lookup, columns, where, name):
         table = TABLES[lookup.table]
         key = lookup.table_key
-        join = "" if wanted is None else self._send_wanted(table.column(key).type, wanted).format(key=key)
         cols = "".join(f", r.{c}" for c in columns)
         types = {"key": table.column(key).type} | {c: table.column(c).type for c in columns}
         return self._fetch(
-            f"select r.{key}{cols} from {RAW_SCHEMA}.{lookup.table} as r {join}", name, types, "*"
+            f"select r.{key}{cols} from {RAW_SCHEMA}.{lookup.table} as r where {where}", name, types, "*"
         )
 
     def append(self, table, columns, select):

@@ -499,7 +499,7 @@ def _patients(landing: Path) -> None:
         _patient(DEATH_BEFORE_BIRTH, dt.date(1980, 5, 1), dt.date(1979, 1, 1)),
         _patient(BORN_2031, dt.date(2031, 1, 1)),
     ]
-    # more residents than a day's events: the load picks the patients it needs (the look-up's other path)
+    # residents whose lives cover the loads: the load never fetches them (`could_break`), all load
     rows += [_patient(f"b{i:015x}", dt.date(1990, 1, 1)) for i in range(40)]
     folder = reference_dir(landing, "patients")
     folder.mkdir(parents=True, exist_ok=True)
