@@ -12,7 +12,7 @@ put in those days before (rows from the API's outbox stay), inserts the good row
 the counts read back from the tables: landing = loaded + quarantined. A day without files is still
 loaded: it clears the day and logs zero.
 
-The rules are the contract's (`warehouse.rules` turns them into SQL): type, nullability, vocabulary,
+The rules are the contract's (`services.contract.rules` turns them into SQL): type, nullability, vocabulary,
 range, pattern, the occurred_at-on-its-day rule and missing or extra columns per row; the key unique
 within its partition (a repeat keeps the first row, by file and row number); for transactions each
 reference to a row of the referenced table loaded on the same day or in the REFERENCE_WINDOW_DAYS
@@ -43,10 +43,9 @@ import pyarrow.parquet as pq
 
 from services.contract import Column, Table, arrow_schema
 from services.contract.landing import reference_dir, transaction_dir
-from services.contract.schema import ARROW_TYPES, Lookup
-from services.contract.tables import TABLES
-from warehouse.raw import RAW_SCHEMA, raw_columns, sql_type
-from warehouse.rules import (
+from services.contract.rules import (
+    IS_FOREIGN_KEY,
+    IS_PRIMARY_KEY,
     REFERENCE_WINDOW_DAYS,
     Rule,
     could_break,
@@ -61,6 +60,9 @@ from warehouse.rules import (
     typed_value,
     unknown_reference_reason,
 )
+from services.contract.schema import ARROW_TYPES, Lookup, sql_type
+from services.contract.tables import TABLES
+from warehouse.raw import RAW_SCHEMA, raw_columns
 from warehouse.targets import LoadTarget, target_for
 
 __all__ = [
@@ -404,10 +406,13 @@ class _Batch:
                     f"({typed} is null or exists (select 1 from {self.known[c.name]} as k "
                     f"where {self._points_at(group, c, 'k')}))",
                     unknown_reference_reason(c, typed),
+                    IS_FOREIGN_KEY,
+                    c.name,
                 )
             )
         if self.has_duplicates:
-            rules.append(Rule("d.row is null", duplicate_reason(self.table)))
+            key = ", ".join(self.table.primary_key)
+            rules.append(Rule("d.row is null", duplicate_reason(self.table), IS_PRIMARY_KEY, key))
         return rules
 
     # -- writing

@@ -10,36 +10,12 @@ raw.raw_load_log       one row per loaded (table, partition): landing = loaded +
 from __future__ import annotations
 
 from services.contract import Table
+from services.contract.schema import sql_type
 from services.contract.tables import TABLES
 
 RAW_SCHEMA = "raw"
 
-_SQL_TYPES = {
-    "duckdb": {
-        "string": "varchar",
-        "int64": "bigint",
-        "int32": "integer",
-        "float64": "double",
-        "bool": "boolean",
-        "date": "date",
-        "timestamp": "timestamp",
-    },
-    "postgres": {
-        "string": "varchar",
-        "int64": "bigint",
-        "int32": "integer",
-        "float64": "double precision",
-        "bool": "boolean",
-        "date": "date",
-        "timestamp": "timestamp",
-    },
-}
-
 LOAD_COLUMNS = ("_source_file", "_load_id", "_loaded_at")
-
-
-def sql_type(logical: str, dialect: str) -> str:
-    return _SQL_TYPES[dialect][logical]
 
 
 def raw_columns(table: Table) -> list[str]:

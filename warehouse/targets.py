@@ -23,10 +23,10 @@ from typing import Any
 import duckdb
 
 from services.contract import Column
-from services.contract.schema import Lookup
+from services.contract.rules import REFERENCE_WINDOW_DAYS, quote
+from services.contract.schema import Lookup, sql_type
 from services.contract.tables import TABLES
-from warehouse.raw import RAW_SCHEMA, raw_schema_ddl, sql_type
-from warehouse.rules import REFERENCE_WINDOW_DAYS, quote
+from warehouse.raw import RAW_SCHEMA, raw_schema_ddl
 
 
 class LoadTarget:

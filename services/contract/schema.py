@@ -24,6 +24,34 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+# A logical type's SQL type in each warehouse dialect (the raw layer's columns, the rules' casts)
+SQL_TYPES = {
+    "duckdb": {
+        "string": "varchar",
+        "int64": "bigint",
+        "int32": "integer",
+        "float64": "double",
+        "bool": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+    },
+    "postgres": {
+        "string": "varchar",
+        "int64": "bigint",
+        "int32": "integer",
+        "float64": "double precision",
+        "bool": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+    },
+}
+
+
+def sql_type(logical: str, dialect: str) -> str:
+    """The SQL type of a logical type in `dialect` ("duckdb" or "postgres"); KeyError for others."""
+    return SQL_TYPES[dialect][logical]
+
+
 @dataclass(frozen=True)
 class Column:
     """One column and the rules a value must keep (checked row by row at ingest)."""

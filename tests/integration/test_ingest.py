@@ -125,12 +125,12 @@ def test_bad_rows_are_quarantined_with_reasons_and_good_rows_load(target, landin
             "select row_number, reason from raw.raw_quarantine where table_name = 'appointment_booked'"
         )
     }
-    assert "slot_id: 99 is unknown" in reasons[1]
-    assert "event_id: x5 is not a valid int64" in reasons[2]
-    assert "patient_id: Ivanov does not match" in reasons[2]
-    assert "channel: pigeon is not an allowed value" in reasons[3]
+    assert "slot_id: isForeignKey: 99 is unknown" in reasons[1]
+    assert "event_id: cdmDatatype: x5 is not a valid int64" in reasons[2]
+    assert "patient_id: matchesPattern: Ivanov does not match" in reasons[2]
+    assert "channel: allowedValues: pigeon is not an allowed value" in reasons[3]
     dup = target.execute("select reason from raw.raw_quarantine where table_name = 'slot_published'")
-    assert dup == [("event_id: duplicate of an earlier row",)]
+    assert dup == [("event_id: isPrimaryKey: duplicate of an earlier row",)]
 
     # the quarantined row is kept whole, with its file (named inside the landing folder)
     row_json, source = target.execute(
@@ -165,7 +165,7 @@ def test_a_missing_column_quarantines_the_file_rows_with_the_reason(target, tmp_
     (result,) = load_days(target, landing, table("slot_published"), [DAY])
     assert (result.loaded_rows, result.quarantined_rows) == (0, 1)
     assert target.execute("select reason from raw.raw_quarantine") == [
-        ("duration_min: column missing from the file",)
+        ("duration_min: cdmField: column missing from the file",)
     ]
 
 
@@ -177,7 +177,7 @@ def test_an_extra_column_quarantines_the_file_rows_and_keeps_the_column(target, 
     (result,) = load_days(target, landing, table("slot_published"), [DAY])
     assert (result.files, result.landing_rows, result.loaded_rows, result.quarantined_rows) == (2, 2, 1, 1)
     [(reason, row_json)] = target.execute("select reason, row_json from raw.raw_quarantine")
-    assert reason == "ward: column is not in the contract"
+    assert reason == "ward: cdmField: column is not in the contract"
     assert '"ward":"3B"' in row_json.replace(" ", "")
 
 
@@ -189,7 +189,7 @@ def test_an_event_landed_in_another_days_partition_is_quarantined(target, tmp_pa
     (result,) = load_days(target, landing, table("slot_published"), [DAY])
     assert (result.loaded_rows, result.quarantined_rows) == (1, 1)
     assert target.execute("select row_number, reason from raw.raw_quarantine") == [
-        (1, "occurred_at: 2025-01-05 23:59:00 is not on the partition's day 2025-01-06")
+        (1, "occurred_at: partitionDay: 2025-01-05 23:59:00 is not on the partition's day 2025-01-06")
     ]
 
 
@@ -249,20 +249,20 @@ def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target
 
     unknown = "is unknown (no earlier slot_published row with this slot_id)"
     assert _quarantine(target, "slot_published") == {
-        (d2, "part-1.parquet", 0): "event_id: duplicate of an earlier row",
+        (d2, "part-1.parquet", 0): "event_id: isPrimaryKey: duplicate of an earlier row",
         (
             d3,
             "part-0.parquet",
             1,
-        ): "occurred_at: 2025-01-07 09:00:00 is not on the partition's day 2025-01-08",
+        ): "occurred_at: partitionDay: 2025-01-07 09:00:00 is not on the partition's day 2025-01-08",
     }
     assert _quarantine(target, "appointment_booked") == {
-        (d1, "part-0.parquet", 1): "event_id: x21 is not a valid int64",
-        (d2, "part-0.parquet", 1): f"slot_id: 1000 {unknown}",
-        (d2, "part-0.parquet", 2): f"slot_id: 16 {unknown}",
-        (d2, "part-0.parquet", 3): f"slot_id: 99 {unknown}",
-        (d2, "part-0.parquet", 4): "event_id: 0 is below the minimum 1",
-        (d3, "part-0.parquet", 0): "channel: column missing from the file",
+        (d1, "part-0.parquet", 1): "event_id: cdmDatatype: x21 is not a valid int64",
+        (d2, "part-0.parquet", 1): f"slot_id: isForeignKey: 1000 {unknown}",
+        (d2, "part-0.parquet", 2): f"slot_id: isForeignKey: 16 {unknown}",
+        (d2, "part-0.parquet", 3): f"slot_id: isForeignKey: 99 {unknown}",
+        (d2, "part-0.parquet", 4): "event_id: plausibleValueLow: 0 is below the minimum 1",
+        (d3, "part-0.parquet", 0): "channel: cdmField: column missing from the file",
     }
     assert sorted(target.execute("select event_id from raw.appointment_booked")) == [(20,), (22,), (27,)]
     recs = reconcile_days(target, landing, table("appointment_booked"), [d1, d2, d3])
@@ -462,7 +462,7 @@ def test_outbox_rows_are_checked_by_the_same_rules_and_stay_when_files_reload(ta
     result = load_outbox(target, batch, source="api")
     assert (result.rows, result.loaded_rows, result.quarantined_rows, result.last_seq) == (3, 2, 1, 9)
     assert target.execute("select source_file, row_number, reason from raw.raw_quarantine") == [
-        ("outbox:api:seq 7-9", 1, "channel: pigeon is not an allowed value")
+        ("outbox:api:seq 7-9", 1, "channel: allowedValues: pigeon is not an allowed value")
     ]
     load_days(target, landing, table("slot_published"), [DAY])  # reloading the files leaves them be
     load_days(target, landing, table("appointment_booked"), [DAY])

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from services.contract import Column, Table
-from services.contract.schema import ARROW_TYPES, LOAD_DATE, CrossRowRule, Lookup
-from warehouse.raw import sql_type
+from services.contract.schema import ARROW_TYPES, LOAD_DATE, CrossRowRule, Lookup, sql_type
 
 # How far back a reference may point (a slot is published at most this long before it is booked, etc.):
 # a reference is kept when the referenced row was loaded on the row's day or in these days before it.
@@ -33,12 +32,31 @@ from warehouse.raw import sql_type
 REFERENCE_WINDOW_DAYS = 90
 
 
+# The names of the per-column rules, after OHDSI's Data Quality Dashboard checks where it has one
+# (https://ohdsi.github.io/DataQualityDashboard/articles/CheckTypeDescriptions.html)
+IS_REQUIRED = "isRequired"  # a required column's value is not null
+CDM_DATATYPE = "cdmDatatype"  # the value is of the column's type
+CDM_FIELD = "cdmField"  # the file has the contract's columns, and only them
+ALLOWED_VALUES = "allowedValues"  # a closed vocabulary's value
+PLAUSIBLE_VALUE_LOW = "plausibleValueLow"
+PLAUSIBLE_VALUE_HIGH = "plausibleValueHigh"
+MATCHES_PATTERN = "matchesPattern"
+PARTITION_DAY = "partitionDay"  # an event's partition is its occurred_at's date
+IS_FOREIGN_KEY = "isForeignKey"  # a reference points at an earlier row
+IS_PRIMARY_KEY = "isPrimaryKey"  # no two rows have the same key
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One check of a row: `kept` is true when the row keeps the rule; `reason` says how it broke it."""
+    """One check of a row: `kept` is true when the row keeps the rule; `reason` says how it broke it.
+
+    `reason` is SQL of a text `<column>: <name>: <what is wrong>`, so a reader can count the breaks per
+    rule (`name`) and per field (`column`) without parsing the wording."""
 
     kept: str
     reason: str
+    name: str = ""
+    column: str = ""
 
 
 def quote(text: str) -> str:
@@ -48,6 +66,11 @@ def quote(text: str) -> str:
 
 def _concat(*parts: str) -> str:
     return " || ".join(parts)
+
+
+def _rule(kept: str, column: str, name: str, *says: str) -> Rule:
+    """A `Rule` whose reason is `<column>: <name>: ` followed by the SQL text parts `says`."""
+    return Rule(kept, _concat(quote(f"{column}: {name}: "), *says), name, column)
 
 
 def typed_value(col: Column, file_type: pa.DataType | None, src: str = "src") -> str:
@@ -68,36 +91,39 @@ def column_rules(col: Column, file_type: pa.DataType | None, src: str = "src") -
     quarantine its rows with the reason."""
     name = col.name
     if file_type is None:
-        return [Rule("false", quote(f"{name}: column missing from the file"))]
+        return [_rule("false", name, CDM_FIELD, quote("column missing from the file"))]
     raw = f'{src}."{name}"'
     typed = typed_value(col, file_type, src)
     text = f"cast({typed} as varchar)"
-    label = quote(f"{name}: ")
     rules = []
     if not col.nullable:
-        rules.append(Rule(f"{raw} is not null", quote(f"{name}: must not be null")))
+        rules.append(_rule(f"{raw} is not null", name, IS_REQUIRED, quote("must not be null")))
     if typed != raw:
         rules.append(
-            Rule(
+            _rule(
                 f"({raw} is null or {typed} is not null)",
-                _concat(label, f"left(cast({raw} as varchar), 40)", quote(f" is not a valid {col.type}")),
+                name,
+                CDM_DATATYPE,
+                f"left(cast({raw} as varchar), 40)",
+                quote(f" is not a valid {col.type}"),
             )
         )
     checks = []
     if col.allowed:
         values = ", ".join(quote(v) for v in col.allowed)
-        checks.append((f"{typed} in ({values})", " is not an allowed value"))
+        checks.append((ALLOWED_VALUES, f"{typed} in ({values})", " is not an allowed value"))
     if col.min is not None:
-        checks.append((f"{typed} >= {col.min:g}", f" is below the minimum {col.min:g}"))
+        checks.append((PLAUSIBLE_VALUE_LOW, f"{typed} >= {col.min:g}", f" is below the minimum {col.min:g}"))
     if col.max is not None:
-        checks.append((f"{typed} <= {col.max:g}", f" is above the maximum {col.max:g}"))
+        checks.append((PLAUSIBLE_VALUE_HIGH, f"{typed} <= {col.max:g}", f" is above the maximum {col.max:g}"))
     if col.pattern:
-        checks.append((f"regexp_full_match({typed}, {quote(col.pattern)})", f" does not match {col.pattern}"))
-    for check, says in checks:
+        check = f"regexp_full_match({typed}, {quote(col.pattern)})"
+        checks.append((MATCHES_PATTERN, check, f" does not match {col.pattern}"))
+    for rule_name, check, says in checks:
         # a required column's null already fails `must not be null`: the plain comparison lets the scan
         # push it down (and skip it where the file's statistics show every value passes)
         kept = check if not col.nullable else f"({typed} is null or {check})"
-        rules.append(Rule(kept, _concat(label, text, quote(says))))
+        rules.append(_rule(kept, name, rule_name, text, quote(says)))
     return rules
 
 
@@ -112,18 +138,17 @@ def row_rules(
         # windowed checks of a day rely on it
         occurred = typed_value(table.column("occurred_at"), file_types["occurred_at"], src)
         rules.append(
-            Rule(
+            _rule(
                 f"cast({occurred} as date) = {day}",
-                _concat(
-                    quote("occurred_at: "),
-                    f"cast({occurred} as varchar)",
-                    quote(" is not on the partition's day "),
-                    f"cast({day} as varchar)",
-                ),
+                "occurred_at",
+                PARTITION_DAY,
+                f"cast({occurred} as varchar)",
+                quote(" is not on the partition's day "),
+                f"cast({day} as varchar)",
             )
         )
     for extra in sorted(set(file_types) - set(table.column_names)):
-        rules.append(Rule("false", quote(f"{extra}: column is not in the contract")))
+        rules.append(_rule("false", extra, CDM_FIELD, quote("column is not in the contract")))
     return rules
 
 
@@ -178,14 +203,13 @@ def _cross_row_rule(
         broke = "is before"
     else:
         broke = f"is more than {rule.grace_days} days after" if rule.grace_days else "is after"
-    return Rule(
+    return _rule(
         f"({value} is null or {other} is null or {value} {rule.op} {bound})",
-        _concat(
-            quote(f"{rule.column}: {rule.name}: "),
-            f"cast({value} as varchar)",
-            quote(f" {broke} {label} "),
-            f"cast({other} as varchar)",
-        ),
+        rule.column,
+        rule.name,
+        f"cast({value} as varchar)",
+        quote(f" {broke} {label} "),
+        f"cast({other} as varchar)",
     )
 
 
@@ -209,7 +233,7 @@ def unknown_reference_reason(col: Column, typed: str) -> str:
     """The reason of a reference to no earlier row (`col.references`)."""
     ref_table, ref_col = col.references  # type: ignore[misc]
     return _concat(
-        quote(f"{col.name}: "),
+        quote(f"{col.name}: {IS_FOREIGN_KEY}: "),
         f"cast({typed} as varchar)",
         quote(f" is unknown (no earlier {ref_table} row with this {ref_col})"),
     )
@@ -217,4 +241,4 @@ def unknown_reference_reason(col: Column, typed: str) -> str:
 
 def duplicate_reason(table: Table) -> str:
     """The reason of a row whose key an earlier row of the same partition already has."""
-    return quote(f"{', '.join(table.primary_key)}: duplicate of an earlier row")
+    return quote(f"{', '.join(table.primary_key)}: {IS_PRIMARY_KEY}: duplicate of an earlier row")
