@@ -33,7 +33,8 @@ parsed as (
         {{ dbt.split_part('reason', "': '", 1) }} as column_name,
         {{ dbt.split_part('reason', "': '", 2) }} as rule_name
     from reasons
-    where {{ matches_regex('reason', "'^[a-z0-9_, ]+: [A-Za-z0-9]+: '") }}
+    -- a column named in a file may be any text (an extra column's name comes from the producer)
+    where {{ matches_regex('reason', "'^[^:;]+: [A-Za-z0-9]+: '") }}
 ),
 
 final as (
