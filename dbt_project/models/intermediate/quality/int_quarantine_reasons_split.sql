@@ -23,13 +23,7 @@ reasons as (
 
 parsed as (
     select
-        table_name,
-        partition_date,
-        source_file,
-        row_number,
-        load_id,
-        loaded_at,
-        reason,
+        reasons.*,
         {{ dbt.split_part('reason', "': '", 1) }} as column_name,
         {{ dbt.split_part('reason', "': '", 2) }} as rule_name
     from reasons
