@@ -10,21 +10,52 @@ with breaks as (
     select * from {{ ref('int_quarantine_reasons_split') }}
 ),
 
-ranked as (
+days as (
+    select distinct
+        table_name,
+        column_name,
+        rule_name,
+        caught_on
+    from breaks
+),
+
+-- the examples lie on a check's latest days, one row at least a day: only those days' rows are ranked
+numbered_days as (
     select
         table_name,
         column_name,
         rule_name,
-        partition_date,
         caught_on,
-        source_file,
-        row_number,
-        message,
+        row_number() over (partition by table_name, column_name, rule_name order by caught_on desc) as day_number
+    from days
+),
+
+latest_days as (
+    select * from numbered_days
+    where day_number <= {{ var('quality_examples_per_check') }}
+),
+
+ranked as (
+    select
+        breaks.table_name,
+        breaks.column_name,
+        breaks.rule_name,
+        breaks.partition_date,
+        breaks.caught_on,
+        breaks.source_file,
+        breaks.row_number,
+        breaks.message,
         row_number() over (
-            partition by table_name, column_name, rule_name
-            order by caught_on desc, source_file asc, row_number asc
+            partition by breaks.table_name, breaks.column_name, breaks.rule_name
+            order by breaks.caught_on desc, breaks.source_file asc, breaks.row_number asc
         ) as example_number
     from breaks
+    inner join latest_days
+        on
+            breaks.table_name = latest_days.table_name
+            and breaks.column_name = latest_days.column_name
+            and breaks.rule_name = latest_days.rule_name
+            and breaks.caught_on = latest_days.caught_on
 ),
 
 final as (

@@ -83,7 +83,8 @@ checks as (
             end
         ) as rows_previous_week,
         count(*) as quarantined_rows,
-        count(distinct coalesce(cast(breaks.partition_date as {{ dbt.type_string() }}), 'snapshot')) as partitions,
+        count(distinct breaks.partition_date)
+        + max(case when breaks.partition_date is null then 1 else 0 end) as partitions,
         min(breaks.partition_date) as first_partition_date,
         max(breaks.partition_date) as last_partition_date,
         max(breaks.loaded_at) as last_loaded_at
