@@ -837,10 +837,19 @@ def quality_checks() -> pl.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def quality_week() -> dict | None:
-    """The latest loaded week the checks count in: {"week_start", "latest_partition_date"} (dates), or
-    None when no check has caught a row."""
-    frame = _read("mart_quality_checks", columns=["week_start", "latest_partition_date"])
-    return frame.row(0, named=True) if not frame.is_empty() else None
+    """The latest loaded week the checks count in, or None when no check has caught a row:
+    {"week_start", "latest_partition_date"} (dates), and the checks that caught rows in it and in the week
+    before ({"checks_this_week", "checks_previous_week"})."""
+    columns = ["week_start", "latest_partition_date", "rows_this_week", "rows_previous_week"]
+    frame = _read("mart_quality_checks", columns=columns)
+    if frame.is_empty():
+        return None
+    return frame.select(
+        pl.col("week_start").first(),
+        pl.col("latest_partition_date").first(),
+        (pl.col("rows_this_week") > 0).sum().alias("checks_this_week"),
+        (pl.col("rows_previous_week") > 0).sum().alias("checks_previous_week"),
+    ).row(0, named=True)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
