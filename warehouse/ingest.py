@@ -432,13 +432,15 @@ class _Batch:
             starts = None if first_start is None else (first_start, last_start)
         near = held_where(self.table, rule, starts)
         selects = []
+        loaded = sum(f.rows for f in self.files)
         for j, (table, since, until) in enumerate(held_windows(self.table, rule, first, last)):
-            if since > until:
+            in_window = self.target.loaded_rows(table, since, until) if since <= until else 0
+            if not in_window:
                 continue
             where = f"r._partition_date between '{since}' and '{until}' and {near}"
-            wanted = (
-                (key, f'select "{key}" as key from {rows} as r') if isinstance(rule, OneRowPerKey) else None
-            )
+            wanted = None  # a window about the size of the load is cheaper to take whole
+            if isinstance(rule, OneRowPerKey) and in_window > 2 * loaded:
+                wanted = (key, f'select "{key}" as key from {rows} as r')
             held = self.target.rows_of(table, kept, where, f"_load_held_{i}_{j}", wanted)
             selects.append(f"select {quote(table)} as tbl, * from {held}")
         cols = ", ".join(

@@ -81,9 +81,9 @@ class LoadTarget:
     ) -> str:
         """SQL of a relation in `vcon` (key, *columns): the rows `lookup` finds in raw.<lookup.table>,
         by the key of its chain's first hop (a chain's hops joined in one statement), one row per key:
-        the first by partition day and event id of each hop where a hop's key is not its table's
-        primary key. `where` is SQL valid in both dialects over the hops' aliases (`hop_aliases`: the
-        last hop is r); with `wanted` (SQL in `vcon` with a column `key`) only the rows of those keys.
+        the lowest event id of each hop where a hop's key is not its table's primary key. `where` is
+        SQL valid in both dialects over the hops' aliases (`hop_aliases`: the last hop is r); with
+        `wanted` (SQL in `vcon` with a column `key`) only the rows of those keys.
         `name` is free for a temp table."""
         chain = lookup.chain
         aliases = hop_aliases(lookup)
@@ -100,7 +100,7 @@ class LoadTarget:
         if not transactions:
             select, tail = f"{key} as key" + "".join(f', r."{c}"' for c in columns), ""
         else:  # the first row of a key stands
-            order = [f"{a}.{c}" for a in transactions for c in ("_partition_date", "event_id")]
+            order = [f"{a}.event_id" for a in transactions]
             select, tail = self._first_per_key(key, columns, order)
         first = TABLES[chain[0].table].column(chain[0].table_key).type
         types = {"key": first} | {c: TABLES[lookup.table].column(c).type for c in columns}
@@ -177,8 +177,14 @@ class DuckDBTarget(LoadTarget):
         return name
 
     def _first_per_key(self, key, columns, order):
-        # a hash aggregate: DuckDB's DISTINCT ON sorts the rows
-        by = f"({', '.join(order)})"
+        # a hash aggregate (DuckDB's DISTINCT ON sorts the rows), ordered by one number where it can be:
+        # comparing structs costs the aggregate half again (event ids are positive 64-bit integers)
+        if len(order) == 1:
+            by = order[0]
+        elif len(order) == 2:
+            by = f"{order[0]}::hugeint * 18446744073709551616 + {order[1]}"
+        else:
+            by = f"({', '.join(order)})"
         first = "".join(f', arg_min(r."{c}", {by}) as "{c}"' for c in columns)
         return f"{key} as key{first}", " group by 1"
 
