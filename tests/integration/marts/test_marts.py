@@ -2,6 +2,7 @@
 the full build, and a corrupted raw row makes the named check fail and name the row."""
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -123,13 +124,7 @@ def test_a_corrupted_raw_row_fails_the_named_check_and_names_the_row(warehouse_c
     with duckdb.connect(str(warehouse_copy)) as con:
         con.execute(corrupt)
     result = run_dbt(["build", "--select", f"fct_appointments {check}", "--full-refresh"], warehouse_copy)
-    assert result.returncode != 0
-    assert f"FAIL 1 {check}" in result.stdout or f"Failure in test {check}" in result.stdout, result.stdout[
-        -3000:
-    ]
-    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
-        failures = con.execute(f"select {named} from dq.{check}").fetchall()
-    assert (9000000000000000001,) in failures
+    assert (9000000000000000001,) in _failures(result, warehouse_copy, check, named)
 
 
 def test_overlapping_slots_across_midnight_fail_the_named_check(warehouse_copy):
@@ -149,13 +144,18 @@ def test_overlapping_slots_across_midnight_fail_the_named_check(warehouse_copy):
             )
     check = "assert_no_overlapping_slots_for_a_doctor"
     result = run_dbt(["build", "--select", f"fct_slots {check}", "--full-refresh"], warehouse_copy)
+    failures = _failures(result, warehouse_copy, check, "slot_id, overlapping_slot_id")
+    assert failures == [(9000000000000000001, 9000000000000000002)]
+
+
+def _failures(result, warehouse: Path, check: str, named: str) -> list[tuple]:
+    """The rows a dbt run's one failing check stored (columns `named`), after asserting it failed."""
     assert result.returncode != 0
     assert f"FAIL 1 {check}" in result.stdout or f"Failure in test {check}" in result.stdout, result.stdout[
         -3000:
     ]
-    with duckdb.connect(str(warehouse_copy), read_only=True) as con:
-        failures = con.execute(f"select slot_id, overlapping_slot_id from dq.{check}").fetchall()
-    assert failures == [(9000000000000000001, 9000000000000000002)]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"select {named} from dq.{check}").fetchall()
 
 
 def test_the_checks_are_dagster_asset_checks_of_the_facts():
