@@ -17,7 +17,11 @@ range, pattern, the occurred_at-on-its-day rule and missing or extra columns per
 within its partition (a repeat keeps the first row, by file and row number); for transactions each
 reference to a row of the referenced table loaded on the same day or in the REFERENCE_WINDOW_DAYS
 before the row's day; and the table's cross-row rules (`Table.cross_row_rules`), each row left-joined to
-the row its rule looks up (an event's patient in raw.patients: load the snapshots first).
+the row its rule looks up (an event's patient in raw.patients: load the snapshots first; an outcome's
+slot through its booking, within the reference window of each hop); and the table's set rules (one
+outcome per appointment, no overlapping slots of a doctor), which compare the rows with each other and
+with the rows kept before them (`services.contract.rules.held_windows`). A table loads after every
+table its rules read (`load_order`).
 Validation runs in DuckDB whatever the target: in the warehouse file itself for
 the DuckDB target; in an in-memory DuckDB for PostgreSQL, which receives the checked rows by COPY and
 answers the reference look-ups for the keys the range points at (`warehouse.targets`).
@@ -419,10 +423,10 @@ class _Batch:
     def _held(
         self, i: int, rule: SetRule, rows: str, columns: list[str], first: dt.date, last: dt.date
     ) -> str:
-        """SQL of the kept rows a set rule compares the load's rows (temp table `rows`) with: `tbl` and
-        the rule's columns (but occurred_at), from each table of `held_windows`."""
+        """SQL of the kept rows a set rule compares the load's rows (the relation `rows`) with: `tbl` and
+        the rule's columns (but occurred_at), from each table of `held_windows`: for a one-row-per-key
+        rule, of the keys the load's rows hold; for no-overlap, starting near the load's rows."""
         kept = [c for c in columns if c != "occurred_at"]
-        key = kept[0]  # the rule's key: the rows of the keys the load holds (a one-row-per-key rule)
         starts = None
         if not isinstance(rule, OneRowPerKey):  # a NoOverlap: the rows starting near the load's
             span = self.target.vcon.execute(
@@ -440,7 +444,7 @@ class _Batch:
             where = f"r._partition_date between '{since}' and '{until}' and {near}"
             wanted = None  # a window about the size of the load is cheaper to take whole
             if isinstance(rule, OneRowPerKey) and in_window > 2 * loaded:
-                wanted = (key, f'select "{key}" as key from {rows} as r')
+                wanted = (rule.key, f'select "{rule.key}" as key from {rows} as r')
             held = self.target.rows_of(table, kept, where, f"_load_held_{i}_{j}", wanted)
             selects.append(f"select {quote(table)} as tbl, * from {held}")
         cols = ", ".join(
