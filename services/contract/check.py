@@ -1,0 +1,299 @@
+"""The contract's rules run over rows in hand: the API's row before it is written, the simulator's files.
+
+    check(table, rows, context, load_date=...)  -> list[Broken]   (row index, rule, column, reason)
+    context_tables(table)                       -> the tables whose rows a full check looks at
+
+The SQL is the interpreter's (`services.contract.rules`): the same `Rule`s the ingest runs over landing
+files, here run in an in-memory DuckDB over the rows given (`src`) and the context rows given (one
+relation per contract table, `_ctx_<table>`), so a rule declared once in `services.contract.tables` is
+enforced by the ingest, the API and the simulator's self-check alike. Beside the interpreter's row and
+cross-row rules it checks what the ingest checks with joins, with the interpreter's wording:
+- isPrimaryKey: a row whose key an earlier row of its partition has, among the rows given (the earlier
+  by index) or in the context rows of the table itself (the rows already held);
+- isForeignKey: a transaction's reference (`Column.references`) to a context row of the referenced table
+  of the row's day or of the `REFERENCE_WINDOW_DAYS` before it.
+
+A row's partition is its `_day` column when the rows carry one (the simulator's files, by folder), else
+the date of its `occurred_at` (a transaction) or the whole table (a reference snapshot); the same holds
+for context rows. Given rows with `_day`, the partitionDay rule is checked too.
+
+Rules whose context table is not given are not checked (`context_tables` says what a full check needs):
+the rows alone are checked against their own values. Rows are a `pyarrow.Table` (or a list of dicts)
+in the contract's columns; a value of the wrong type is checked as text, so a value that does not cast
+breaks cdmDatatype as it would in a file. Cost: one in-memory DuckDB per thread, kept; a one-row check
+takes a few milliseconds (bench/check.py measures it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from services.contract.rules import (
+    IS_FOREIGN_KEY,
+    IS_PRIMARY_KEY,
+    REFERENCE_WINDOW_DAYS,
+    Rule,
+    cross_row_rules,
+    duplicate_reason,
+    kept_all,
+    lookup_alias,
+    row_rules,
+    typed_value,
+    unknown_reference_reason,
+)
+from services.contract.schema import ARROW_TYPES, Table, arrow_schema
+from services.contract.tables import TABLES
+
+# the optional partition column of rows and context rows; the row index the executor adds
+DAY, ROW = "_day", "_row"
+
+# up to this many rows (checked and context) a check runs unoptimised: ~40% faster for a request's row
+SMALL_CHECK_ROWS = 1000
+
+Rows = pa.Table | Sequence[Mapping[str, Any]]
+
+# Rules about other rows than the one checked (a caller may answer them differently: the API says 409)
+ABOUT_OTHER_ROWS = frozenset({IS_PRIMARY_KEY, IS_FOREIGN_KEY})
+
+
+@dataclass(frozen=True)
+class Broken:
+    """One rule one row broke: the row's index in the rows given, the rule's name (OHDSI DQD's where it
+    has one), the column it is about and the reason, `<column>: <rule>: <what is wrong>`."""
+
+    row: int
+    rule: str
+    column: str
+    reason: str
+
+    @property
+    def about_other_rows(self) -> bool:
+        """True for a rule about the row's relation to other rows (a duplicate key, a missing referent),
+        False for one about the row's own values and the dates it is compared with."""
+        return self.rule in ABOUT_OTHER_ROWS
+
+
+def _table(table: Table | str) -> Table:
+    return table if isinstance(table, Table) else TABLES[table]
+
+
+def context_tables(table: Table | str) -> list[str]:
+    """The contract tables whose rows a full check of `table`'s rows looks at: the table itself (for its
+    key), the tables its cross-row rules look up and, for a transaction, the tables it references."""
+    t = _table(table)
+    names = [t.name] if t.primary_key else []
+    names += [r.lookup.table for r in t.cross_row_rules if r.lookup is not None]
+    if t.kind == "transaction":
+        names += [c.references[0] for c in t.columns if c.references]
+    return list(dict.fromkeys(names))
+
+
+_local = threading.local()
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """This thread's in-memory DuckDB (a connection costs more than a small check)."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = _local.con = duckdb.connect(config={"threads": 1})
+    return con
+
+
+def to_arrow(table: Table | str, rows: Rows) -> pa.Table:
+    """Rows as an Arrow table: a list of dicts takes the contract's types where its values have them, and
+    text where they do not (the check then names the values that do not cast); an Arrow table is kept."""
+    if isinstance(rows, pa.Table):
+        return rows
+    t = _table(table)
+    if not rows:
+        return arrow_schema(t).empty_table()
+    names = list(dict.fromkeys(n for r in rows for n in r))
+    ordered = [c for c in t.column_names if c in names] + [n for n in names if n not in t.column_names]
+    arrays = {}
+    for name in ordered:
+        values = [r.get(name) for r in rows]
+        arrays[name] = _array(values, ARROW_TYPES[t.column(name).type] if name in t.column_names else None)
+    return pa.table(arrays)
+
+
+def _array(values: list, type_: pa.DataType | None) -> pa.Array:
+    if type_ is not None:
+        try:
+            return pa.array(values, type_)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
+            pass
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def check(
+    table: Table | str,
+    rows: Rows,
+    context: Mapping[str, Rows] | None = None,
+    *,
+    load_date: dt.date | None = None,
+) -> list[Broken]:
+    """The rules `rows` of contract `table` break, in row order (empty: every row keeps every rule).
+
+    `context` maps a contract table's name to its rows the rules need (the looked-up patients, the
+    referenced bookings, the rows already held of `table` itself), in contract columns (a subset will do:
+    the ones the rules read), optionally with `_day`. `load_date` is the date rules against the load's
+    date compare with (default: today). Raises KeyError for an unknown table."""
+    t = _table(table)
+    data = to_arrow(t, rows)
+    n = data.num_rows if isinstance(rows, pa.Table) else len(rows)
+    if n == 0:
+        return []
+    index = pa.array(range(n), pa.int64())
+    data = data.append_column(ROW, index) if data.num_columns else pa.table({ROW: index})
+    given = {name: to_arrow(name, r) for name, r in (context or {}).items()}
+    plan = _Plan(t, data.schema, {name: a.schema for name, a in given.items()}, load_date or dt.date.today())
+    con = _connection()
+    names = ["_rows"] + [f"_ctx_{n}" for n in given]
+    # a request's few rows: planning costs more than running, and the optimizer's passes are most of it
+    small = n + sum(a.num_rows for a in given.values()) <= SMALL_CHECK_ROWS
+    con.execute(f"pragma {'disable' if small else 'enable'}_optimizer")
+    try:
+        con.register("_rows", data)
+        for name, a in given.items():
+            con.register(f"_ctx_{name}", a)
+        found = []
+        broken = con.sql(plan.sql_broken).to_arrow_table()
+        if broken.num_rows:
+            con.register("_broken", broken)
+            names.append("_broken")
+            found = con.execute(plan.sql_reasons).fetchall()
+    finally:
+        for name in names:
+            con.unregister(name)
+    return [
+        Broken(row, plan.rules[i].name, plan.rules[i].column, reason)
+        for row, *why in found
+        for i, reason in enumerate(why)
+        if reason is not None
+    ]
+
+
+class _Plan:
+    """The SQL of one check: the rows (alias `src`) left-joined to their looked-up rows, and per rule the
+    reason of a row that broke it (null where kept)."""
+
+    def __init__(self, table: Table, rows: pa.Schema, context: dict[str, pa.Schema], load_date: dt.date):
+        self.table, self.context = table, context
+        self.types = {f.name: f.type for f in rows if f.name not in (DAY, ROW)}
+        self.has_day = DAY in rows.names
+        self.day = self._day("src", self.types, self.has_day)
+        partition = "src._day" if self.has_day and table.kind == "transaction" else None
+        looked_up = {r.lookup for r in table.cross_row_rules if r.lookup and r.lookup.table in context}
+        self.rules: list[Rule] = row_rules(table, self.types, partition)
+        self.rules += [
+            rule
+            for declared, rule in zip(
+                table.cross_row_rules, cross_row_rules(table, self.types, load_date), strict=True
+            )
+            if declared.lookup is None or declared.lookup in looked_up
+        ]
+        self.rules += self._key_rules() + self._reference_rules()
+        source = f"{self._source()} {' '.join(self._lookup_join(lk) for lk in looked_up)}"
+        # two statements: the rows that broke a rule (cheap to plan: the common answer is none), then
+        # only for those, each rule's reason
+        self.sql_broken = f"select src._row from {source} where not coalesce({kept_all(self.rules)}, false)"
+        cases = ", ".join(f"case when not coalesce({r.kept}, true) then {r.reason} end" for r in self.rules)
+        self.sql_reasons = (
+            f"select src._row, {cases} from {source} where src._row in (select b._row from _broken as b) "
+            "order by src._row"
+        )
+
+    def _typed(self, column: str, alias: str = "src", types: Mapping[str, pa.DataType] | None = None) -> str:
+        return typed_value(self.table.column(column), (types or self.types).get(column), alias)
+
+    def _day(self, alias: str, types: Mapping[str, pa.DataType], has_day: bool) -> str | None:
+        """SQL of a row's partition day (None: the whole table is one partition)."""
+        if has_day:
+            return f"{alias}._day"
+        if self.table.kind == "transaction" and "occurred_at" in types:
+            return f"cast({self._typed('occurred_at', alias, types)} as date)"
+        return None
+
+    def _source(self) -> str:
+        """The rows as `src`, with `_dup`: true for a row whose key a row before it (same partition) has."""
+        key = self.table.primary_key
+        if not key or any(k not in self.types for k in key):
+            return "(select *, false as _dup from _rows) as src"
+        by = ", ".join(([self.day] if self.day else []) + [self._typed(k) for k in key])
+        not_null = " and ".join(f"{self._typed(k)} is not null" for k in key)
+        dup = f"({not_null} and row_number() over (partition by {by} order by src._row) > 1)"
+        return f"(select src.*, {dup} as _dup from _rows as src) as src"
+
+    def _key_rules(self) -> list[Rule]:
+        key = self.table.primary_key
+        if not key or any(k not in self.types for k in key):
+            return []
+        held = ""
+        ctx = self.context.get(self.table.name)
+        if ctx is not None and all(k in ctx.names for k in key):
+            ctx_types = {f.name: f.type for f in ctx}
+            same = [f"{self._typed(k, 'h', ctx_types)} = {self._typed(k)}" for k in key]
+            ctx_day = self._day("h", ctx_types, DAY in ctx.names)
+            if self.day and ctx_day:
+                same.append(f"{ctx_day} = {self.day}")
+            held = f" or exists (select 1 from _ctx_{self.table.name} as h where {' and '.join(same)})"
+        return [Rule(f"not (src._dup{held})", duplicate_reason(self.table), IS_PRIMARY_KEY, ", ".join(key))]
+
+    def _reference_rules(self) -> list[Rule]:
+        if self.table.kind != "transaction" or self.day is None:
+            return []
+        rules = []
+        for col in self.table.columns:
+            if not col.references or col.references[0] not in self.context or col.name not in self.types:
+                continue
+            ref_table, ref_col = col.references
+            ctx = self.context[ref_table]
+            ctx_types = {f.name: f.type for f in ctx}
+            ref = _table(ref_table)
+            ref_day = _Plan._day_of(ref, "k", ctx_types, DAY in ctx.names)
+            typed = self._typed(col.name)
+            key = typed_value(ref.column(ref_col), ctx_types.get(ref_col), "k")
+            points_at = (
+                f"{key} = {typed} and {self.day} >= {ref_day} "
+                f"and {self.day} <= {ref_day} + {REFERENCE_WINDOW_DAYS}"
+            )
+            rules.append(
+                Rule(
+                    f"({typed} is null or exists (select 1 from _ctx_{ref_table} as k where {points_at}))",
+                    unknown_reference_reason(col, typed),
+                    IS_FOREIGN_KEY,
+                    col.name,
+                )
+            )
+        return rules
+
+    @staticmethod
+    def _day_of(table: Table, alias: str, types: Mapping[str, pa.DataType], has_day: bool) -> str:
+        if has_day:
+            return f"{alias}._day"
+        return f"cast({typed_value(table.column('occurred_at'), types.get('occurred_at'), alias)} as date)"
+
+    def _lookup_join(self, lookup) -> str:
+        """The left join giving each row its looked-up row (`lookup_alias`: key and the rules' columns)."""
+        ctx = self.context[lookup.table]
+        ctx_types = {f.name: f.type for f in ctx}
+        looked = _table(lookup.table)
+        columns = [r.than for r in self.table.cross_row_rules if r.lookup == lookup]
+        cols = "".join(
+            f', {typed_value(looked.column(c), ctx_types.get(c), "l")} as "{c}"'
+            for c in dict.fromkeys(columns)
+        )
+        key = typed_value(looked.column(lookup.table_key), ctx_types.get(lookup.table_key), "l")
+        alias = lookup_alias(lookup)
+        relation = f"(select {key} as key{cols} from _ctx_{lookup.table} as l)"
+        return f"left join {relation} as {alias} on {alias}.key = {self._typed(lookup.key)}"
