@@ -196,3 +196,8 @@ def test_the_landing_check_catches_broken_rows(one_run):
     column = tbl.schema.get_field_index("patient_id")
     broken = tbl.set_column(column, "patient_id", pa.array(ids, pa.string()))
     assert any("patient_id" in p for p in check_table("appointment_booked", broken))
+    # per table and rule, as the ingest would name it
+    assert any(
+        p.startswith("appointment_booked.patient_id: matchesPattern: 1 rows (first: row 0")
+        for p in check_table("appointment_booked", broken)
+    )
