@@ -17,10 +17,12 @@ from services.contract.landing import landed_days
 
 
 def read_table(landing: Path, name: str) -> pa.Table:
-    """All rows of a table in the landing folder (every partition of a transaction table), with `_day`."""
+    """All rows of a table in the landing folder (every partition of a transaction table, with `_day`);
+    none for a table the folder lacks."""
     t = TABLES[name]
     if t.kind == "reference":
-        return pq.read_table(Path(landing) / name / "part-0.parquet")
+        path = Path(landing) / name / "part-0.parquet"
+        return pq.read_table(path) if path.is_file() else arrow_schema(t).empty_table()
     if not landed_days(landing, name):
         return arrow_schema(t).empty_table().append_column("_day", pa.array([], pa.date32()))
     con = _duck()
@@ -67,7 +69,11 @@ def check_landing(landing: Path) -> list[str]:
     tables = {name: read_table(landing, name) for name in TABLES}
     last = max((d for name in TABLES for d in landed_days(landing, name)), default=None)
     load_date = max(dt.date.today(), last + dt.timedelta(days=1)) if last else dt.date.today()
-    problems = []
+    problems = [
+        f"{name}: no snapshot in the folder"
+        for name, t in TABLES.items()
+        if t.kind == "reference" and not (landing / name / "part-0.parquet").is_file()
+    ]
     for name, tbl in tables.items():
         context = {c: tables[c] for c in context_tables(name) if c != name}
         problems += check_table(name, tbl, context, load_date)
