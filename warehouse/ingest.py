@@ -52,15 +52,22 @@ from services.contract.rules import (
     cross_row_rules,
     duplicate_reason,
     file_is_whole,
+    held_where,
+    held_windows,
     kept_all,
     lookup_alias,
+    lookup_joins,
+    lookup_window,
+    lookups,
     quote,
     reasons,
     row_rules,
+    set_rule_breaks,
+    set_rule_columns,
     typed_value,
     unknown_reference_reason,
 )
-from services.contract.schema import ARROW_TYPES, Lookup, sql_type
+from services.contract.schema import ARROW_TYPES, Lookup, OneRowPerKey, SetRule, sql_type
 from services.contract.tables import TABLES
 from warehouse.raw import RAW_SCHEMA, raw_columns
 from warehouse.targets import LoadTarget, target_for
@@ -132,13 +139,13 @@ class Reconciliation:
 
 
 def load_order() -> list[Table]:
-    """Contract tables ordered so that a referenced table loads before the tables that reference it."""
+    """Contract tables ordered so that a table loads after the tables its rules read (`Table.reads`:
+    what it references, what its look-ups find, the tables a one-row-per-key rule ranks first)."""
     ordered: list[Table] = []
     pending = list(TABLES.values())
     while pending:
         for t in pending:
-            deps = {c.references[0] for c in t.columns if c.references}
-            if deps <= {o.name for o in ordered}:
+            if t.reads <= {o.name for o in ordered}:
                 ordered.append(t)
                 pending.remove(t)
                 break
@@ -239,13 +246,10 @@ class _Batch:
         self.has_duplicates = False
         self.known: dict[str, str] = {}
         # the cross-row rules' look-ups (e.g. the patient of an event), each with the columns read
-        self.lookups: dict[Lookup, list[str]] = {}
-        for r in table.cross_row_rules:
-            if r.lookup is not None:
-                self.lookups.setdefault(r.lookup, [])
-                if r.than not in self.lookups[r.lookup]:
-                    self.lookups[r.lookup].append(r.than)
+        self.lookups: dict[Lookup, list[str]] = lookups(table)
         self.looked_up: dict[Lookup, str] = {}
+        # the set rules' breaking rows, by rule: a temp table (file, row, reason) where any broke one
+        self.set_breaks: dict[SetRule, str] = {}
 
     # -- reading
 
@@ -278,10 +282,7 @@ class _Batch:
 
     def lookup_join(self, group: list[_File]) -> str:
         """The left joins that give each row of the group its looked-up rows (null where none)."""
-        return " ".join(
-            f"left join {rel} as {lookup_alias(lk)} on {lookup_alias(lk)}.key = {self.typed(group, lk.key)}"
-            for lk, rel in self.looked_up.items()
-        )
+        return lookup_joins(self.looked_up, lambda column: self.typed(group, column))
 
     def typed(self, group: list[_File], column: str) -> str:
         return typed_value(self.table.column(column), group[0].types.get(column))
@@ -358,13 +359,85 @@ class _Batch:
             )
 
     def look_up_rows(self) -> None:
-        """For each look-up of the cross-row rules, the relation of the looked-up rows that could break
-        a rule for the dates the files' rows hold (`could_break`, `LoadTarget.looked_up`)."""
+        """For each look-up of the cross-row rules, the relation of the looked-up rows: of a reference
+        snapshot, those that could break a rule for the dates the files' rows hold (`could_break`); of
+        a transaction table, those of the keys the rows (or the hop before) point at, loaded in the
+        look-up's window before the load's days (`lookup_window`)."""
+        days = [f.day for f in self.files if f.day is not None]
         for lk, columns in self.lookups.items():
-            checked = {r.column for r in self.table.cross_row_rules if r.lookup == lk}
-            bounds = {c: self._date_range(c) for c in checked}
-            where = could_break(self.table, lk, bounds)
-            self.looked_up[lk] = self.target.looked_up(lk, columns, where, f"_load_{lookup_alias(lk)}")
+            name = f"_load_{lookup_alias(lk)}"
+            window = lookup_window(lk)
+            if window is None:
+                checked = {r.column for r in self.table.cross_row_rules if r.lookup == lk}
+                bounds = {c: self._date_range(c) for c in checked}
+                where = could_break(self.table, lk, bounds)
+                self.looked_up[lk] = self.target.looked_up(lk, columns, where, name)
+                continue
+            since = min(days) - dt.timedelta(days=window) if days else dt.date.min
+            until = max(days) if days else dt.date.min
+            where = f"r._partition_date between '{since}' and '{until}'"
+            wanted = (
+                f'select "{lk.key}" as key from {self.looked_up[lk.via]}' if lk.via else self._wanted(lk.key)
+            )
+            self.looked_up[lk] = self.target.looked_up(lk, columns, where, name, wanted)
+
+    def find_set_breaks(self) -> None:
+        """For each set rule of the table (one outcome per appointment, no overlapping slots), the temp
+        table of the files' rows that break it, with their reasons (`set_rule_breaks`): the files' rows
+        compared with each other and with the kept rows of `held_windows`."""
+        days = [f.day for f in self.files if f.day is not None]
+        for i, rule in enumerate(self.table.set_rules):
+            columns = set_rule_columns(rule)
+            holders = [g for g in self.groups(self.files) if all(c in g[0].types for c in columns)]
+            if not holders or not days:
+                continue
+            rows = f"_load_set_rows_{i}"
+            self.target.vcon.execute(
+                f"create or replace temp table {rows} as "
+                + " union all ".join(
+                    "select f.day as day, src.filename as file, src.file_row_number as row, "
+                    + ", ".join(f'{self.typed(g, c)} as "{c}"' for c in columns)
+                    + f" from {self.source(g)}"
+                    for g in holders
+                )
+            )
+            held = self._held(i, rule, rows, columns, min(days), max(days))
+            breaks = f"_load_set_breaks_{i}"
+            self.target.vcon.execute(
+                f"create or replace temp table {breaks} as {set_rule_breaks(self.table, rule, rows, held)}"
+            )
+            if self.target.vcon.execute(f"select count(*) from {breaks}").fetchone()[0]:
+                self.set_breaks[rule] = breaks
+
+    def _held(
+        self, i: int, rule: SetRule, rows: str, columns: list[str], first: dt.date, last: dt.date
+    ) -> str:
+        """SQL of the kept rows a set rule compares the load's rows (temp table `rows`) with: `tbl` and
+        the rule's columns (but occurred_at), from each table of `held_windows`."""
+        kept = [c for c in columns if c != "occurred_at"]
+        key = kept[0]  # the rule's key: the rows of the keys the load holds (a one-row-per-key rule)
+        starts = None
+        if not isinstance(rule, OneRowPerKey):  # a NoOverlap: the rows starting near the load's
+            span = self.target.vcon.execute(f'select min("{rule.start}"), max("{rule.start}") from {rows}')
+            first_start, last_start = span.fetchone()
+            starts = None if first_start is None else (first_start, last_start)
+        near = held_where(self.table, rule, starts)
+        selects = []
+        for j, (table, since, until) in enumerate(held_windows(self.table, rule, first, last)):
+            if since > until:
+                continue
+            where = f"r._partition_date between '{since}' and '{until}' and {near}"
+            wanted = (key, f'select "{key}" as key from {rows}') if isinstance(rule, OneRowPerKey) else None
+            held = self.target.rows_of(table, kept, where, f"_load_held_{i}_{j}", wanted)
+            selects.append(f"select {quote(table)} as tbl, * from {held}")
+        cols = ", ".join(
+            f'cast(null as {sql_type(self.table.column(c).type, "duckdb")}) as "{c}"' for c in kept
+        )
+        return (
+            "("
+            + (" union all ".join(selects) or f"select cast(null as varchar) as tbl, {cols} limit 0")
+            + ")"
+        )
 
     def _date_range(self, column: str) -> tuple[dt.date, dt.date] | None:
         """(first, last) date of a column's values in the files' rows; None when they hold none."""
@@ -413,7 +486,17 @@ class _Batch:
         if self.has_duplicates:
             key = ", ".join(self.table.primary_key)
             rules.append(Rule("d.row is null", duplicate_reason(self.table), IS_PRIMARY_KEY, key))
+        for i, rule in enumerate(self.set_breaks):
+            column = rule.key if isinstance(rule, OneRowPerKey) else rule.start
+            rules.append(Rule(f"s{i}.row is null", f"s{i}.reason", rule.name, column))
         return rules
+
+    def _set_joins(self, how: str) -> str:
+        """The joins of the set rules' breaking rows to the files' rows (`how`: anti or left)."""
+        return " ".join(
+            f"{how} join {breaks} as s{i} on s{i}.file = src.filename and s{i}.row = src.file_row_number"
+            for i, breaks in enumerate(self.set_breaks.values())
+        )
 
     # -- writing
 
@@ -436,7 +519,7 @@ class _Batch:
             )
             selects.append(
                 f"select {', '.join(cols)} from {self.source(g)} {self._known_join(g)} {no_dups} "
-                f"{self.lookup_join(g)} where {kept_all(rules)}"
+                f"{self._set_joins('anti')} {self.lookup_join(g)} where {kept_all(rules)}"
             )
         if selects:
             self.target.append(self.table.name, raw_columns(self.table), " union all ".join(selects))
@@ -463,7 +546,7 @@ class _Batch:
                 f"cast(to_json(struct_pack({row})) as varchar) as row_json "
                 f"from {self.source(g)} "
                 "semi join _load_bad_rows as b on b.file = src.filename and b.row = src.file_row_number "
-                f"{dups} {self.lookup_join(g)}"
+                f"{dups} {self._set_joins('left')} {self.lookup_join(g)}"
             )
         select = (
             f"select {quote(self.table.name)}, partition_date, source_file, row_number, "
@@ -489,9 +572,11 @@ class _Batch:
                         f"{row} from {self.source(g)} anti join {self.known[c.name]} as k "
                         f"on {self._points_at(g, c, 'k')} where {typed} is not null"
                     )
+        paths = ", ".join(quote(str(f.path)) for f in files)
         if self.has_duplicates:
-            paths = ", ".join(quote(str(f.path)) for f in files)
             selects.append(f"select file, row from _load_dup_rows where file in ({paths})")
+        for breaks in self.set_breaks.values():
+            selects.append(f"select file, row from {breaks} where file in ({paths})")
         self.target.vcon.execute(
             f"create or replace temp table _load_bad_rows as select distinct file, row from "
             f"({' union all '.join(selects)}) as bad"
@@ -504,6 +589,7 @@ class _Batch:
             self.find_duplicates()
             self.look_up_references()
             self.look_up_rows()
+            self.find_set_breaks()
             self.insert_good_rows()
         by_file = self._loaded_by_file(days)
         in_file: dict[tuple, int] = {}  # files of one day and label (the outbox's) are counted together
@@ -540,6 +626,16 @@ class _Batch:
             ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"]
             + [f"_load_known_{c.name}" for c in self.references]
             + [f"_load_{lookup_alias(lk)}" for lk in self.lookups]
+            + [
+                f"_load_set_{what}_{i}"
+                for i in range(len(self.table.set_rules))
+                for what in ("rows", "breaks")
+            ]
+            + [
+                f"_load_held_{i}_{j}"
+                for i, r in enumerate(self.table.set_rules)
+                for j in range(len(r.tables) if isinstance(r, OneRowPerKey) else 1)
+            ]
         ):  # (a known-keys relation that is a subquery has no table to drop)
             self.target.vcon.execute(f"drop table if exists {name}")
 

@@ -72,10 +72,48 @@ class LoadTarget:
     def _known(self, col: Column, since: dt.date, until: dt.date, name: str, wanted: str | None) -> str:
         raise NotImplementedError
 
-    def looked_up(self, lookup: Lookup, columns: list[str], where: str, name: str) -> str:
+    def looked_up(
+        self, lookup: Lookup, columns: list[str], where: str, name: str, wanted: str | None = None
+    ) -> str:
         """SQL of a relation in `vcon` (key, *columns): the rows of raw.<lookup.table> for which `where`
-        (SQL over alias r, valid in both dialects) holds, by their key `lookup.table_key`, the table's
-        primary key (one row per key at most); `name` is free for a temp table."""
+        (SQL over alias r, valid in both dialects) holds, by their key `lookup.table_key`, one row per
+        key (the first by partition day and event id where the key is not the table's primary key);
+        with `wanted` (SQL in `vcon` with a column `key`) only the rows of those keys. `name` is free for
+        a temp table."""
+        table = TABLES[lookup.table]
+        key = f'r."{lookup.table_key}"'
+        cols = "".join(f', r."{c}"' for c in columns)
+        if table.primary_key == (lookup.table_key,):
+            select, order = f"{key} as key{cols}", ""
+        else:  # a transaction table: the first row of a key stands
+            select = f"distinct on ({key}) {key} as key{cols}"
+            order = f" order by {key}, r._partition_date, r.event_id"
+        types = {"key": table.column(lookup.table_key).type} | {c: table.column(c).type for c in columns}
+        return self._rows(select, lookup.table, (lookup.table_key, wanted), where, order, name, types)
+
+    def rows_of(
+        self, table: str, columns: list[str], where: str, name: str, wanted: tuple[str, str] | None = None
+    ) -> str:
+        """SQL of a relation in `vcon` (*columns): the rows of raw.<table> for which `where` (SQL over
+        alias r, valid in both dialects) holds; with `wanted` (column, SQL in `vcon` with a column `key`)
+        only the rows whose column is one of those keys. `name` is free for a temp table."""
+        cols = ", ".join(f'r."{c}"' for c in columns)
+        types = {c: TABLES[table].column(c).type for c in columns}
+        return self._rows(cols, table, wanted or (None, None), where, "", name, types)
+
+    def _rows(
+        self,
+        select: str,
+        table: str,
+        wanted: tuple[str | None, str | None],
+        where: str,
+        order: str,
+        name: str,
+        types: dict[str, str],
+    ) -> str:
+        """`select <select> from raw.<table> as r where <where>` (with `wanted` = (column, keys SQL in
+        `vcon`): only the rows whose column is among the keys) `<order>`, taken into the `vcon` temp table
+        `name`, whose columns have these logical `types`."""
         raise NotImplementedError
 
     def append(self, table: str, columns: list[str], select: str) -> None:
@@ -116,11 +154,15 @@ class DuckDBTarget(LoadTarget):
         self.con.execute(f"create or replace temp table {name} as {select} {wanted_only}")
         return name
 
-    def looked_up(self, lookup, columns, where, name):
-        cols = "".join(f', r."{c}"' for c in columns)
-        select = f'select r."{lookup.table_key}" as key{cols} from {RAW_SCHEMA}.{lookup.table} as r'
+    def _rows(self, select, table, wanted, where, order, name, types):
+        column, keys = wanted
+        if keys is not None:
+            where = f'{where} and r."{column}" in (select key from ({keys}) as w)'
         # few rows pass `where`: taken once, not scanned again by each statement of the load
-        self.con.execute(f"create or replace temp table {name} as {select} where {where}")
+        self.con.execute(
+            f"create or replace temp table {name} as "
+            f"select {select} from {RAW_SCHEMA}.{table} as r where {where}{order}"
+        )
         return name
 
     def append(self, table, columns, select):
@@ -229,14 +271,14 @@ class PostgresTarget(LoadTarget):
         window = f"key, day as lo, day + {REFERENCE_WINDOW_DAYS} as hi"
         return self._fetch(known, name, {"key": key_type, "day": "date"}, window)
 
-    def looked_up(self, lookup, columns, where, name):
-        table = TABLES[lookup.table]
-        key = lookup.table_key
-        cols = "".join(f", r.{c}" for c in columns)
-        types = {"key": table.column(key).type} | {c: table.column(c).type for c in columns}
-        return self._fetch(
-            f"select r.{key}{cols} from {RAW_SCHEMA}.{lookup.table} as r where {where}", name, types, "*"
-        )
+    def _rows(self, select, table, wanted, where, order, name, types):
+        column, keys = wanted
+        join = ""
+        if keys is not None:
+            key_type = TABLES[table].column(column).type
+            join = self._send_wanted(key_type, keys).format(key=f'"{column}"')
+        select = f"select {select} from {RAW_SCHEMA}.{table} as r {join} where {where}{order}"
+        return self._fetch(select, name, types, "*")
 
     def append(self, table, columns, select):
         self._copy_in(f"{RAW_SCHEMA}.{table}", columns, select)

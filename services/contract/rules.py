@@ -12,8 +12,23 @@ reason. Rules that need other rows (references to earlier events, duplicates of 
 live in `warehouse.ingest`; their reasons are written here too, so the wording is in one place.
 
 The contract's cross-row rules (`Table.cross_row_rules`: a row's date against the patient's birth and
-death, say) are `Rule`s too (`cross_row_rules`): a rule with a `Lookup` reads the looked-up row's columns
-from the alias `lookup_alias(lookup)`, which the ingest left-joins to the row in the same statement.
+death, an outcome's time against its slot's start) are `Rule`s too (`cross_row_rules`): a rule with a
+`Lookup` reads the looked-up row's columns from the alias `lookup_alias(lookup)`, which `lookup_joins`
+left-joins to the row in the same statement (a chained look-up joins through the row its `via` found).
+
+The set rules (`Table.set_rules`: one outcome per appointment, no overlapping slots) compare a row with
+other rows of its kind: `set_rule_breaks` is one SELECT of the rows that break one, with their reasons.
+
+Every statement here reads relations the caller names, never a warehouse table, so the same rules run over
+any rows: the ingest passes its landing files (`src`) and temp tables of raw rows; another caller (the
+API, the simulator's self-check) passes its own DuckDB relations. A caller supplies
+- `src`: the rows checked, with the contract's columns (`typed_value` casts where its types differ);
+- per look-up of `lookups(table)`, a relation (key, *columns) of the looked-up table's rows, at most one
+  row per key (`lookup_window` says which days of a transaction table it must cover), for
+  `lookup_joins`;
+- per set rule, `rows` (the checked rows, with file, row, day and `set_rule_columns`) and `held` (the
+  rows already kept that rank before them: `held_windows` says which) for `set_rule_breaks`.
+All of it is DuckDB SQL: the warehouse checks its rows in DuckDB whatever its target.
 """
 
 from __future__ import annotations
@@ -24,7 +39,17 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from services.contract import Column, Table
-from services.contract.schema import ARROW_TYPES, LOAD_DATE, CrossRowRule, Lookup, sql_type
+from services.contract.schema import (
+    ARROW_TYPES,
+    LOAD_DATE,
+    CrossRowRule,
+    Lookup,
+    NoOverlap,
+    OneRowPerKey,
+    SetRule,
+    sql_type,
+)
+from services.contract.tables import TABLES
 
 # How far back a reference may point (a slot is published at most this long before it is booked, etc.):
 # a reference is kept when the referenced row was loaded on the row's day or in these days before it.
@@ -153,8 +178,45 @@ def row_rules(
 
 
 def lookup_alias(lookup: Lookup) -> str:
-    """The alias the looked-up row of a `Lookup` has in a checking statement."""
-    return f"lk_{lookup.table}_{lookup.key}"
+    """The alias the looked-up row of a `Lookup` has in a checking statement (a chain's names its hops)."""
+    own = f"lk_{lookup.table}_{lookup.key}"
+    return f"{lookup_alias(lookup.via)}__{own}" if lookup.via else own
+
+
+def lookups(table: Table) -> dict[Lookup, list[str]]:
+    """The look-ups the table's cross-row rules need, each with the columns read from its rows; a
+    chain's hops come before the look-ups that go through them (and read their key)."""
+    needed: dict[Lookup, list[str]] = {}
+    for r in table.cross_row_rules:
+        if r.lookup is None:
+            continue
+        for hop in r.lookup.chain:
+            needed.setdefault(hop, [])
+            if hop.via is not None and hop.key not in needed[hop.via]:
+                needed[hop.via].append(hop.key)
+        if r.than not in needed[r.lookup]:
+            needed[r.lookup].append(r.than)
+    return needed
+
+
+def lookup_window(lookup: Lookup) -> int | None:
+    """How many days before the first checked day a look-up into a transaction table must reach: a
+    reference may point REFERENCE_WINDOW_DAYS back, and each hop of a chain may again (None: a reference
+    snapshot, read whole)."""
+    if TABLES[lookup.table].kind == "reference":
+        return None
+    return REFERENCE_WINDOW_DAYS * len(lookup.chain)
+
+
+def lookup_joins(relations: dict[Lookup, str], key_of) -> str:
+    """The left joins that give a row its looked-up rows (null where none): `relations` maps each
+    look-up (in `lookups` order) to its relation (key, *columns); `key_of(column)` is the SQL of the
+    checked row's column (a chain's later hops join on the column of the row the hop before found)."""
+    joins = []
+    for lk, rel in relations.items():
+        key = f'{lookup_alias(lk.via)}."{lk.key}"' if lk.via else key_of(lk.key)
+        joins.append(f"left join {rel} as {lookup_alias(lk)} on {lookup_alias(lk)}.key = {key}")
+    return " ".join(joins)
 
 
 def cross_row_rules(
@@ -181,7 +243,7 @@ def could_break(table: Table, lookup: Lookup, bounds: dict[str, tuple[dt.date, d
         first, last = bounds[r.column]  # type: ignore[misc]
         than = f'r."{r.than}"'
         if r.op == ">=":
-            cases.append(f"{than} > date '{first}'")
+            cases.append(f"{than} - {r.grace_days} > date '{first}'")
         else:
             cases.append(f"{than} + {r.grace_days} < date '{last}'")
     return " or ".join(cases) or "false"
@@ -190,19 +252,27 @@ def could_break(table: Table, lookup: Lookup, bounds: dict[str, tuple[dt.date, d
 def _cross_row_rule(
     table: Table, rule: CrossRowRule, file_types: dict[str, pa.DataType], load_date: dt.date, src: str
 ) -> Rule:
-    value = f"cast({typed_value(table.column(rule.column), file_types.get(rule.column), src)} as date)"
+    as_type = rule.compare
+    value = f"cast({typed_value(table.column(rule.column), file_types.get(rule.column), src)} as {as_type})"
     if rule.than == LOAD_DATE:
-        other, label = f"date '{load_date}'", "the load date"
+        other, label = f"{as_type} '{load_date}'", "the load date"
     elif rule.lookup is not None:
-        other, label = f'{lookup_alias(rule.lookup)}."{rule.than}"', f"{rule.lookup.table}.{rule.than}"
+        other = f'cast({lookup_alias(rule.lookup)}."{rule.than}" as {as_type})'
+        label = f"{rule.lookup.table}.{rule.than}"
     else:
-        other = f"cast({typed_value(table.column(rule.than), file_types.get(rule.than), src)} as date)"
-        label = rule.than
-    bound = f"{other} + {rule.grace_days}" if rule.grace_days else other
-    if rule.op == ">=":
-        broke = "is before"
+        than = typed_value(table.column(rule.than), file_types.get(rule.than), src)
+        other, label = f"cast({than} as {as_type})", rule.than
+    grace, unit = (rule.grace_days, "days") if as_type == "date" else (rule.grace_minutes, "minutes")
+    sign = "+" if rule.op == "<=" else "-"
+    if not grace:
+        bound = other
+    elif as_type == "date":
+        bound = f"{other} {sign} {grace}"
     else:
-        broke = f"is more than {rule.grace_days} days after" if rule.grace_days else "is after"
+        bound = f"{other} {sign} interval {grace} minute"
+    broke = "is before" if rule.op == ">=" else "is after"
+    if grace:
+        broke = f"is more than {grace} {unit} {broke.removeprefix('is ')}"
     return _rule(
         f"({value} is null or {other} is null or {value} {rule.op} {bound})",
         rule.column,
@@ -242,3 +312,127 @@ def unknown_reference_reason(col: Column, typed: str) -> str:
 def duplicate_reason(table: Table) -> str:
     """The reason of a row whose key an earlier row of the same partition already has."""
     return quote(f"{', '.join(table.primary_key)}: {IS_PRIMARY_KEY}: duplicate of an earlier row")
+
+
+# ------------------------------------------------------------------------------------------ set rules
+
+
+def set_rule_columns(rule: SetRule) -> list[str]:
+    """The contract columns a set rule reads from the checked rows (`rows` carries them, typed, beside
+    `file`, `row` and `day`) and from the rows held (`held` carries them beside `tbl`, the table name)."""
+    if isinstance(rule, OneRowPerKey):
+        return [rule.key, "occurred_at", "event_id"]
+    return [rule.key, *rule.group, rule.start, rule.minutes, "occurred_at", "event_id"]
+
+
+def held_windows(
+    table: Table, rule: SetRule, first: dt.date, last: dt.date
+) -> list[tuple[str, dt.date, dt.date]]:
+    """Which rows a load of `table` over the days `first`..`last` compares with, as (table, first day,
+    last day) of the rows kept: those that rank before every checked row.
+
+    A row kept on a day before the load ranks first, within REFERENCE_WINDOW_DAYS. A `OneRowPerKey`'s
+    tables listed before `table` load before it, so their kept rows rank first on any day of the window
+    around the load; the load's own table, and the tables after it, are compared on days before the load
+    only (their rows of the load's days are being replaced, or will be checked against these)."""
+    before = first - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
+    day_before = first - dt.timedelta(days=1)
+    if isinstance(rule, NoOverlap):
+        return [(table.name, before, day_before)]
+    rank = rule.tables.index(table.name)
+    after = last + dt.timedelta(days=REFERENCE_WINDOW_DAYS)
+    return [(t, before, after if i < rank else day_before) for i, t in enumerate(rule.tables)]
+
+
+def held_where(table: Table, rule: SetRule, starts: tuple[dt.datetime, dt.datetime] | None) -> str:
+    """SQL over the held table's rows (alias r) that narrows them to those a set rule can compare: for a
+    `NoOverlap`, the rows starting within its `minutes`' max of the checked rows' starts (`starts`: the
+    first and last; None when there are none)."""
+    if isinstance(rule, OneRowPerKey):
+        return "true"
+    if starts is None:
+        return "false"
+    reach = dt.timedelta(minutes=_max_minutes(table, rule))
+    return f"r.\"{rule.start}\" between timestamp '{starts[0] - reach}' and timestamp '{starts[1] + reach}'"
+
+
+def _max_minutes(table: Table, rule: NoOverlap) -> int:
+    most = table.column(rule.minutes).max
+    if most is None:
+        raise ValueError(f"{table.name}.{rule.minutes}: {rule.name} needs the column's max")
+    return int(most)
+
+
+def set_rule_breaks(table: Table, rule: SetRule, rows: str, held: str) -> str:
+    """SQL of the checked rows that break a set rule: (file, row, reason), one row each.
+
+    `rows` is a relation of the checked rows: `file`, `row` (what names a row in the caller), `day`
+    (its partition) and the `set_rule_columns`, typed; `held` a relation of the rows kept before them
+    (`held_windows`, `held_where`): `tbl` and the same columns but `occurred_at`. A checked row ranks
+    after every held row and after the rows of `rows` that came before it (earlier day, then earlier
+    occurred_at, then lower event id)."""
+    if isinstance(rule, OneRowPerKey):
+        return _one_row_per_key(table, rule, rows, held)
+    return _no_overlap(table, rule, rows, held)
+
+
+_ARRIVAL = "order by day, occurred_at, event_id, file, row"
+
+
+def _one_row_per_key(table: Table, rule: OneRowPerKey, rows: str, held: str) -> str:
+    key = f'"{rule.key}"'
+    says = _concat(
+        quote(f"{rule.key}: {rule.name}: "),
+        f"cast(x.{key} as varchar)",
+        quote(" already has a row in "),
+        "coalesce(h.tbl, x.first_tbl)",
+        quote(" (event "),
+        "cast(coalesce(h.event_id, x.first_event) as varchar)",
+        quote(")"),
+    )
+    return (
+        f"select x.file, x.row, {says} as reason from ("
+        f"select *, row_number() over w as n, first_value(event_id) over w as first_event, "
+        f"{quote(table.name)} as first_tbl from {rows} where {key} is not null "
+        f"window w as (partition by {key} {_ARRIVAL})) as x "
+        f"left join (select {key} as k, arg_min(tbl, event_id) as tbl, min(event_id) as event_id "
+        f"from {held} group by {key}) as h on h.k = x.{key} "
+        "where h.k is not null or x.n > 1"
+    )
+
+
+def _no_overlap(table: Table, rule: NoOverlap, rows: str, held: str) -> str:
+    # overlapping slots start less than the longest slot apart: buckets that long, each row compared
+    # with the rows of its own and the two neighbouring buckets, keep the join to near neighbours
+    width = _max_minutes(table, rule) * 60
+    group = [f'"{g}"' for g in rule.group]
+    start, minutes, key = f'"{rule.start}"', f'"{rule.minutes}"', f'"{rule.key}"'
+    cols = ", ".join([key, *group, start])
+    ends = f"{start} + {minutes} * interval 1 minute"
+    known = " and ".join(f"{c} is not null" for c in [*group, start, minutes])
+    same = " and ".join(f"y.{g} = x.{g}" for g in group)
+    says = _concat(
+        quote(f"{rule.start}: {rule.name}: "),
+        f"cast(x.{start} as varchar)",
+        quote(" to "),
+        "cast(x.ends as varchar)",
+        quote(f" overlaps {rule.key} "),
+        f"cast(y.{key} as varchar)",
+        quote(" ("),
+        f"cast(y.{start} as varchar)",
+        quote(" to "),
+        "cast(y.ends as varchar)",
+        quote(f") of the same {', '.join(rule.group)}"),
+    )
+    return (
+        f"with x as (select file, row, {cols}, {ends} as ends, row_number() over ({_ARRIVAL}) as arrival "
+        f"from {rows} where {known}), "
+        f"y as (select {cols}, ends, arrival, floor(epoch({start}) / {width}) as bucket from ("
+        f"select {cols}, {ends} as ends, 0 as arrival from {held} where {known} "
+        f"union all select {cols}, ends, arrival from x) as a) "
+        f"select x.file, x.row, {says} as reason from x "
+        "cross join (values (-1), (0), (1)) as o(shift) "
+        f"join y on {same} and y.bucket = floor(epoch(x.{start}) / {width}) + o.shift "
+        f"where y.{key} <> x.{key} and y.arrival < x.arrival and y.{start} < x.ends and y.ends > x.{start} "
+        f"qualify row_number() over (partition by x.file, x.row order by y.{start}, y.{key}) = 1"
+    )

@@ -45,8 +45,9 @@ def _at(day: dt.date) -> dt.datetime:
 
 
 def _slot(event_id: int, slot_id: int, day: dt.date = DAY) -> dict:
+    """A slot at 09:00 of its own doctor (slots of one doctor at one time would overlap)."""
     return dict(
-        event_id=event_id, occurred_at=_at(day), slot_id=slot_id, doctor_id=1, facility_id=1,
+        event_id=event_id, occurred_at=_at(day), slot_id=slot_id, doctor_id=slot_id, facility_id=1,
         specialty_id="therapist", starts_at=_at(day), duration_min=15, is_urgent_reserve=False,
     )  # fmt: skip
 
@@ -198,10 +199,11 @@ def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target
     d1, d2, d3 = DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
     # the first day of the range may still point at this slot (the window's first day); the next may not
     old = DAY - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
-    _write(landing, "slot_published", [_slot(100, 1000, old)], day=old)
-    _write(landing, "slot_published", [_slot(1, 10, d1), _slot(2, 11, d1)], day=d1)
+    # published long before it starts (the range's bookings of it come before its start)
+    _write(landing, "slot_published", [_slot(100, 1000, old) | {"starts_at": _at(d2)}], day=old)
+    _write(landing, "slot_published", [_slot(1, 10, d1), _slot(2, 11, d1) | {"starts_at": _at(d3)}], day=d1)
     # two files of one day: each in key order, but their keys overlap (event 4 is in both)
-    _write(landing, "slot_published", [_slot(3, 12, d2), _slot(4, 13, d2)], day=d2)
+    _write(landing, "slot_published", [_slot(3, 12, d2) | {"starts_at": _at(d3)}, _slot(4, 13, d2)], day=d2)
     _write(landing, "slot_published", [_slot(4, 14, d2), _slot(5, 15, d2)], day=d2, part="part-1")
     _write(landing, "slot_published", [_slot(6, 16, d3), _slot(7, 17, d3) | {"occurred_at": _at(d2)}], day=d3)
     slots = load_days(target, landing, table("slot_published"), [old, d1, d2, d3])
