@@ -43,12 +43,23 @@ from services.contract.rules import (
     cross_row_rules,
     duplicate_reason,
     kept_all,
-    lookup_alias,
+    lookup_joins,
+    lookups,
+    quote,
     row_rules,
+    set_rule_breaks,
+    set_rule_columns,
     typed_value,
     unknown_reference_reason,
 )
-from services.contract.schema import ARROW_TYPES, Table, arrow_schema
+from services.contract.schema import (
+    ARROW_TYPES,
+    Lookup,
+    OneRowPerKey,
+    SetRule,
+    Table,
+    arrow_schema,
+)
 from services.contract.tables import TABLES
 
 # the optional partition column of rows and context rows; the row index the executor adds
@@ -58,9 +69,6 @@ DAY, ROW = "_day", "_row"
 SMALL_CHECK_ROWS = 1000
 
 Rows = pa.Table | Sequence[Mapping[str, Any]]
-
-# Rules about other rows than the one checked (a caller may answer them differently: the API says 409)
-ABOUT_OTHER_ROWS = frozenset({IS_PRIMARY_KEY, IS_FOREIGN_KEY})
 
 
 @dataclass(frozen=True)
@@ -72,12 +80,11 @@ class Broken:
     rule: str
     column: str
     reason: str
-
-    @property
-    def about_other_rows(self) -> bool:
-        """True for a rule about the row's relation to other rows (a duplicate key, a missing referent),
-        False for one about the row's own values and the dates it is compared with."""
-        return self.rule in ABOUT_OTHER_ROWS
+    # True for a rule about the row's relation to other rows of its kind (a key already held, a missing
+    # referent, a second outcome, an overlapping slot); False for one about the row's own values and the
+    # dates it is compared with (a look-up's date included). A caller may answer them apart: the API
+    # says 409 for the first and 422 for the second.
+    about_other_rows: bool = False
 
 
 def _table(table: Table | str) -> Table:
@@ -85,14 +92,11 @@ def _table(table: Table | str) -> Table:
 
 
 def context_tables(table: Table | str) -> list[str]:
-    """The contract tables whose rows a full check of `table`'s rows looks at: the table itself (for its
-    key), the tables its cross-row rules look up and, for a transaction, the tables it references."""
+    """The contract tables whose rows a full check of `table`'s rows looks at: the table itself (its
+    rows held already, for its key and its set rules) and the tables its rules read (`Table.reads`:
+    referenced tables, every table of a look-up's chain, the tables a one-row-per-key rule ranks first)."""
     t = _table(table)
-    names = [t.name] if t.primary_key else []
-    names += [r.lookup.table for r in t.cross_row_rules if r.lookup is not None]
-    if t.kind == "transaction":
-        names += [c.references[0] for c in t.columns if c.references]
-    return list(dict.fromkeys(names))
+    return [t.name, *sorted(t.reads)]
 
 
 _local = threading.local()
@@ -172,15 +176,31 @@ def check(
             con.register("_broken", broken)
             names.append("_broken")
             found = con.execute(plan.sql_reasons).fetchall()
+        set_breaks = [(rule, con.execute(sql).fetchall()) for rule, sql in plan.set_rules]
     finally:
         for name in names:
             con.unregister(name)
-    return [
-        Broken(row, plan.rules[i].name, plan.rules[i].column, reason)
+    result = [
+        Broken(row, plan.rules[i].name, plan.rules[i].column, reason, plan.rules[i].name in ABOUT_OTHER_ROWS)
         for row, *why in found
         for i, reason in enumerate(why)
         if reason is not None
     ]
+    result += [
+        Broken(row, rule.name, _set_rule_column(rule), reason, True)
+        for rule, rows in set_breaks
+        for row, reason in rows
+    ]
+    return sorted(result, key=lambda b: b.row)
+
+
+# the row-wise rules about other rows (the set rules all are)
+ABOUT_OTHER_ROWS = frozenset({IS_PRIMARY_KEY, IS_FOREIGN_KEY})
+
+
+def _set_rule_column(rule: SetRule) -> str:
+    """The column a set rule's reason names first (`services.contract.rules`)."""
+    return rule.key if isinstance(rule, OneRowPerKey) else rule.start
 
 
 class _Plan:
@@ -193,17 +213,24 @@ class _Plan:
         self.has_day = DAY in rows.names
         self.day = self._day("src", self.types, self.has_day)
         partition = "src._day" if self.has_day and table.kind == "transaction" else None
-        looked_up = {r.lookup for r in table.cross_row_rules if r.lookup and r.lookup.table in context}
+        # the look-ups whose every hop has its rows in the context; the rules through others are not run
+        self.lookups = {
+            lk: columns
+            for lk, columns in lookups(table).items()
+            if all(hop.table in context for hop in lk.chain)
+        }
         self.rules: list[Rule] = row_rules(table, self.types, partition)
         self.rules += [
             rule
             for declared, rule in zip(
                 table.cross_row_rules, cross_row_rules(table, self.types, load_date), strict=True
             )
-            if declared.lookup is None or declared.lookup in looked_up
+            if declared.lookup is None or declared.lookup in self.lookups
         ]
         self.rules += self._key_rules() + self._reference_rules()
-        source = f"{self._source()} {' '.join(self._lookup_join(lk) for lk in looked_up)}"
+        self.set_rules = [(r, self._set_rule_sql(r)) for r in table.set_rules if self._can_check(r)]
+        relations = {lk: self._looked_up(lk, columns) for lk, columns in self.lookups.items()}
+        source = f"{self._source()} {lookup_joins(relations, self._typed)}"
         # two statements: the rows that broke a rule (cheap to plan: the common answer is none), then
         # only for those, each rule's reason
         self.sql_broken = f"select src._row from {source} where not coalesce({kept_all(self.rules)}, false)"
@@ -283,17 +310,48 @@ class _Plan:
             return f"{alias}._day"
         return f"cast({typed_value(table.column('occurred_at'), types.get('occurred_at'), alias)} as date)"
 
-    def _lookup_join(self, lookup) -> str:
-        """The left join giving each row its looked-up row (`lookup_alias`: key and the rules' columns)."""
+    def _looked_up(self, lookup: Lookup, columns: list[str]) -> str:
+        """The relation (key, *columns) of a look-up's context rows, one row per key: where the key is
+        not the looked-up table's primary key (a transaction's), the first row by day and event id."""
         ctx = self.context[lookup.table]
         ctx_types = {f.name: f.type for f in ctx}
         looked = _table(lookup.table)
-        columns = [r.than for r in self.table.cross_row_rules if r.lookup == lookup]
         cols = "".join(
             f', {typed_value(looked.column(c), ctx_types.get(c), "l")} as "{c}"'
             for c in dict.fromkeys(columns)
         )
         key = typed_value(looked.column(lookup.table_key), ctx_types.get(lookup.table_key), "l")
-        alias = lookup_alias(lookup)
-        relation = f"(select {key} as key{cols} from _ctx_{lookup.table} as l)"
-        return f"left join {relation} as {alias} on {alias}.key = {self._typed(lookup.key)}"
+        first = ""
+        if looked.primary_key != (lookup.table_key,):
+            order = [_Plan._day_of(looked, "l", ctx_types, DAY in ctx.names)]
+            order += ["l.event_id"] if "event_id" in ctx.names else []
+            first = f" qualify row_number() over (partition by {key} order by {', '.join(order)}) = 1"
+        return f"(select {key} as key{cols} from _ctx_{lookup.table} as l{first})"
+
+    def _can_check(self, rule: SetRule) -> bool:
+        return all(c in self.types for c in set_rule_columns(rule) if c != "event_id")
+
+    def _set_rule_sql(self, rule: SetRule) -> str:
+        """The interpreter's SQL of the rows that break a set rule (row, reason): the rows given compared
+        with each other and with the context rows of the rule's tables (held before them)."""
+        columns = set_rule_columns(rule)
+        typed = ", ".join(f'{self._typed(c)} as "{c}"' for c in columns)
+        rows = f"(select 0 as file, src._row as row, {self.day or 'null'} as day, {typed} from _rows as src)"
+        held_columns = [c for c in columns if c != "occurred_at"]
+        tables = rule.tables if isinstance(rule, OneRowPerKey) else (self.table.name,)
+        selects = []
+        for name in tables:
+            ctx = self.context.get(name)
+            if ctx is None:
+                continue
+            ctx_types = {f.name: f.type for f in ctx}
+            other = _table(name)
+            cols = ", ".join(
+                f'{typed_value(other.column(c), ctx_types.get(c), "h")} as "{c}"' for c in held_columns
+            )
+            selects.append(f"select {quote(name)} as tbl, {cols} from _ctx_{name} as h")
+        if not selects:
+            cols = ", ".join(f'{typed_value(self.table.column(c), None)} as "{c}"' for c in held_columns)
+            selects.append(f"select cast(null as varchar) as tbl, {cols} limit 0")
+        held = f"({' union all '.join(selects)})"
+        return f"select b.row, b.reason from ({set_rule_breaks(self.table, rule, rows, held)}) as b"

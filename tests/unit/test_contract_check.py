@@ -115,3 +115,66 @@ def test_arrow_rows_with_a_partition_day_are_checked_against_it():
     found = check("appointment_booked", rows.append_column("_day", days), CONTEXT)
     # the second row sits in another day's folder: not a duplicate there, but not on its day either
     assert [(b.row, b.rule) for b in found] == [(1, "partitionDay")]
+
+
+# --- the lifecycle's rules: a chained look-up, one row per key, no overlap -------------------------------
+
+START = dt.datetime(2026, 11, 30, 23, 50)
+SLOT_AT_NIGHT = {
+    "event_id": 3, "occurred_at": dt.datetime(2026, 11, 20, 9, 0), "slot_id": 7, "doctor_id": 1,
+    "facility_id": 1, "specialty_id": "therapist", "starts_at": START, "duration_min": 30,
+    "is_urgent_reserve": False,
+}  # fmt: skip
+OUTCOME_CONTEXT = {
+    "appointment_booked": [BOOKING],
+    "slot_published": [SLOT_AT_NIGHT],
+    "appointment_attended": [],
+    "appointment_no_show": [],
+}
+
+
+def test_an_outcome_before_its_slot_two_look_ups_away():
+    no_show = {"event_id": 20, "occurred_at": START - dt.timedelta(days=2), "appointment_id": 5}
+    found = check("appointment_no_show", [no_show], OUTCOME_CONTEXT)
+    assert [(b.rule, b.column, b.about_other_rows) for b in found] == [
+        ("outcomeAfterSlotStart", "occurred_at", False)
+    ]
+    assert "is more than 60 minutes before slot_published.starts_at 2026-11-30 23:50:00" in found[0].reason
+    on_time = {**no_show, "occurred_at": START + dt.timedelta(minutes=20)}
+    assert check("appointment_no_show", [on_time], OUTCOME_CONTEXT) == []
+    # the slot's rows missing from the context: the chain's rule is not run
+    assert check("appointment_no_show", [no_show], {"appointment_booked": [BOOKING]}) == []
+
+
+def test_a_second_outcome_of_an_appointment():
+    attended = {"event_id": 21, "occurred_at": START + dt.timedelta(minutes=5), "appointment_id": 5}
+    held = {**OUTCOME_CONTEXT, "appointment_attended": [{**attended, "event_id": 19}]}
+    found = check("appointment_attended", [attended], held)
+    assert [(b.rule, b.column, b.about_other_rows) for b in found] == [
+        ("oneOutcomePerAppointment", "appointment_id", True)
+    ]
+    assert "already has a row in appointment_attended (event 19)" in found[0].reason
+    # two in the rows given: the later one breaks it
+    found = check("appointment_attended", [attended, {**attended, "event_id": 22}], OUTCOME_CONTEXT)
+    assert [(b.row, b.rule) for b in found] == [(1, "oneOutcomePerAppointment")]
+
+
+def test_overlapping_slots_of_one_doctor_across_midnight():
+    after_midnight = {
+        **SLOT_AT_NIGHT,
+        "event_id": 4,
+        "slot_id": 8,
+        "starts_at": dt.datetime(2026, 12, 1, 0, 0),
+    }
+    found = check("slot_published", [after_midnight], {"slot_published": [SLOT_AT_NIGHT]})
+    assert [(b.rule, b.column, b.about_other_rows) for b in found] == [
+        ("noOverlappingSlots", "starts_at", True)
+    ]
+    assert "overlaps slot_id 7" in found[0].reason
+    back_to_back = {**after_midnight, "starts_at": dt.datetime(2026, 12, 1, 0, 20)}
+    other_doctor = {**after_midnight, "doctor_id": 2}
+    assert check("slot_published", [back_to_back], {"slot_published": [SLOT_AT_NIGHT]}) == []
+    assert check("slot_published", [other_doctor], {"slot_published": [SLOT_AT_NIGHT]}) == []
+    # within the rows given, and the same slot published again is not an overlap
+    found = check("slot_published", [SLOT_AT_NIGHT, after_midnight, {**SLOT_AT_NIGHT, "event_id": 2}])
+    assert [(b.row, b.rule) for b in found] == [(1, "noOverlappingSlots")]
