@@ -19,11 +19,13 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
 from services.api.models import Appointment, Patient, Prescription, Slot
 from services.contract.check import Broken, check
+from services.contract.rules import lookups
+from services.contract.schema import Lookup, NoOverlap, OneRowPerKey
 from services.contract.tables import TABLES
 
 UNPROCESSABLE, CONFLICT = 422, 409
@@ -58,6 +60,19 @@ STORE_SHAPES: dict[str, StoreShape] = {
         {"occurred_at": Appointment.booked_at}
         | _same(Appointment, "appointment_id slot_id patient_id channel referral_id"),
     ),
+    # an appointment's outcome and cancellation are its status, dated when it changed
+    **{
+        table: StoreShape(
+            Appointment,
+            {"occurred_at": Appointment.changed_at, "appointment_id": Appointment.appointment_id},
+            (Appointment.status == status,),
+        )
+        for table, status in (
+            ("appointment_attended", "attended"),
+            ("appointment_no_show", "no_show"),
+            ("appointment_cancelled", "cancelled"),
+        )
+    },
     "prescription_issued": StoreShape(
         Prescription,
         {"occurred_at": Prescription.issued_at}
@@ -90,43 +105,71 @@ class RuleBroken(Exception):
         super().__init__("; ".join(b.reason for b in broken))
 
 
-def wanted_rows(table: str, row: Mapping[str, Any]) -> dict[str, list[tuple[str, Any]]]:
-    """What the table's rules look at, as (contract column, value) per contract table: the looked-up
-    rows (a cross-row rule's `Lookup`), the referenced rows (`Column.references`, transactions) and the
-    rows already holding the row's key (a one-column primary key)."""
-    t = TABLES[table]
-    wanted: dict[str, list[tuple[str, Any]]] = {}
-    for rule in t.cross_row_rules:
-        if rule.lookup is not None and rule.lookup.key in row:
-            wanted.setdefault(rule.lookup.table, []).append((rule.lookup.table_key, row[rule.lookup.key]))
-    if t.kind == "transaction":
-        for col in t.columns:
-            if col.references and col.name in row:
-                wanted.setdefault(col.references[0], []).append((col.references[1], row[col.name]))
-    if len(t.primary_key) == 1 and t.primary_key[0] in row:
-        wanted.setdefault(table, []).append((t.primary_key[0], row[t.primary_key[0]]))
-    return wanted
+Condition = tuple[str, str, Any]  # (contract column, "=" / "in" / "between", value)
 
 
 def context_rows(session: Session, table: str, row: Mapping[str, Any]) -> dict[str, list[dict]]:
-    """The store's rows, in contract shape, that the rules of `table` look at for `row` (see `wanted_rows`);
-    a table the store does not hold (not in STORE_SHAPES, or not by the wanted column) is left out, and
-    its rules are then not checked here (the ingest checks them)."""
-    context = {}
-    for name, wants in wanted_rows(table, row).items():
-        shape = STORE_SHAPES.get(name)
-        if shape is None or any(column not in shape.columns for column, _ in wants):
-            continue
-        values = [(column, value) for column, value in wants if value is not None]
-        if not values:
-            context[name] = []
-            continue
-        columns = [c.label(n) for n, c in shape.columns.items()]
-        found = session.execute(
-            select(*columns).where(*shape.where, or_(*(shape.columns[c] == v for c, v in values)))
-        )
-        context[name] = [dict(r._mapping) for r in found]
+    """The store's rows, in contract shape, that the rules of `table` look at for `row`: the rows held
+    already with its key; the rows it references; its look-ups' rows, hop by hop (an outcome's booking,
+    then the booking's slot); the rows its set rules compare it with (the appointment's outcomes, the
+    doctor's slots starting near it). A table the store does not hold by the wanted column (not in
+    STORE_SHAPES) is left out, and its rules are then not checked here (the ingest checks them).
+
+    The store's row of the event being written (flushed in this transaction: equal to `row` on every
+    column the store keeps) is that row itself, not a row held before it, and is left out."""
+    t = TABLES[table]
+    context: dict[str, list[dict]] = {}
+
+    def add(name: str, conditions: list[Condition]) -> list[dict]:
+        found = _fetch(session, name, conditions)
+        if found is None:
+            return []
+        if name == table and t.kind == "transaction":
+            found = [r for r in found if any(row.get(c) != v for c, v in r.items())]
+        held = context.setdefault(name, [])
+        held += [r for r in found if r not in held]
+        return found
+
+    if len(t.primary_key) == 1:
+        add(table, [(t.primary_key[0], "=", row.get(t.primary_key[0]))])
+    if t.kind == "transaction":
+        for col in t.columns:
+            if col.references:
+                add(col.references[0], [(col.references[1], "=", row.get(col.name))])
+    found: dict[Lookup, list[dict]] = {}
+    for lk in lookups(t):
+        keys = [r.get(lk.key) for r in found[lk.via]] if lk.via else [row.get(lk.key)]
+        found[lk] = add(lk.table, [(lk.table_key, "in", keys)])
+    for rule in t.set_rules:
+        if isinstance(rule, OneRowPerKey):
+            for name in rule.tables:
+                add(name, [(rule.key, "=", row.get(rule.key))])
+        elif isinstance(rule, NoOverlap) and row.get(rule.start) is not None:
+            # slots that could overlap start less than the longest slot apart (the column's max)
+            reach = dt.timedelta(minutes=t.column(rule.minutes).max or 0)
+            near = (row[rule.start] - reach, row[rule.start] + reach)
+            add(table, [(g, "=", row.get(g)) for g in rule.group] + [(rule.start, "between", near)])
     return context
+
+
+def _fetch(session: Session, name: str, conditions: list[Condition]) -> list[dict] | None:
+    """The store's rows of contract table `name` meeting every condition, in contract shape; None when
+    the store does not hold the table by these columns."""
+    shape = STORE_SHAPES.get(name)
+    if shape is None or any(column not in shape.columns for column, _, _ in conditions):
+        return None
+    where = []
+    for column, op, value in conditions:
+        model_column = shape.columns[column]
+        if op == "in":
+            values = [v for v in value if v is not None]
+            where.append(model_column.in_(values) if values else false())
+        elif op == "between":
+            where.append(model_column.between(*value))
+        else:
+            where.append(model_column == value if value is not None else false())
+    columns = [c.label(n) for n, c in shape.columns.items()]
+    return [dict(r._mapping) for r in session.execute(select(*columns).where(*shape.where, *where))]
 
 
 def enforce(

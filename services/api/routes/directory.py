@@ -145,6 +145,7 @@ def publish_slot(body: SlotIn, session: SessionDep, who: PrincipalDep):
             "duration_min": slot.duration_min,
             "is_urgent_reserve": slot.is_urgent_reserve,
         },
+        body_fields=SlotIn.model_fields,
     )
     session.commit()
     return slot
