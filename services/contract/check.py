@@ -26,9 +26,10 @@ takes a few milliseconds (bench/check.py measures it).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import threading
-from collections.abc import Mapping, Sequence
+import queue
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,15 +100,22 @@ def context_tables(table: Table | str) -> list[str]:
     return [t.name, *sorted(t.reads)]
 
 
-_local = threading.local()
+# In-memory DuckDB connections, reused (opening one costs more than a small check): a check takes one
+# and gives it back, so each is used by one thread at a time. Held here, not per thread, so they close
+# with the module rather than with a worker thread torn down at exit.
+_idle: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    """This thread's in-memory DuckDB (a connection costs more than a small check)."""
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = _local.con = duckdb.connect(config={"threads": 1})
-    return con
+@contextlib.contextmanager
+def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    try:
+        con = _idle.get_nowait()
+    except queue.Empty:
+        con = duckdb.connect(config={"threads": 1})
+    try:
+        yield con
+    finally:
+        _idle.put(con)
 
 
 def to_arrow(table: Table | str, rows: Rows) -> pa.Table:
@@ -160,12 +168,17 @@ def check(
     index = pa.array(range(n), pa.int64())
     data = data.append_column(ROW, index) if data.num_columns else pa.table({ROW: index})
     given = {name: to_arrow(name, r) for name, r in (context or {}).items()}
-    plan = _Plan(t, data.schema, {name: a.schema for name, a in given.items()}, load_date or dt.date.today())
-    con = _connection()
-    names = ["_rows"] + [f"_ctx_{n}" for n in given]
+    contexts = {name: a.schema for name, a in given.items()}
+    plan = _Plan(t, data.schema, contexts, load_date or dt.date.today(), single=n == 1)
+    names = ["_rows"] + [f"_ctx_{name}" for name in given]
     # a request's few rows: planning costs more than running, and the optimizer's passes are most of it
     small = n + sum(a.num_rows for a in given.values()) <= SMALL_CHECK_ROWS
-    con.execute(f"pragma {'disable' if small else 'enable'}_optimizer")
+    with _connection() as con:
+        con.execute(f"pragma {'disable' if small else 'enable'}_optimizer")
+        return _run(con, plan, data, given, names)
+
+
+def _run(con, plan: _Plan, data: pa.Table, given: dict[str, pa.Table], names: list[str]) -> list[Broken]:
     try:
         con.register("_rows", data)
         for name, a in given.items():
@@ -207,8 +220,13 @@ class _Plan:
     """The SQL of one check: the rows (alias `src`) left-joined to their looked-up rows, and per rule the
     reason of a row that broke it (null where kept)."""
 
-    def __init__(self, table: Table, rows: pa.Schema, context: dict[str, pa.Schema], load_date: dt.date):
-        self.table, self.context = table, context
+    def __init__(
+        self, table: Table, rows: pa.Schema, context: dict[str, pa.Schema], load_date: dt.date, single: bool
+    ):
+        self.table, self.context, self.single = table, context, single
+        # the rows a rule about other rows finds, as uncorrelated left joins (a correlated EXISTS costs
+        # a one-row check several times over in planning)
+        self.joins: list[str] = []
         self.types = {f.name: f.type for f in rows if f.name not in (DAY, ROW)}
         self.has_day = DAY in rows.names
         self.day = self._day("src", self.types, self.has_day)
@@ -230,7 +248,7 @@ class _Plan:
         self.rules += self._key_rules() + self._reference_rules()
         self.set_rules = [(r, self._set_rule_sql(r)) for r in table.set_rules if self._can_check(r)]
         relations = {lk: self._looked_up(lk, columns) for lk, columns in self.lookups.items()}
-        source = f"{self._source()} {lookup_joins(relations, self._typed)}"
+        source = f"{self._source()} {' '.join(self.joins)} {lookup_joins(relations, self._typed)}"
         # two statements: the rows that broke a rule (cheap to plan: the common answer is none), then
         # only for those, each rule's reason
         self.sql_broken = f"select src._row from {source} where not coalesce({kept_all(self.rules)}, false)"
@@ -254,12 +272,21 @@ class _Plan:
     def _source(self) -> str:
         """The rows as `src`, with `_dup`: true for a row whose key a row before it (same partition) has."""
         key = self.table.primary_key
-        if not key or any(k not in self.types for k in key):
+        if not key or any(k not in self.types for k in key) or self.single:
             return "(select *, false as _dup from _rows) as src"
         by = ", ".join(([self.day] if self.day else []) + [self._typed(k) for k in key])
         not_null = " and ".join(f"{self._typed(k)} is not null" for k in key)
         dup = f"({not_null} and row_number() over (partition by {by} order by src._row) > 1)"
         return f"(select src.*, {dup} as _dup from _rows as src) as src"
+
+    def _found(self, alias: str, relation: str, on: str) -> str:
+        """Join (alias.r) the rows given that find a row of `relation` (alias k) meeting `on` (over the
+        given row, alias s); returns the SQL true for a row that found one."""
+        self.joins.append(
+            f"left join (select distinct s._row as r from _rows as s join {relation} as k on {on}) "
+            f"as {alias} on {alias}.r = src._row"
+        )
+        return f"{alias}.r is not null"
 
     def _key_rules(self) -> list[Rule]:
         key = self.table.primary_key
@@ -269,17 +296,18 @@ class _Plan:
         ctx = self.context.get(self.table.name)
         if ctx is not None and all(k in ctx.names for k in key):
             ctx_types = {f.name: f.type for f in ctx}
-            same = [f"{self._typed(k, 'h', ctx_types)} = {self._typed(k)}" for k in key]
-            ctx_day = self._day("h", ctx_types, DAY in ctx.names)
+            same = [f"{self._typed(k, 'k', ctx_types)} = {self._typed(k, 's')}" for k in key]
+            ctx_day = self._day("k", ctx_types, DAY in ctx.names)
             if self.day and ctx_day:
-                same.append(f"{ctx_day} = {self.day}")
-            held = f" or exists (select 1 from _ctx_{self.table.name} as h where {' and '.join(same)})"
+                same.append(f"{ctx_day} = {self._day('s', self.types, self.has_day)}")
+            held = " or " + self._found("_held_key", f"_ctx_{self.table.name}", " and ".join(same))
         return [Rule(f"not (src._dup{held})", duplicate_reason(self.table), IS_PRIMARY_KEY, ", ".join(key))]
 
     def _reference_rules(self) -> list[Rule]:
         if self.table.kind != "transaction" or self.day is None:
             return []
         rules = []
+        day = self._day("s", self.types, self.has_day)
         for col in self.table.columns:
             if not col.references or col.references[0] not in self.context or col.name not in self.types:
                 continue
@@ -288,15 +316,16 @@ class _Plan:
             ctx_types = {f.name: f.type for f in ctx}
             ref = _table(ref_table)
             ref_day = _Plan._day_of(ref, "k", ctx_types, DAY in ctx.names)
-            typed = self._typed(col.name)
             key = typed_value(ref.column(ref_col), ctx_types.get(ref_col), "k")
             points_at = (
-                f"{key} = {typed} and {self.day} >= {ref_day} "
-                f"and {self.day} <= {ref_day} + {REFERENCE_WINDOW_DAYS}"
+                f"{key} = {self._typed(col.name, 's')} and {day} >= {ref_day} "
+                f"and {day} <= {ref_day} + {REFERENCE_WINDOW_DAYS}"
             )
+            typed = self._typed(col.name)
+            found = self._found(f"_ref_{col.name}", f"_ctx_{ref_table}", points_at)
             rules.append(
                 Rule(
-                    f"({typed} is null or exists (select 1 from _ctx_{ref_table} as k where {points_at}))",
+                    f"({typed} is null or {found})",
                     unknown_reference_reason(col, typed),
                     IS_FOREIGN_KEY,
                     col.name,
