@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -26,7 +25,7 @@ from services.contract import TABLES, arrow_schema
 from services.contract.landing import reference_dir, transaction_dir
 from services.contract.schema import CrossRowRule, Lookup
 from services.simulator.validate import check_landing
-from warehouse.ingest import load_days, load_snapshot, target_for
+from warehouse.ingest import load_days, load_snapshot
 
 # the two added rules: a bound on a column, and a cross-row rule with a look-up
 MAX_DISTRICT = 200
@@ -134,20 +133,6 @@ def planted(tmp_path) -> Path:
 
 
 # --- the three enforcers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def target(request, tmp_path):
-    if request.param == "duckdb":
-        con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    else:
-        import psycopg
-
-        con = psycopg.connect(dbname=request.getfixturevalue("postgres_database"), autocommit=True)
-    t = target_for(con)
-    t.ensure_raw_schema()
-    yield t
-    con.close()
 
 
 def _reasons(target, table: str) -> list[str]:
