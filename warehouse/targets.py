@@ -84,12 +84,16 @@ class LoadTarget:
         key = f'r."{lookup.table_key}"'
         cols = "".join(f', r."{c}"' for c in columns)
         if table.primary_key == (lookup.table_key,):
-            select, order = f"{key} as key{cols}", ""
+            select, tail = f"{key} as key{cols}", ""
         else:  # a transaction table: the first row of a key stands
-            select = f"distinct on ({key}) {key} as key{cols}"
-            order = f" order by {key}, r._partition_date, r.event_id"
+            select, tail = self._first_per_key(key, columns)
         types = {"key": table.column(lookup.table_key).type} | {c: table.column(c).type for c in columns}
-        return self._rows(select, lookup.table, (lookup.table_key, wanted), where, order, name, types)
+        return self._rows(select, lookup.table, (lookup.table_key, wanted), where, tail, name, types)
+
+    def _first_per_key(self, key: str, columns: list[str]) -> tuple[str, str]:
+        """The select list and the tail (after WHERE) that keep the first row of each key (by partition
+        day, then event id) of a raw transaction table (alias r): `key` as key, then `columns`."""
+        raise NotImplementedError
 
     def rows_of(
         self, table: str, columns: list[str], where: str, name: str, wanted: tuple[str, str] | None = None
@@ -107,12 +111,12 @@ class LoadTarget:
         table: str,
         wanted: tuple[str | None, str | None],
         where: str,
-        order: str,
+        tail: str,
         name: str,
         types: dict[str, str],
     ) -> str:
         """`select <select> from raw.<table> as r where <where>` (with `wanted` = (column, keys SQL in
-        `vcon`): only the rows whose column is among the keys) `<order>`, taken into the `vcon` temp table
+        `vcon`): only the rows whose column is among the keys) `<tail>`, taken into the `vcon` temp table
         `name`, whose columns have these logical `types`."""
         raise NotImplementedError
 
@@ -154,14 +158,19 @@ class DuckDBTarget(LoadTarget):
         self.con.execute(f"create or replace temp table {name} as {select} {wanted_only}")
         return name
 
-    def _rows(self, select, table, wanted, where, order, name, types):
+    def _first_per_key(self, key, columns):
+        # a hash aggregate: DuckDB's DISTINCT ON sorts the rows
+        first = "".join(f', arg_min(r."{c}", (r._partition_date, r.event_id)) as "{c}"' for c in columns)
+        return f"{key} as key{first}", " group by 1"
+
+    def _rows(self, select, table, wanted, where, tail, name, types):
         column, keys = wanted
         if keys is not None:
             where = f'{where} and r."{column}" in (select key from ({keys}) as w)'
         # few rows pass `where`: taken once, not scanned again by each statement of the load
         self.con.execute(
             f"create or replace temp table {name} as "
-            f"select {select} from {RAW_SCHEMA}.{table} as r where {where}{order}"
+            f"select {select} from {RAW_SCHEMA}.{table} as r where {where}{tail}"
         )
         return name
 
@@ -271,13 +280,17 @@ class PostgresTarget(LoadTarget):
         window = f"key, day as lo, day + {REFERENCE_WINDOW_DAYS} as hi"
         return self._fetch(known, name, {"key": key_type, "day": "date"}, window)
 
-    def _rows(self, select, table, wanted, where, order, name, types):
+    def _first_per_key(self, key, columns):
+        cols = "".join(f', r."{c}"' for c in columns)
+        return f"distinct on ({key}) {key} as key{cols}", f" order by {key}, r._partition_date, r.event_id"
+
+    def _rows(self, select, table, wanted, where, tail, name, types):
         column, keys = wanted
         join = ""
         if keys is not None:
             key_type = TABLES[table].column(column).type
             join = self._send_wanted(key_type, keys).format(key=f'"{column}"')
-        select = f"select {select} from {RAW_SCHEMA}.{table} as r {join} where {where}{order}"
+        select = f"select {select} from {RAW_SCHEMA}.{table} as r {join} where {where}{tail}"
         return self._fetch(select, name, types, "*")
 
     def append(self, table, columns, select):

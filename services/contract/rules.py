@@ -376,40 +376,51 @@ def set_rule_breaks(table: Table, rule: SetRule, rows: str, held: str) -> str:
     return _no_overlap(table, rule, rows, held)
 
 
-_ARRIVAL = "order by day, occurred_at, event_id, file, row"
+def _earlier(y: str, x: str) -> str:
+    """SQL true when checked row `y` came before checked row `x`: earlier day, then earlier occurred_at,
+    then lower event id (then file and row: a repeated event id is the primary key's rule)."""
+    order = ("day", "occurred_at", "event_id", "file", "row")
+    return f"({', '.join(f'{y}.{c}' for c in order)}) < ({', '.join(f'{x}.{c}' for c in order)})"
 
 
 def _one_row_per_key(table: Table, rule: OneRowPerKey, rows: str, held: str) -> str:
+    # the keys that repeat (in the rows or beside a held row) first, by a hash aggregate; only their rows
+    # are then compared pair by pair
     key = f'"{rule.key}"'
     says = _concat(
         quote(f"{rule.key}: {rule.name}: "),
         f"cast(x.{key} as varchar)",
         quote(" already has a row in "),
-        "coalesce(h.tbl, x.first_tbl)",
+        "first.tbl",
         quote(" (event "),
-        "cast(coalesce(h.event_id, x.first_event) as varchar)",
+        "cast(first.event_id as varchar)",
         quote(")"),
     )
     return (
-        f"select x.file, x.row, {says} as reason from ("
-        f"select *, row_number() over w as n, first_value(event_id) over w as first_event, "
-        f"{quote(table.name)} as first_tbl from {rows} where {key} is not null "
-        f"window w as (partition by {key} {_ARRIVAL})) as x "
-        f"left join (select {key} as k, arg_min(tbl, event_id) as tbl, min(event_id) as event_id "
-        f"from {held} group by {key}) as h on h.k = x.{key} "
-        "where h.k is not null or x.n > 1"
+        f"with repeats as (select {key} from {rows} where {key} is not null group by {key} "
+        f"having count(*) > 1 union select {key} from {held}), "
+        f"x as (select * from {rows} semi join repeats using ({key})), "
+        f"firsts as (select {key}, tbl, event_id, 0 as checked, null::date as day, "
+        "null::timestamp as occurred_at, null::varchar as file, null::bigint as row "
+        f"from {held} union all select {key}, {quote(table.name)}, event_id, 1, day, occurred_at, file, row "
+        "from x) "
+        f"select x.file, x.row, {says} as reason from x join firsts as first on first.{key} = x.{key} "
+        f"and (first.checked = 0 or {_earlier('first', 'x')}) "
+        f"qualify row_number() over (partition by x.file, x.row order by first.checked, "
+        "first.day, first.occurred_at, first.event_id) = 1"
     )
 
 
 def _no_overlap(table: Table, rule: NoOverlap, rows: str, held: str) -> str:
-    # overlapping slots start less than the longest slot apart: buckets that long, each row compared
-    # with the rows of its own and the two neighbouring buckets, keep the join to near neighbours
-    width = _max_minutes(table, rule) * 60
+    # sorted by start within a group, a row overlaps an earlier-starting one when the latest end before
+    # it passes its start, and a later-starting one when the next start comes before its end: one sort
+    # finds the rows in an overlap, and only they are then compared pair by pair
     group = [f'"{g}"' for g in rule.group]
     start, minutes, key = f'"{rule.start}"', f'"{rule.minutes}"', f'"{rule.key}"'
     cols = ", ".join([key, *group, start])
     ends = f"{start} + {minutes} * interval 1 minute"
     known = " and ".join(f"{c} is not null" for c in [*group, start, minutes])
+    by = ", ".join(group)
     same = " and ".join(f"y.{g} = x.{g}" for g in group)
     says = _concat(
         quote(f"{rule.start}: {rule.name}: "),
@@ -424,15 +435,20 @@ def _no_overlap(table: Table, rule: NoOverlap, rows: str, held: str) -> str:
         "cast(y.ends as varchar)",
         quote(f") of the same {', '.join(rule.group)}"),
     )
+    extra = "day, occurred_at, event_id, file, row"
+    nulls = "null::date as day, null::timestamp as occurred_at, null::bigint as event_id, " + (
+        "null::varchar as file, null::bigint as row"
+    )
     return (
-        f"with x as (select file, row, {cols}, {ends} as ends, row_number() over ({_ARRIVAL}) as arrival "
-        f"from {rows} where {known}), "
-        f"y as (select {cols}, ends, arrival, floor(epoch({start}) / {width}) as bucket from ("
-        f"select {cols}, {ends} as ends, 0 as arrival from {held} where {known} "
-        f"union all select {cols}, ends, arrival from x) as a) "
-        f"select x.file, x.row, {says} as reason from x "
-        "cross join (values (-1), (0), (1)) as o(shift) "
-        f"join y on {same} and y.bucket = floor(epoch(x.{start}) / {width}) + o.shift "
-        f"where y.{key} <> x.{key} and y.arrival < x.arrival and y.{start} < x.ends and y.ends > x.{start} "
+        f"with every as (select {cols}, {ends} as ends, 0 as checked, {nulls} from {held} where {known} "
+        f"union all select {cols}, {ends}, 1, {extra} from {rows} where {known}), "
+        f"placed as (select *, max(ends) over (partition by {by} order by {start} "
+        "rows between unbounded preceding and 1 preceding) as ends_before, "
+        f"lead({start}) over (partition by {by} order by {start}) as next_start from every), "
+        f"overlapping as (select * from placed where ends_before > {start} or next_start < ends), "
+        "x as (select * from overlapping where checked = 1) "
+        f"select x.file, x.row, {says} as reason from x join overlapping as y on {same} "
+        f"and y.{key} <> x.{key} and y.{start} < x.ends and y.ends > x.{start} "
+        f"and (y.checked = 0 or {_earlier('y', 'x')}) "
         f"qualify row_number() over (partition by x.file, x.row order by y.{start}, y.{key}) = 1"
     )

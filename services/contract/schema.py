@@ -162,7 +162,8 @@ class NoOverlap:
     of an overlapping pair breaks the rule: a row loaded on an earlier day comes first, then, within a
     load, the earlier `occurred_at` and the lower event id (every row that overlaps an earlier one
     breaks it, so a chain A-B-C of overlaps keeps A only). The `minutes` column must declare its `max`:
-    it bounds how far apart two overlapping starts can be, which keeps the check a join of neighbours.
+    it bounds how far apart two overlapping starts can be, so a load fetches only the rows kept before it
+    that start near its own.
     """
 
     name: str
