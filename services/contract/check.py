@@ -365,7 +365,7 @@ class _Plan:
         with each other and with the context rows of the rule's tables (held before them)."""
         columns = set_rule_columns(rule)
         typed = ", ".join(f'{self._typed(c)} as "{c}"' for c in columns)
-        rows = f"(select 0 as file, src._row as row, {self.day or 'null'} as day, {typed} from _rows as src)"
+        rows = f"(select '' as file, src._row as row, {self.day or 'null'} as day, {typed} from _rows as src)"
         held_columns = [c for c in columns if c != "occurred_at"]
         tables = rule.tables if isinstance(rule, OneRowPerKey) else (self.table.name,)
         selects = []
