@@ -184,9 +184,9 @@ def _run(con, plan: _Plan, data: pa.Table, given: dict[str, pa.Table], names: li
         for name, a in given.items():
             con.register(f"_ctx_{name}", a)
         found = []
-        broken = con.sql(plan.sql_broken).to_arrow_table()
-        if broken.num_rows:
-            con.register("_broken", broken)
+        broken = [r for (r,) in con.execute(plan.sql_broken).fetchall()]
+        if broken:
+            con.register("_broken", pa.table({"_row": pa.array(broken, pa.int64())}))
             names.append("_broken")
             found = con.execute(plan.sql_reasons).fetchall()
         set_breaks = [(rule, con.execute(sql).fetchall()) for rule, sql in plan.set_rules]
