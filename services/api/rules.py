@@ -4,10 +4,11 @@ warehouse's ingest would quarantine, under the same rule names.
 
     enforce(session, table, row, body_fields=...)   raises RuleBroken naming every rule the row broke
 
-The rules' context (the row's patient, the slot it books, the patient already registered with the id)
-comes from the store in contract shape: `STORE_SHAPES` maps a contract table to the store's model and
-its columns, and `context_rows` fetches, for each look-up, reference and key the table's rules declare,
-the store's rows with the row's value. A rule added to the contract is enforced here with no code
+The rules' context (the row's patient, the slot it books, an outcome's booking and then its slot, the
+doctor's slots around a new one, the patient already registered with the id) comes from the store in
+contract shape: `STORE_SHAPES` maps a contract table to the store's model and its columns, and
+`context_rows` fetches, for each key, reference, look-up and set rule the table's rules declare, the
+store's rows that rule could find. A rule added to the contract is enforced here with no code
 changed, as long as its tables are mapped. This module imports no web framework: `services.api.main`
 answers RuleBroken as FastAPI answers a validation error (422, or 409 for a rule about other rows).
 """
