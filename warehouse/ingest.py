@@ -54,10 +54,11 @@ from services.contract.rules import (
     file_is_whole,
     held_where,
     held_windows,
+    hop_aliases,
     kept_all,
     lookup_alias,
     lookup_joins,
-    lookup_window,
+    lookup_windows,
     lookups,
     quote,
     reasons,
@@ -359,27 +360,31 @@ class _Batch:
             )
 
     def look_up_rows(self) -> None:
-        """For each look-up of the cross-row rules, the relation of the looked-up rows: of a reference
-        snapshot, those that could break a rule for the dates the files' rows hold (`could_break`); of
-        a transaction table, those of the keys the rows (or the hop before) point at, loaded in the
-        look-up's window before the load's days (`lookup_window`)."""
+        """For each look-up of the cross-row rules, the relation of the looked-up rows that could break a
+        rule for the values the files' rows hold (`could_break`): of a reference snapshot, read whole; in
+        a transaction table, of the keys the rows point at, loaded in each hop's window before the load's
+        days (`lookup_windows`)."""
         days = [f.day for f in self.files if f.day is not None]
         for lk, columns in self.lookups.items():
-            name = f"_load_{lookup_alias(lk)}"
-            window = lookup_window(lk)
-            if window is None:
-                checked = {r.column for r in self.table.cross_row_rules if r.lookup == lk}
-                bounds = {c: self._date_range(c) for c in checked}
-                where = could_break(self.table, lk, bounds)
-                self.looked_up[lk] = self.target.looked_up(lk, columns, where, name)
-                continue
-            since = min(days) - dt.timedelta(days=window) if days else dt.date.min
-            until = max(days) if days else dt.date.min
-            where = f"r._partition_date between '{since}' and '{until}'"
-            wanted = (
-                f'select "{lk.key}" as key from {self.looked_up[lk.via]}' if lk.via else self._wanted(lk.key)
-            )
-            self.looked_up[lk] = self.target.looked_up(lk, columns, where, name, wanted)
+            rules = [r for r in self.table.cross_row_rules if r.lookup == lk]
+            where = [
+                could_break(
+                    self.table, lk, {(r.column, r.compare): self._range(r.column, r.compare) for r in rules}
+                )
+            ]
+            wanted = None
+            for hop, alias, window in zip(lk.chain, hop_aliases(lk), lookup_windows(lk), strict=True):
+                if window is None or not days:
+                    continue
+                since, until = min(days) - dt.timedelta(days=window), max(days)
+                where.append(f"{alias}._partition_date between '{since}' and '{until}'")
+                # a first hop whose window is about the size of the load (a backfill) is cheaper to take
+                # whole than to pick the wanted keys out of; a day's load looks up its own keys
+                rows = sum(f.rows for f in self.files)
+                if hop is lk.chain[0] and self.target.loaded_rows(hop.table, since, until) > 2 * rows:
+                    wanted = self._wanted(hop.key)
+            sql = " and ".join(f"({w})" for w in where)
+            self.looked_up[lk] = self.target.looked_up(lk, columns, sql, f"_load_{lookup_alias(lk)}", wanted)
 
     def find_set_breaks(self) -> None:
         """For each set rule of the table (one outcome per appointment, no overlapping slots), the temp
@@ -391,15 +396,17 @@ class _Batch:
             holders = [g for g in self.groups(self.files) if all(c in g[0].types for c in columns)]
             if not holders or not days:
                 continue
-            rows = f"_load_set_rows_{i}"
-            self.target.vcon.execute(
-                f"create or replace temp table {rows} as "
+            # read from the files by each statement that needs them (a scan of a few columns costs less
+            # than keeping every row's file name in a table)
+            rows = (
+                "("
                 + " union all ".join(
                     "select f.day as day, src.filename as file, src.file_row_number as row, "
                     + ", ".join(f'{self.typed(g, c)} as "{c}"' for c in columns)
                     + f" from {self.source(g)}"
                     for g in holders
                 )
+                + ")"
             )
             held = self._held(i, rule, rows, columns, min(days), max(days))
             breaks = f"_load_set_breaks_{i}"
@@ -418,16 +425,22 @@ class _Batch:
         key = kept[0]  # the rule's key: the rows of the keys the load holds (a one-row-per-key rule)
         starts = None
         if not isinstance(rule, OneRowPerKey):  # a NoOverlap: the rows starting near the load's
-            span = self.target.vcon.execute(f'select min("{rule.start}"), max("{rule.start}") from {rows}')
+            span = self.target.vcon.execute(
+                f'select min("{rule.start}"), max("{rule.start}") from {rows} as r'
+            )
             first_start, last_start = span.fetchone()
             starts = None if first_start is None else (first_start, last_start)
         near = held_where(self.table, rule, starts)
         selects = []
+        loaded = sum(f.rows for f in self.files)
         for j, (table, since, until) in enumerate(held_windows(self.table, rule, first, last)):
-            if since > until:
+            in_window = self.target.loaded_rows(table, since, until) if since <= until else 0
+            if not in_window:
                 continue
             where = f"r._partition_date between '{since}' and '{until}' and {near}"
-            wanted = (key, f'select "{key}" as key from {rows}') if isinstance(rule, OneRowPerKey) else None
+            wanted = None  # a window about the size of the load is cheaper to take whole
+            if isinstance(rule, OneRowPerKey) and in_window > 2 * loaded:
+                wanted = (key, f'select "{key}" as key from {rows} as r')
             held = self.target.rows_of(table, kept, where, f"_load_held_{i}_{j}", wanted)
             selects.append(f"select {quote(table)} as tbl, * from {held}")
         cols = ", ".join(
@@ -439,13 +452,14 @@ class _Batch:
             + ")"
         )
 
-    def _date_range(self, column: str) -> tuple[dt.date, dt.date] | None:
-        """(first, last) date of a column's values in the files' rows; None when they hold none."""
+    def _range(self, column: str, as_type: str) -> tuple | None:
+        """(first, last) of a column's values in the files' rows as `as_type` (date or timestamp); None
+        when they hold none."""
         holders = [g for g in self.groups(self.files) if column in g[0].types]
         if not holders:
             return None
         values = " union all ".join(
-            f"select cast({self.typed(g, column)} as date) as v from {self.source(g)}" for g in holders
+            f"select cast({self.typed(g, column)} as {as_type}) as v from {self.source(g)}" for g in holders
         )
         first, last = self.target.vcon.execute(f"select min(v), max(v) from ({values}) as d").fetchone()
         return None if first is None else (first, last)
@@ -626,11 +640,7 @@ class _Batch:
             ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"]
             + [f"_load_known_{c.name}" for c in self.references]
             + [f"_load_{lookup_alias(lk)}" for lk in self.lookups]
-            + [
-                f"_load_set_{what}_{i}"
-                for i in range(len(self.table.set_rules))
-                for what in ("rows", "breaks")
-            ]
+            + [f"_load_set_breaks_{i}" for i in range(len(self.table.set_rules))]
             + [
                 f"_load_held_{i}_{j}"
                 for i, r in enumerate(self.table.set_rules)

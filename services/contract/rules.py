@@ -14,7 +14,7 @@ live in `warehouse.ingest`; their reasons are written here too, so the wording i
 The contract's cross-row rules (`Table.cross_row_rules`: a row's date against the patient's birth and
 death, an outcome's time against its slot's start) are `Rule`s too (`cross_row_rules`): a rule with a
 `Lookup` reads the looked-up row's columns from the alias `lookup_alias(lookup)`, which `lookup_joins`
-left-joins to the row in the same statement (a chained look-up joins through the row its `via` found).
+left-joins to the row in the same statement (a chained look-up's relation joins its hops).
 
 The set rules (`Table.set_rules`: one outcome per appointment, no overlapping slots) compare a row with
 other rows of its kind: `set_rule_breaks` is one SELECT of the rows that break one, with their reasons.
@@ -23,9 +23,9 @@ Every statement here reads relations the caller names, never a warehouse table, 
 any rows: the ingest passes its landing files (`src`) and temp tables of raw rows; another caller (the
 API, the simulator's self-check) passes its own DuckDB relations. A caller supplies
 - `src`: the rows checked, with the contract's columns (`typed_value` casts where its types differ);
-- per look-up of `lookups(table)`, a relation (key, *columns) of the looked-up table's rows, at most one
-  row per key (`lookup_window` says which days of a transaction table it must cover), for
-  `lookup_joins`;
+- per look-up of `lookups(table)`, a relation (key, *columns) of the rows it finds (a chain's hops
+  joined), at most one row per key (`lookup_windows` says which days of each transaction table it must
+  cover), for `lookup_joins`;
 - per set rule, `rows` (the checked rows, with file, row, day and `set_rule_columns`) and `held` (the
   rows already kept that rank before them: `held_windows` says which) for `set_rule_breaks`.
 All of it is DuckDB SQL: the warehouse checks its rows in DuckDB whatever its target.
@@ -184,39 +184,38 @@ def lookup_alias(lookup: Lookup) -> str:
 
 
 def lookups(table: Table) -> dict[Lookup, list[str]]:
-    """The look-ups the table's cross-row rules need, each with the columns read from its rows; a
-    chain's hops come before the look-ups that go through them (and read their key)."""
+    """The look-ups the table's cross-row rules compare with, each with the columns read from the row
+    it finds (a chained look-up is one relation: its hops are joined where it is fetched)."""
     needed: dict[Lookup, list[str]] = {}
     for r in table.cross_row_rules:
-        if r.lookup is None:
-            continue
-        for hop in r.lookup.chain:
-            needed.setdefault(hop, [])
-            if hop.via is not None and hop.key not in needed[hop.via]:
-                needed[hop.via].append(hop.key)
-        if r.than not in needed[r.lookup]:
+        if r.lookup is not None and r.than not in needed.setdefault(r.lookup, []):
             needed[r.lookup].append(r.than)
     return needed
 
 
-def lookup_window(lookup: Lookup) -> int | None:
-    """How many days before the first checked day a look-up into a transaction table must reach: a
-    reference may point REFERENCE_WINDOW_DAYS back, and each hop of a chain may again (None: a reference
-    snapshot, read whole)."""
-    if TABLES[lookup.table].kind == "reference":
-        return None
-    return REFERENCE_WINDOW_DAYS * len(lookup.chain)
+def hop_aliases(lookup: Lookup) -> list[str]:
+    """The aliases of a look-up's hops where it is fetched: h0, h1, ... and r for the last."""
+    return [f"h{i}" for i in range(len(lookup.chain) - 1)] + ["r"]
+
+
+def lookup_windows(lookup: Lookup) -> list[int | None]:
+    """For each hop of a look-up, how many days before the first checked day the rows it reads in a
+    transaction table may have been loaded: a reference may point REFERENCE_WINDOW_DAYS back, and each
+    hop of a chain may again (None: a reference snapshot, read whole)."""
+    return [
+        None if TABLES[hop.table].kind == "reference" else REFERENCE_WINDOW_DAYS * (i + 1)
+        for i, hop in enumerate(lookup.chain)
+    ]
 
 
 def lookup_joins(relations: dict[Lookup, str], key_of) -> str:
     """The left joins that give a row its looked-up rows (null where none): `relations` maps each
-    look-up (in `lookups` order) to its relation (key, *columns); `key_of(column)` is the SQL of the
-    checked row's column (a chain's later hops join on the column of the row the hop before found)."""
-    joins = []
-    for lk, rel in relations.items():
-        key = f'{lookup_alias(lk.via)}."{lk.key}"' if lk.via else key_of(lk.key)
-        joins.append(f"left join {rel} as {lookup_alias(lk)} on {lookup_alias(lk)}.key = {key}")
-    return " ".join(joins)
+    look-up of `lookups` to its relation (key, *columns), keyed by the first hop's key;
+    `key_of(column)` is the SQL of the checked row's column."""
+    return " ".join(
+        f"left join {rel} as {lookup_alias(lk)} on {lookup_alias(lk)}.key = {key_of(lk.chain[0].key)}"
+        for lk, rel in relations.items()
+    )
 
 
 def cross_row_rules(
@@ -230,22 +229,27 @@ def cross_row_rules(
     return [_cross_row_rule(table, r, file_types, load_date, src) for r in table.cross_row_rules]
 
 
-def could_break(table: Table, lookup: Lookup, bounds: dict[str, tuple[dt.date, dt.date] | None]) -> str:
+def could_break(table: Table, lookup: Lookup, bounds: dict[tuple[str, str], tuple | None]) -> str:
     """SQL (over the looked-up table, alias r; DuckDB and PostgreSQL alike) true for a looked-up row that
     could break one of the table's rules through `lookup`, for checked values between the `bounds`
-    (column -> (first, last) date of the load's rows; None: the load has none). Every other looked-up
-    row keeps them all, so the load needs only these: for a range of days, the patients born after its
-    first day or dead more than the grace before its last, not the city's every resident."""
+    ((column, compare) -> (first, last) of the load's rows as dates or timestamps; None: the load has
+    none). Every other looked-up row keeps them all, so the load needs only these: for a range of days,
+    the patients born after its first day or dead more than the grace before its last, not the city's
+    every resident; the slots starting before the last booking, not every slot booked ahead."""
     cases = []
     for r in table.cross_row_rules:
-        if r.lookup != lookup or bounds.get(r.column) is None:
+        if r.lookup != lookup or bounds.get((r.column, r.compare)) is None:
             continue
-        first, last = bounds[r.column]  # type: ignore[misc]
+        first, last = bounds[(r.column, r.compare)]  # type: ignore[misc]
         than = f'r."{r.than}"'
-        if r.op == ">=":
-            cases.append(f"{than} - {r.grace_days} > date '{first}'")
+        if r.compare == "date":
+            grace = f" {'-' if r.op == '>=' else '+'} {r.grace_days}"
         else:
-            cases.append(f"{than} + {r.grace_days} < date '{last}'")
+            grace = f" {'-' if r.op == '>=' else '+'} interval '{r.grace_minutes} minutes'"
+        if r.op == ">=":
+            cases.append(f"{than}{grace} > {r.compare} '{first}'")
+        else:
+            cases.append(f"{than}{grace} < {r.compare} '{last}'")
     return " or ".join(cases) or "false"
 
 
@@ -412,9 +416,9 @@ def _one_row_per_key(table: Table, rule: OneRowPerKey, rows: str, held: str) -> 
 
 
 def _no_overlap(table: Table, rule: NoOverlap, rows: str, held: str) -> str:
-    # sorted by start within a group, a row overlaps an earlier-starting one when the latest end before
-    # it passes its start, and a later-starting one when the next start comes before its end: one sort
-    # finds the rows in an overlap, and only they are then compared pair by pair
+    # sorted by start, a group holds an overlap only if two neighbours overlap (a row overlapping a later
+    # one overlaps the next one too): one sort of the narrow columns finds the groups with an overlap,
+    # and only their rows are then compared pair by pair
     group = [f'"{g}"' for g in rule.group]
     start, minutes, key = f'"{rule.start}"', f'"{rule.minutes}"', f'"{rule.key}"'
     cols = ", ".join([key, *group, start])
@@ -435,20 +439,24 @@ def _no_overlap(table: Table, rule: NoOverlap, rows: str, held: str) -> str:
         "cast(y.ends as varchar)",
         quote(f") of the same {', '.join(rule.group)}"),
     )
-    extra = "day, occurred_at, event_id, file, row"
     nulls = "null::date as day, null::timestamp as occurred_at, null::bigint as event_id, " + (
         "null::varchar as file, null::bigint as row"
     )
+    checked = (
+        f"select {cols}, {ends} as ends, 1 as checked, day, occurred_at, event_id, file, row "
+        f"from {rows} where {known}"
+    )
     return (
-        f"with every as (select {cols}, {ends} as ends, 0 as checked, {nulls} from {held} where {known} "
-        f"union all select {cols}, {ends}, 1, {extra} from {rows} where {known}), "
-        f"placed as (select *, max(ends) over (partition by {by} order by {start} "
-        "rows between unbounded preceding and 1 preceding) as ends_before, "
-        f"lead({start}) over (partition by {by} order by {start}) as next_start from every), "
-        f"overlapping as (select * from placed where ends_before > {start} or next_start < ends), "
-        "x as (select * from overlapping where checked = 1) "
-        f"select x.file, x.row, {says} as reason from x join overlapping as y on {same} "
+        f"with spans as (select {by}, {start}, {ends} as ends from {held} where {known} "
+        f"union all select {by}, {start}, {ends} from {rows} where {known}), "
+        f"clashing as (select distinct {by} from (select {by}, {start}, "
+        f"lag(ends) over (partition by {by} order by {start}) as ends_before from spans) as s "
+        f"where ends_before > {start}), "
+        f"near as (select {cols}, {ends} as ends, 0 as checked, {nulls} from {held} "
+        f"semi join clashing using ({by}) where {known} "
+        f"union all select * from ({checked}) as c semi join clashing using ({by})) "
+        f"select x.file, x.row, {says} as reason from near as x join near as y on {same} "
         f"and y.{key} <> x.{key} and y.{start} < x.ends and y.ends > x.{start} "
-        f"and (y.checked = 0 or {_earlier('y', 'x')}) "
+        f"and (y.checked = 0 or {_earlier('y', 'x')}) where x.checked = 1 "
         f"qualify row_number() over (partition by x.file, x.row order by y.{start}, y.{key}) = 1"
     )

@@ -82,7 +82,7 @@ class Lookup:
     via=Lookup("appointment_id", "appointment_booked", "appointment_id"))`.
 
     A reference table's `table_key` is its primary key. A transaction table may hold more than one row
-    of a key (a re-exported slot): the first row stands (by partition day, then event id), and only
+    of a key (a re-exported slot): the first row stands (the lowest event id), and only
     rows loaded in a bounded window before the looking row's day are looked at (`services.contract.
     rules`), so a day's check costs the same whatever the history held."""
 
