@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from services.api.models import Appointment, Patient, Prescription, Slot
 from services.contract.check import Broken, check
 from services.contract.rules import lookups
-from services.contract.schema import Lookup, NoOverlap, OneRowPerKey
+from services.contract.schema import NoOverlap, OneRowPerKey
 from services.contract.tables import TABLES
 
 UNPROCESSABLE, CONFLICT = 422, 409
@@ -137,10 +137,10 @@ def context_rows(session: Session, table: str, row: Mapping[str, Any]) -> dict[s
         for col in t.columns:
             if col.references:
                 add(col.references[0], [(col.references[1], "=", row.get(col.name))])
-    found: dict[Lookup, list[dict]] = {}
-    for lk in lookups(t):
-        keys = [r.get(lk.key) for r in found[lk.via]] if lk.via else [row.get(lk.key)]
-        found[lk] = add(lk.table, [(lk.table_key, "in", keys)])
+    for lookup in lookups(t):
+        found = [row]
+        for hop in lookup.chain:  # hop by hop: an outcome's booking, then the booking's slot
+            found = add(hop.table, [(hop.table_key, "in", [r.get(hop.key) for r in found])])
     for rule in t.set_rules:
         if isinstance(rule, OneRowPerKey):
             for name in rule.tables:

@@ -43,6 +43,7 @@ from services.contract.rules import (
     Rule,
     cross_row_rules,
     duplicate_reason,
+    hop_aliases,
     kept_all,
     lookup_joins,
     lookups,
@@ -341,22 +342,33 @@ class _Plan:
         return f"cast({typed_value(table.column('occurred_at'), types.get('occurred_at'), alias)} as date)"
 
     def _looked_up(self, lookup: Lookup, columns: list[str]) -> str:
-        """The relation (key, *columns) of a look-up's context rows, one row per key: where the key is
-        not the looked-up table's primary key (a transaction's), the first row by day and event id."""
-        ctx = self.context[lookup.table]
-        ctx_types = {f.name: f.type for f in ctx}
-        looked = _table(lookup.table)
-        cols = "".join(
-            f', {typed_value(looked.column(c), ctx_types.get(c), "l")} as "{c}"'
-            for c in dict.fromkeys(columns)
+        """The relation (key, *columns) of the context rows a look-up finds, its chain's hops joined, by
+        the first hop's key; one row per key, as the ingest takes it: where a hop's key is not its
+        table's primary key (a transaction's), the lowest event id of each such hop."""
+        chain, aliases = lookup.chain, hop_aliases(lookup)
+
+        def typed(hop_table: str, alias: str, column: str) -> str:
+            types = {f.name: f.type for f in self.context[hop_table]}
+            return typed_value(_table(hop_table).column(column), types.get(column), alias)
+
+        source = f"_ctx_{chain[0].table} as {aliases[0]}"
+        for hop, alias, before, previous in zip(chain[1:], aliases[1:], aliases, chain, strict=False):
+            on = f"{typed(hop.table, alias, hop.table_key)} = {typed(previous.table, before, hop.key)}"
+            source += f" join _ctx_{hop.table} as {alias} on {on}"
+        key = typed(chain[0].table, aliases[0], chain[0].table_key)
+        cols = "".join(f', {typed(lookup.table, "r", c)} as "{c}"' for c in dict.fromkeys(columns))
+        order = [
+            f"{alias}.event_id"
+            for hop, alias in zip(chain, aliases, strict=True)
+            if _table(hop.table).primary_key != (hop.table_key,)
+            and "event_id" in self.context[hop.table].names
+        ]
+        first = (
+            f" qualify row_number() over (partition by {key} order by {', '.join(order)}) = 1"
+            if order
+            else ""
         )
-        key = typed_value(looked.column(lookup.table_key), ctx_types.get(lookup.table_key), "l")
-        first = ""
-        if looked.primary_key != (lookup.table_key,):
-            order = [_Plan._day_of(looked, "l", ctx_types, DAY in ctx.names)]
-            order += ["l.event_id"] if "event_id" in ctx.names else []
-            first = f" qualify row_number() over (partition by {key} order by {', '.join(order)}) = 1"
-        return f"(select {key} as key{cols} from _ctx_{lookup.table} as l{first})"
+        return f"(select {key} as key{cols} from {source}{first})"
 
     def _can_check(self, rule: SetRule) -> bool:
         return all(c in self.types for c in set_rule_columns(rule) if c != "event_id")
