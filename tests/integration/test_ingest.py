@@ -92,20 +92,6 @@ def landing(tmp_path) -> Path:
     return landing
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def target(request, tmp_path):
-    if request.param == "duckdb":
-        con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    else:
-        import psycopg
-
-        con = psycopg.connect(dbname=request.getfixturevalue("postgres_database"), autocommit=True)
-    t = target_for(con)
-    t.ensure_raw_schema()
-    yield t
-    con.close()
-
-
 def _quarantine(target, name: str) -> dict[tuple, str]:
     """(partition day, file, row) -> reason of a table's quarantined rows."""
     rows = target.execute(
