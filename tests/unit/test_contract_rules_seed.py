@@ -2,7 +2,7 @@
 
 The page names each check by the label of the seed dbt_project/seeds/contract_rules.csv beside the rule's
 own name (the mart falls back to the name alone). The rules are found in the contract, not listed here:
-the rule names of services/contract/rules.py and every table's cross-row rules."""
+the rule names of services/contract/rules.py and every table's cross-row and set rules."""
 
 import csv
 import re
@@ -17,7 +17,7 @@ RULE_NAME = re.compile(r"^[a-z]+(?:[A-Z][a-z0-9]*)+$")  # OHDSI DQD's style: pla
 
 def _declared_rule_names() -> set[str]:
     names = {v for k, v in vars(rules).items() if k.isupper() and isinstance(v, str) and RULE_NAME.match(v)}
-    names |= {r.name for t in TABLES.values() for r in t.cross_row_rules}
+    names |= {r.name for t in TABLES.values() for r in (*t.cross_row_rules, *t.set_rules)}
     return names
 
 
