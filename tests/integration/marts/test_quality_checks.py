@@ -30,14 +30,14 @@ PATIENT = "0123456789abcdef"
 def _slot(event_id: int, day: dt.date, duration: int = 15, facility: int = 1, at_day: dt.date | None = None):
     at = dt.datetime.combine(at_day or day, dt.time(9, 30))
     return dict(
-        event_id=event_id, occurred_at=at, slot_id=event_id, doctor_id=1, facility_id=facility,
+        event_id=event_id, occurred_at=at, slot_id=event_id, doctor_id=event_id, facility_id=facility,
         specialty_id="therapist", starts_at=at, duration_min=duration, is_urgent_reserve=False,
     )  # fmt: skip
 
 
 def _booking(event_id: int, day: dt.date, slot_id: int, patient: str = PATIENT):
     return dict(
-        event_id=event_id, occurred_at=dt.datetime.combine(day, dt.time(10, 0)), appointment_id=event_id,
+        event_id=event_id, occurred_at=dt.datetime.combine(day, dt.time(8, 0)), appointment_id=event_id,
         slot_id=slot_id, patient_id=patient, channel="portal", referral_id=None,
     )  # fmt: skip
 
@@ -55,10 +55,10 @@ PLANTED = {
         ],
     },
     "appointment_booked": {
-        WEDNESDAY: [
-            _booking(30, WEDNESDAY, slot_id=10),
-            _booking(31, WEDNESDAY, slot_id=10, patient="Ivanov"),  # a name where a pseudonym belongs
-            _booking(32, WEDNESDAY, slot_id=999),  # no such slot
+        TUESDAY: [  # before their slot's start, of a doctor each: only the planted rules break
+            _booking(30, TUESDAY, slot_id=10),
+            _booking(31, TUESDAY, slot_id=10, patient="Ivanov"),  # a name where a pseudonym belongs
+            _booking(32, TUESDAY, slot_id=999),  # no such slot
         ],
     },
 }  # fmt: skip
