@@ -43,7 +43,7 @@ from services.contract import Column, Table, arrow_schema
 from services.contract.landing import reference_dir, transaction_dir
 from services.contract.schema import ARROW_TYPES
 from services.contract.tables import TABLES
-from warehouse.raw import RAW_SCHEMA, raw_columns, sql_type
+from warehouse.raw import FROM_FILES, OUTBOX_PREFIX, RAW_SCHEMA, raw_columns, sql_type
 from warehouse.rules import (
     REFERENCE_WINDOW_DAYS,
     Rule,
@@ -77,9 +77,9 @@ __all__ = [
     "target_for",
 ]
 
-# Rows from the API's outbox carry this prefix in _source_file; reloading landing files leaves them be.
-OUTBOX_PREFIX = "outbox:"
-_FROM_FILES = f"not _source_file like '{OUTBOX_PREFIX}%'"
+# Rows from the API's outbox have a file number below 0 and a label with this prefix in the files table
+# and the quarantine; reloading landing files leaves them be.
+_FROM_FILES = FROM_FILES
 _QUARANTINE_FROM_FILES = f"not source_file like '{OUTBOX_PREFIX}%'"
 # an outbox batch logs its rows with no source files; a landing load logs its files (or an empty day)
 _LOG_FROM_FILES = "not (source_files = 0 and landing_rows > 0)"
@@ -145,8 +145,8 @@ def load_order() -> list[Table]:
 
 @dataclass(frozen=True)
 class _File:
-    """A landing file as the load reads it: its day (None for a snapshot), the label its rows carry
-    in `_source_file`, its row count and its columns' types (from the Parquet footer)."""
+    """A landing file as the load reads it: its day (None for a snapshot), its label (in
+    raw.raw_load_files and the quarantine), its row count and its columns' types (from the Parquet footer)."""
 
     path: Path
     day: dt.date | None
@@ -215,10 +215,18 @@ class _Batch:
     """The SQL of one validating load of a table's files (a range of days, or a snapshot).
 
     Files with the same columns and types are read by one `read_parquet`; each row carries its file's
-    day, label and place in the load (`f`, picked by the reader's file index)."""
+    day and number in the load (`f`, picked by the reader's file index), and its label when quarantined.
+    Landing files are numbered 0, 1, ... in load order; an outbox batch's files -n, ..., -1 (`outbox`)."""
 
     def __init__(
-        self, target: LoadTarget, table: Table, files: list[_File], load_id: str, loaded_at: dt.datetime
+        self,
+        target: LoadTarget,
+        table: Table,
+        files: list[_File],
+        load_id: str,
+        loaded_at: dt.datetime,
+        *,
+        outbox: bool = False,
     ):
         self.target, self.table, self.files = target, table, files
         self.load_id, self.loaded_at = load_id, loaded_at
@@ -228,7 +236,9 @@ class _Batch:
         for col in self.references:
             if col.nullable:  # pragma: no cover - the contract declares none
                 raise LoadError(f"{table.name}.{col.name}: a reference of a nullable column is not checked")
-        self.place = {id(f): i for i, f in enumerate(files)}  # a file's place in the load, for row order
+        # a file's number in the load (raw rows' `_file`), increasing in load order (for row order)
+        first = -len(files) if outbox else 0
+        self.place = {id(f): first + i for i, f in enumerate(files)}
         self.has_duplicates = False
         self.known: dict[str, str] = {}
 
@@ -242,16 +252,21 @@ class _Batch:
             by_layout.setdefault(tuple((n, str(t)) for n, t in f.types.items()), []).append(f)
         return list(by_layout.values())
 
-    def source(self, files: list[_File]) -> str:
+    def source(self, files: list[_File], *, label: bool = False) -> str:
         """FROM clause of a group's rows: `src`, the file's columns with `filename`, `file_row_number` and
-        `f` (the file's day, label and place in the load). `f` is picked from lists by the reader's file
-        index: a join on the file's name costs, row by row, about what reading the rows does."""
+        `f` (the file's day and number in the load, and its label with `label`). `f` is picked from lists
+        by the reader's file index: a join on the file's name costs, row by row, about what reading the
+        rows does; the number of consecutive files is the index plus the first's."""
         at = "[cast(file_index as bigint) + 1]"
         days = ", ".join(f"date {quote(str(f.day))}" if f.day else "cast(null as date)" for f in files)
-        labels = ", ".join(quote(f.label) for f in files)
-        places = ", ".join(str(self.place[id(f)]) for f in files)
+        places = [self.place[id(f)] for f in files]
+        if places == list(range(places[0], places[0] + len(places))):
+            idx = f"cast(file_index as integer) + {places[0]}"
+        else:
+            idx = f"[{', '.join(map(str, places))}]{at}"
         paths = ", ".join(quote(str(f.path)) for f in files)
-        file = f"struct_pack(day := [{days}]{at}, label := [{labels}]{at}, idx := [{places}]{at}) as f"
+        labels = f", label := [{', '.join(quote(f.label) for f in files)}]{at}" if label else ""
+        file = f"struct_pack(day := [{days}]{at}, idx := {idx}{labels}) as f"
         options = "filename = true, file_row_number = true, hive_partitioning = false"
         return f"(select *, {file} from read_parquet([{paths}], {options})) as src"
 
@@ -370,7 +385,7 @@ class _Batch:
 
     def insert_good_rows(self) -> None:
         meta = ([self.day] if self.daily else []) + [
-            "f.label",
+            "f.idx",
             quote(self.load_id),
             f"timestamp '{self.loaded_at}'",
         ]
@@ -412,7 +427,7 @@ class _Batch:
                 f"select {part} as partition_date, f.label as source_file, f.idx as idx, "
                 f"src.file_row_number as row_number, {reasons(rules)} as reasons, "
                 f"cast(to_json(struct_pack({row})) as varchar) as row_json "
-                f"from {self.source(g)} "
+                f"from {self.source(g, label=True)} "
                 "semi join _load_bad_rows as b on b.file = src.filename and b.row = src.file_row_number "
                 f"{dups}"
             )
@@ -455,34 +470,47 @@ class _Batch:
             self.look_up_references()
             self.insert_good_rows()
         by_file = self._loaded_by_file(days)
-        in_file: dict[tuple, int] = {}  # files of one day and label (the outbox's) are counted together
-        for f in self.files:
-            in_file[(f.day, f.label)] = in_file.get((f.day, f.label), 0) + f.rows
-        short = [f for f in self.files if by_file.get((f.day, f.label), 0) < in_file[(f.day, f.label)]]
+        short = [f for f in self.files if by_file.get(self.place[id(f)], 0) < f.rows]
         if short:
             self.insert_quarantine(short)
         loaded: dict[dt.date | None, int] = {}
-        for (day, _), n in by_file.items():
-            loaded[day] = loaded.get(day, 0) + n
+        for f in self.files:
+            loaded[f.day] = loaded.get(f.day, 0) + by_file.get(self.place[id(f)], 0)
         return loaded
 
-    def _loaded_by_file(self, days: list[dt.date | None]) -> dict[tuple, int]:
-        """Rows this load put in the raw table, by (day, label); the days bound the scan, so it follows
+    def _loaded_by_file(self, days: list[dt.date | None]) -> dict[int, int]:
+        """Rows this load put in the raw table, by file number; the days bound the scan, so it follows
         the range, not the history held."""
         raw = f"{RAW_SCHEMA}.{self.table.name}"
+        if not self.files:
+            return {}
         if self.daily:
             known = [d for d in days if d is not None]
             rows = self.target.execute(
-                f"select _partition_date, _source_file, count(*) from {raw} "
-                "where _partition_date between ? and ? and _load_id = ? group by 1, 2",
+                f"select _file, count(*) from {raw} "
+                "where _partition_date between ? and ? and _load_id = ? group by 1",
                 [min(known), max(known), self.load_id],
             )
         else:
             rows = self.target.execute(
-                f"select null, _source_file, count(*) from {raw} where _load_id = ? group by 1, 2",
-                [self.load_id],
+                f"select _file, count(*) from {raw} where _load_id = ? group by 1", [self.load_id]
             )
-        return {(day, label): n for day, label, n in rows}
+        return dict(rows)
+
+    def record_files(self) -> None:
+        """One raw.raw_load_files row per file of the load: what (_load_id, _file) names."""
+        rows = [
+            (self.load_id, self.table.name, self.place[id(f)], f.day, f.label, f.rows, self.loaded_at)
+            for f in self.files
+        ]
+        for at in range(0, len(rows), 1000):  # within PostgreSQL's 65535 parameters a statement
+            chunk = rows[at : at + 1000]
+            self.target.execute(
+                f"insert into {RAW_SCHEMA}.raw_load_files (load_id, table_name, file, partition_date, "
+                "source_file, landing_rows, _loaded_at) values "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                [v for row in chunk for v in row],
+            )
 
     def cleanup(self) -> None:
         for name in ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"] + [
@@ -503,16 +531,18 @@ def _load_batch(
     *,
     load_id: str,
     loaded_at: dt.datetime,
-    source_files: bool = True,
+    outbox: bool = False,
     content_hash: str | None = None,
 ) -> list[LoadResult]:
-    """Check and insert the files' rows and their quarantine, and log each partition of `days`.
+    """Check and insert the files' rows and their quarantine, list the files in raw.raw_load_files and
+    log each partition of `days`.
 
-    Runs in the caller's transaction; clears nothing (the caller does). `source_files` False logs the
-    rows with no source files (the outbox's batches)."""
-    batch = _Batch(target, table, files, load_id, loaded_at)
+    Runs in the caller's transaction; clears nothing (the caller does). `outbox` numbers the files below
+    0 and logs the rows with no source files (the outbox's batches)."""
+    batch = _Batch(target, table, files, load_id, loaded_at, outbox=outbox)
     try:
         loaded = batch.run(days)
+        batch.record_files()
     finally:
         batch.cleanup()
     quarantined = _counts(
@@ -525,7 +555,7 @@ def _load_batch(
         LoadResult(
             table.name,
             day,
-            sum(1 for f in files if f.day == day) if source_files else 0,
+            0 if outbox else sum(1 for f in files if f.day == day),
             sum(f.rows for f in files if f.day == day),
             loaded.get(day, 0),
             quarantined.get(day, 0),
@@ -596,6 +626,11 @@ def load_days(target: LoadTarget, landing: Path, table: Table, days: Sequence[dt
             f"and {_LOG_FROM_FILES}",
             [table.name, *days],
         )
+        target.execute(
+            f"delete from {RAW_SCHEMA}.raw_load_files where table_name = ? and partition_date in ({marks}) "
+            f"and file >= 0",
+            [table.name, *days],
+        )
         return _load_batch(target, table, files, list(days), load_id=load_id, loaded_at=loaded_at)
 
 
@@ -642,6 +677,10 @@ def load_snapshot(target: LoadTarget, landing: Path, table: Table, *, force: boo
         )
         target.execute(
             f"delete from {RAW_SCHEMA}.raw_load_log where table_name = ? and partition_date is null",
+            [table.name],
+        )
+        target.execute(
+            f"delete from {RAW_SCHEMA}.raw_load_files where table_name = ? and partition_date is null",
             [table.name],
         )
         (result,) = _load_batch(
@@ -750,7 +789,8 @@ def load_outbox(target: LoadTarget, rows: list, *, source: str) -> OutboxLoad:
     The rows, their quarantine and the source's new watermark commit in ONE transaction: a load killed
     half-way leaves nothing behind, and the next starts after the last committed seq (exactly once).
     Rows are checked with the same contract rules as landing files, each in the partition of its day,
-    and labelled `outbox:<source>:seq <first>-<last>` in `_source_file`.
+    and their files (one per table and day, numbered below 0) are labelled `outbox:<source>:seq
+    <first>-<last>` in raw.raw_load_files.
     Raises ValueError for rows of a table that is not a contract transaction (nothing written).
     """
     if not rows:
@@ -772,7 +812,7 @@ def load_outbox(target: LoadTarget, rows: list, *, source: str) -> OutboxLoad:
                 continue
             days = [f.day for f in files]
             results = _load_batch(
-                target, table, files, days, load_id=load_id, loaded_at=loaded_at, source_files=False
+                target, table, files, days, load_id=load_id, loaded_at=loaded_at, outbox=True
             )
             loaded += sum(r.loaded_rows for r in results)
             quarantined += sum(r.quarantined_rows for r in results)

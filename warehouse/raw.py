@@ -1,7 +1,9 @@
 """The raw layer: tables exactly as exported (derived from the contract) plus load metadata.
 
 raw.<contract table>   the contract's columns, then _partition_date (transactions only),
-                       _source_file, _load_id, _loaded_at
+                       _file, _load_id, _loaded_at
+raw.raw_load_files     one row per file a load read: (load_id, table_name, file) names the file that
+                       (_load_id, _file) points at from a raw row: its partition, its label and its rows
 raw.raw_quarantine     rows that broke the contract: table, partition, file, row number, reason, the row
 raw.raw_load_log       one row per loaded (table, partition): landing = loaded + quarantined, and for a
                        reference snapshot the content hash of its files (reloaded only when it changes)
@@ -35,7 +37,12 @@ _SQL_TYPES = {
     },
 }
 
-LOAD_COLUMNS = ("_source_file", "_load_id", "_loaded_at")
+# A row's lineage is (_load_id, _file): the file's place in its load, named in raw.raw_load_files. An
+# integer per row costs the load a tenth of what the file's label did (a string per row); the label is
+# one row per file. Landing files number from 0 up; the API's outbox batches number below 0, so a reload
+# of landing files leaves outbox rows alone with a test on the row itself (`_file >= 0`), no join.
+LOAD_COLUMNS = ("_file", "_load_id", "_loaded_at")
+FROM_FILES = "_file >= 0"
 
 
 def sql_type(logical: str, dialect: str) -> str:
@@ -52,7 +59,7 @@ def raw_table_ddl(table: Table, dialect: str) -> str:
     cols = [f"{c.name} {sql_type(c.type, dialect)}" for c in table.columns]
     if table.kind == "transaction":
         cols.append("_partition_date date not null")
-    cols += ["_source_file varchar not null", "_load_id varchar not null", "_loaded_at timestamp not null"]
+    cols += ["_file integer not null", "_load_id varchar not null", "_loaded_at timestamp not null"]
     return f"create table if not exists {RAW_SCHEMA}.{table.name} (\n    " + ",\n    ".join(cols) + "\n)"
 
 
@@ -82,6 +89,16 @@ LOAD_LOG_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_load_log (
 # Warehouses created before the column existed get it (the column goes last either way).
 LOAD_LOG_MIGRATIONS = [f"alter table {RAW_SCHEMA}.raw_load_log add column if not exists content_hash varchar"]
 
+LOAD_FILES_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_load_files (
+    load_id varchar not null,
+    table_name varchar not null,
+    file integer not null,
+    partition_date date,
+    source_file varchar not null,
+    landing_rows bigint not null,
+    _loaded_at timestamp not null
+)"""
+
 
 OUTBOX_WATERMARK_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_outbox_watermark (
     source varchar not null,
@@ -105,11 +122,43 @@ MODEL_BUILDS_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_model_builds 
 )"""
 
 
+OUTBOX_PREFIX = "outbox:"  # the label of an outbox batch's rows: `outbox:<source>:seq <first>-<last>`
+
+
+def lineage_migration(table: Table) -> tuple[list[str], str]:
+    """Statements that move a raw table of an older warehouse from a label per row (`_source_file`) to
+    (_load_id, _file) and the files table: its files are listed in raw.raw_load_files (landing files
+    numbered from 0 in label order within their load, outbox batches from -1 down), each row gets its
+    file's number, and the label column goes. Run once, when `_source_file` is there: the statements in
+    one transaction, then the not-null constraint (DuckDB sets none on a column updated in the same
+    transaction). The same SQL on DuckDB and PostgreSQL; the table is altered in place, so the views
+    built on it (dbt's staging) stay."""
+    raw = f"{RAW_SCHEMA}.{table.name}"
+    part = "_partition_date" if table.kind == "transaction" else "cast(null as date)"
+    outbox = f"_source_file like '{OUTBOX_PREFIX}%'"
+    same_day = f"and f.partition_date = {raw}._partition_date" if table.kind == "transaction" else ""
+    place = "row_number() over (partition by _load_id, outbox order by partition_date, _source_file)"
+    moves = [
+        f"insert into {RAW_SCHEMA}.raw_load_files "
+        "(load_id, table_name, file, partition_date, source_file, landing_rows, _loaded_at) "
+        f"select _load_id, '{table.name}', case when outbox then -{place} else {place} - 1 end, "
+        "partition_date, _source_file, n, loaded_at from ("
+        f"select _load_id, {part} as partition_date, _source_file, {outbox} as outbox, count(*) as n, "
+        f"max(_loaded_at) as loaded_at from {raw} group by 1, 2, 3, 4) as f",
+        f"alter table {raw} add column _file integer",
+        f"update {raw} set _file = f.file from {RAW_SCHEMA}.raw_load_files as f "
+        f"where f.table_name = '{table.name}' and f.load_id = {raw}._load_id "
+        f"and f.source_file = {raw}._source_file {same_day}",
+        f"alter table {raw} drop column _source_file",
+    ]
+    return moves, f"alter table {raw} alter column _file set not null"
+
+
 def raw_schema_ddl(dialect: str) -> list[str]:
     """Every statement that creates the raw layer (idempotent)."""
     stmts = [f"create schema if not exists {RAW_SCHEMA}"]
     stmts += [raw_table_ddl(t, dialect) for t in TABLES.values()]
-    stmts += [QUARANTINE_DDL, LOAD_LOG_DDL, *LOAD_LOG_MIGRATIONS, OUTBOX_WATERMARK_DDL]
+    stmts += [QUARANTINE_DDL, LOAD_LOG_DDL, *LOAD_LOG_MIGRATIONS, LOAD_FILES_DDL, OUTBOX_WATERMARK_DDL]
     stmts += [LANDED_DAYS_DDL, MODEL_BUILDS_DDL]
     if dialect == "postgres":
         # a day's delete, count and reference look-up read only that day's blocks; a BRIN index is a few

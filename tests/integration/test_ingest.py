@@ -25,9 +25,10 @@ from warehouse.ingest import (
     reconcile_days,
     target_for,
 )
-from warehouse.raw import LOAD_LOG_DDL, RAW_SCHEMA
+from warehouse.raw import LOAD_LOG_DDL, RAW_SCHEMA, raw_table_ddl
 
 DAY = dt.date(2025, 1, 6)
+NEXT = DAY + dt.timedelta(days=1)
 T = dt.datetime(2025, 1, 6, 9, 0)
 GOOD_PATIENT = "0123456789abcdef"
 
@@ -274,13 +275,25 @@ def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target
 
 
 def _state(target) -> dict[str, list[tuple]]:
-    """Every row of the raw layer, its quarantine and its load log, without the load's id and time."""
+    """Every row of the raw layer with its file's label, its quarantine, its load log and its files,
+    without the load's id and time (and a file's number in its load)."""
     state = {}
     for t in load_order():
-        cols = ", ".join(c for c in _columns(target, t.name) if c not in ("_load_id", "_loaded_at"))
-        state[t.name] = sorted(target.execute(f"select {cols} from {RAW_SCHEMA}.{t.name}"), key=repr)
-    for name in ("raw_quarantine", "raw_load_log"):
-        cols = ", ".join(c for c in _columns(target, name) if c not in ("_load_id", "_loaded_at"))
+        cols = ", ".join(
+            f"r.{c}" for c in _columns(target, t.name) if c not in ("_file", "_load_id", "_loaded_at")
+        )
+        state[t.name] = sorted(
+            target.execute(
+                f"select {cols}, f.source_file from {RAW_SCHEMA}.{t.name} as r "
+                f"join {RAW_SCHEMA}.raw_load_files as f on f.load_id = r._load_id and f.file = r._file "
+                "and f.table_name = ?",
+                [t.name],
+            ),
+            key=repr,
+        )
+    for name in ("raw_quarantine", "raw_load_log", "raw_load_files"):
+        skip = ("load_id", "file", "_load_id", "_loaded_at")
+        cols = ", ".join(c for c in _columns(target, name) if c not in skip)
         state[name] = sorted(target.execute(f"select {cols} from {RAW_SCHEMA}.{name}"), key=repr)
     return state
 
@@ -429,6 +442,91 @@ def test_a_snapshot_is_reloaded_only_when_its_content_changed(target, tmp_path):
     assert reconcile(target, landing, okrugs).ok
 
 
+def _lineage(target, name: str) -> list[tuple]:
+    """(file label, partition day, rows) of a raw table's rows, read through raw.raw_load_files."""
+    return sorted(
+        target.execute(
+            f"select f.source_file, f.partition_date, count(*) from {RAW_SCHEMA}.{name} as r "
+            f"join {RAW_SCHEMA}.raw_load_files as f on f.load_id = r._load_id and f.file = r._file "
+            "and f.table_name = ? group by 1, 2",
+            [name],
+        )
+    )
+
+
+def test_every_file_a_load_read_is_listed_and_names_its_rows(target, tmp_path):
+    landing = tmp_path / "landing"
+    _write(landing, "slot_published", [_slot(1, 10), _slot(2, 11)])
+    _write(landing, "slot_published", [_slot(3, 12)], part="part-1")
+    _write(landing, "slot_published", [_slot(4, 13, NEXT)], day=NEXT)
+    _write(landing, "slot_published", [], day=NEXT, part="part-1")  # read, holds no rows
+    load_days(target, landing, table("slot_published"), [DAY, NEXT])
+    files = target.execute(
+        "select table_name, file, partition_date, source_file, landing_rows from raw.raw_load_files "
+        "order by file"
+    )
+    assert files == [
+        ("slot_published", 0, DAY, "slot_published/date=2025-01-06/part-0.parquet", 2),
+        ("slot_published", 1, DAY, "slot_published/date=2025-01-06/part-1.parquet", 1),
+        ("slot_published", 2, NEXT, "slot_published/date=2025-01-07/part-0.parquet", 1),
+        ("slot_published", 3, NEXT, "slot_published/date=2025-01-07/part-1.parquet", 0),
+    ]
+    assert [c for c in _columns(target, "slot_published") if c.startswith("_")] == [
+        "_partition_date", "_file", "_load_id", "_loaded_at"
+    ]  # fmt: skip
+    load_days(target, landing, table("slot_published"), [NEXT])  # a reload replaces that day's files only
+    assert _lineage(target, "slot_published") == [
+        ("slot_published/date=2025-01-06/part-0.parquet", DAY, 2),
+        ("slot_published/date=2025-01-06/part-1.parquet", DAY, 1),
+        ("slot_published/date=2025-01-07/part-0.parquet", NEXT, 1),
+    ]
+    assert target.execute("select count(*) from raw.raw_load_files") == [(4,)]
+
+
+def test_a_warehouse_from_before_the_files_table_is_migrated(target, tmp_path):
+    """Raw tables that carried a label per row (`_source_file`) get (_load_id, _file) and the files
+    table; landing files and outbox batches keep their labels, and a reload still spares the outbox."""
+    landing = tmp_path / "landing"
+    _write(landing, "slot_published", [_slot(1, 10)])
+    for name in ["slot_published", "raw_load_files"]:
+        target.execute(f"drop table {RAW_SCHEMA}.{name}")
+    target.execute(
+        raw_table_ddl(table("slot_published"), target.dialect).replace(
+            "_file integer not null", "_source_file varchar not null"
+        )
+    )
+    old = [
+        (1, 10, DAY, "slot_published/date=2025-01-06/part-0.parquet", "a"),
+        (2, 11, DAY, "slot_published/date=2025-01-06/part-0.parquet", "a"),
+        (3, 12, NEXT, "slot_published/date=2025-01-07/part-0.parquet", "a"),
+        (4, 13, DAY, "outbox:api:seq 7-9", "b"),
+        (5, 14, NEXT, "outbox:api:seq 7-9", "b"),
+    ]
+    for event_id, slot_id, day, label, load_id in old:
+        row = _slot(event_id, slot_id, day)
+        cols = [*row, "_partition_date", "_source_file", "_load_id", "_loaded_at"]
+        marks = ", ".join("?" * len(cols))
+        target.execute(
+            f"insert into {RAW_SCHEMA}.slot_published ({', '.join(cols)}) values ({marks})",
+            [*row.values(), day, label, load_id, T],
+        )
+    target.ensure_raw_schema()
+    target.ensure_raw_schema()  # idempotent
+    assert "_source_file" not in _columns(target, "slot_published")
+    assert _lineage(target, "slot_published") == [
+        ("outbox:api:seq 7-9", DAY, 1),
+        ("outbox:api:seq 7-9", NEXT, 1),
+        ("slot_published/date=2025-01-06/part-0.parquet", DAY, 2),
+        ("slot_published/date=2025-01-07/part-0.parquet", NEXT, 1),
+    ]
+    load_days(target, landing, table("slot_published"), [DAY, NEXT])  # the outbox's rows stay
+    assert _lineage(target, "slot_published") == [
+        ("outbox:api:seq 7-9", DAY, 1),
+        ("outbox:api:seq 7-9", NEXT, 1),
+        ("slot_published/date=2025-01-06/part-0.parquet", DAY, 1),
+    ]
+
+
 def test_a_warehouse_from_before_the_content_hash_gets_the_column(target):
     target.execute(f"drop table {RAW_SCHEMA}.raw_load_log")
     old_ddl = LOAD_LOG_DDL.replace(",\n    content_hash varchar", "")
@@ -466,8 +564,8 @@ def test_outbox_rows_are_checked_by_the_same_rules_and_stay_when_files_reload(ta
     ]
     load_days(target, landing, table("slot_published"), [DAY])  # reloading the files leaves them be
     load_days(target, landing, table("appointment_booked"), [DAY])
-    assert sorted(target.execute("select _source_file from raw.slot_published")) == [
-        ("outbox:api:seq 7-9",), ("slot_published/date=2025-01-06/part-0.parquet",)
+    assert _lineage(target, "slot_published") == [
+        ("outbox:api:seq 7-9", DAY, 1), ("slot_published/date=2025-01-06/part-0.parquet", DAY, 1)
     ]  # fmt: skip
     assert target.execute("select count(*) from raw.appointment_booked") == [(1,)]
     assert target.execute("select count(*) from raw.raw_quarantine") == [(1,)]
