@@ -125,14 +125,15 @@ MODEL_BUILDS_DDL = f"""create table if not exists {RAW_SCHEMA}.raw_model_builds 
 OUTBOX_PREFIX = "outbox:"  # the label of an outbox batch's rows: `outbox:<source>:seq <first>-<last>`
 
 
-def lineage_migration(table: Table) -> tuple[list[str], str]:
+def lineage_migration(table: Table, dialect: str) -> tuple[list[str], str]:
     """Statements that move a raw table of an older warehouse from a label per row (`_source_file`) to
     (_load_id, _file) and the files table: its files are listed in raw.raw_load_files (landing files
     numbered from 0 in label order within their load, outbox batches from -1 down), each row gets its
     file's number, and the label column goes. Run once, when `_source_file` is there: the statements in
     one transaction, then the not-null constraint (DuckDB sets none on a column updated in the same
-    transaction). The same SQL on DuckDB and PostgreSQL; the table is altered in place, so the views
-    built on it (dbt's staging) stay."""
+    transaction). The table is altered in place. DuckDB binds a view's columns when it is read, so dbt's
+    staging views (`select *` from the raw table) stay; PostgreSQL binds them when the view is made, so
+    the views on the label column are dropped with it (CASCADE) and the build's dbt run makes them again."""
     raw = f"{RAW_SCHEMA}.{table.name}"
     part = "_partition_date" if table.kind == "transaction" else "cast(null as date)"
     outbox = f"_source_file like '{OUTBOX_PREFIX}%'"
@@ -149,7 +150,7 @@ def lineage_migration(table: Table) -> tuple[list[str], str]:
         f"update {raw} set _file = f.file from {RAW_SCHEMA}.raw_load_files as f "
         f"where f.table_name = '{table.name}' and f.load_id = {raw}._load_id "
         f"and f.source_file = {raw}._source_file {same_day}",
-        f"alter table {raw} drop column _source_file",
+        f"alter table {raw} drop column _source_file" + (" cascade" if dialect == "postgres" else ""),
     ]
     return moves, f"alter table {raw} alter column _file set not null"
 

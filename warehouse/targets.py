@@ -53,7 +53,7 @@ class LoadTarget:
         }
         for table in TABLES.values():
             if table.name in labelled:  # a warehouse from before the files table: migrated once
-                moves, not_null = lineage_migration(table)
+                moves, not_null = lineage_migration(table, self.dialect)
                 with self.transaction():
                     for stmt in moves:
                         self.execute(stmt)

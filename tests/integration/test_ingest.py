@@ -510,6 +510,11 @@ def test_a_warehouse_from_before_the_files_table_is_migrated(target, tmp_path):
             f"insert into {RAW_SCHEMA}.slot_published ({', '.join(cols)}) values ({marks})",
             [*row.values(), day, label, load_id, T],
         )
+    # a view like dbt's staging (`select *`): PostgreSQL binds it to the label column, DuckDB does not
+    target.execute(
+        f"create view {RAW_SCHEMA}.staged as with s as (select * from {RAW_SCHEMA}.slot_published) "
+        "select event_id from s"
+    )
     target.ensure_raw_schema()
     target.ensure_raw_schema()  # idempotent
     assert "_source_file" not in _columns(target, "slot_published")
