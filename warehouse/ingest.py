@@ -77,9 +77,8 @@ __all__ = [
     "target_for",
 ]
 
-# Rows from the API's outbox have a file number below 0 and a label with this prefix in the files table
-# and the quarantine; reloading landing files leaves them be.
-_FROM_FILES = FROM_FILES
+# Rows from the API's outbox have a file number below 0 (FROM_FILES is false) and a label with this prefix
+# in the files table and the quarantine; reloading landing files leaves them be.
 _QUARANTINE_FROM_FILES = f"not source_file like '{OUTBOX_PREFIX}%'"
 # an outbox batch logs its rows with no source files; a landing load logs its files (or an empty day)
 _LOG_FROM_FILES = "not (source_files = 0 and landing_rows > 0)"
@@ -256,7 +255,7 @@ class _Batch:
         """FROM clause of a group's rows: `src`, the file's columns with `filename`, `file_row_number` and
         `f` (the file's day and number in the load, and its label with `label`). `f` is picked from lists
         by the reader's file index: a join on the file's name costs, row by row, about what reading the
-        rows does; the number of consecutive files is the index plus the first's."""
+        rows does. Files numbered one after another take the reader's index plus the first's number."""
         at = "[cast(file_index as bigint) + 1]"
         days = ", ".join(f"date {quote(str(f.day))}" if f.day else "cast(null as date)" for f in files)
         places = [self.place[id(f)] for f in files]
@@ -613,7 +612,7 @@ def load_days(target: LoadTarget, landing: Path, table: Table, days: Sequence[dt
     with target.transaction():
         target.execute(
             f"delete from {RAW_SCHEMA}.{table.name} where _partition_date between ? and ? "
-            f"and _partition_date in ({marks}) and {_FROM_FILES}",
+            f"and _partition_date in ({marks}) and {FROM_FILES}",
             [days[0], days[-1], *days],
         )
         target.execute(
@@ -628,7 +627,7 @@ def load_days(target: LoadTarget, landing: Path, table: Table, days: Sequence[dt
         )
         target.execute(
             f"delete from {RAW_SCHEMA}.raw_load_files where table_name = ? and partition_date in ({marks}) "
-            f"and file >= 0",
+            "and file >= 0",
             [table.name, *days],
         )
         return _load_batch(target, table, files, list(days), load_id=load_id, loaded_at=loaded_at)
@@ -711,7 +710,7 @@ def reconcile_days(
         raw = _counts(
             target,
             f"select _partition_date, count(*) from {RAW_SCHEMA}.{table.name} "
-            f"where _partition_date in ({marks}) and {_FROM_FILES} group by 1",
+            f"where _partition_date in ({marks}) and {FROM_FILES} group by 1",
             days,
         )
         where, params = f"partition_date in ({marks})", days

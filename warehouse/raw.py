@@ -38,9 +38,10 @@ _SQL_TYPES = {
 }
 
 # A row's lineage is (_load_id, _file): the file's place in its load, named in raw.raw_load_files. An
-# integer per row costs the load a tenth of what the file's label did (a string per row); the label is
-# one row per file. Landing files number from 0 up; the API's outbox batches number below 0, so a reload
-# of landing files leaves outbox rows alone with a test on the row itself (`_file >= 0`), no join.
+# integer per row costs the load about a fifth of what the file's label did (appointment_attended, 7.1M
+# rows: +0.05 s against +0.24 s over a plain read of 0.49 s); the label is one row per file. Landing
+# files number from 0 up; the API's outbox batches number below 0, so a reload of landing files leaves
+# outbox rows alone with a test on the row itself (`_file >= 0`), no join.
 LOAD_COLUMNS = ("_file", "_load_id", "_loaded_at")
 FROM_FILES = "_file >= 0"
 
