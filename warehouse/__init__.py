@@ -3,9 +3,9 @@
 Readers (dashboards, registers, notebooks) use only `connect()` and `read_mart()`, and `warehouse.metrics` for
 the figures computed from marts (DNA rate, share within the wait standard, weighted lead times...), so every
 reader shows the same number. The pipelines use the raw layer's loaders in `warehouse.ingest` (`load_days`,
-`load_snapshot`, `reconcile_days`, `load_outbox`), which check rows with `warehouse.rules` and write through
-`warehouse.targets`; `warehouse.raw` holds the raw layer's DDL, and `warehouse.watermarks` the jobs' state
-(the landed days waiting to load, what dbt has built).
+`load_snapshot`, `reconcile_days`, `load_outbox`), which check rows with the contract's rules
+(`services.contract.rules`) and write through `warehouse.targets`; `warehouse.raw` holds the raw layer's
+DDL, and `warehouse.watermarks` the jobs' state (the landed days waiting to load, what dbt has built).
 """
 
 from warehouse.connection import connect

@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 
 from services.contract.calendar import production_calendar
+from services.contract.rules import quote
 from warehouse.raw import RAW_SCHEMA
-from warehouse.rules import quote
 from warehouse.targets import LoadTarget
 
 __all__ = ["CALENDAR_TABLE", "calendar_years", "refresh_production_calendar", "year_ago"]

@@ -12,11 +12,13 @@ put in those days before (rows from the API's outbox stay), inserts the good row
 the counts read back from the tables: landing = loaded + quarantined. A day without files is still
 loaded: it clears the day and logs zero.
 
-The rules are the contract's (`warehouse.rules` turns them into SQL): type, nullability, vocabulary,
+The rules are the contract's (`services.contract.rules` turns them into SQL): type, nullability, vocabulary,
 range, pattern, the occurred_at-on-its-day rule and missing or extra columns per row; the key unique
-within its partition (a repeat keeps the first row, by file and row number); and for transactions each
+within its partition (a repeat keeps the first row, by file and row number); for transactions each
 reference to a row of the referenced table loaded on the same day or in the REFERENCE_WINDOW_DAYS
-before the row's day. Validation runs in DuckDB whatever the target: in the warehouse file itself for
+before the row's day; and the table's cross-row rules (`Table.cross_row_rules`), each row left-joined to
+the row its rule looks up (an event's patient in raw.patients: load the snapshots first).
+Validation runs in DuckDB whatever the target: in the warehouse file itself for
 the DuckDB target; in an in-memory DuckDB for PostgreSQL, which receives the checked rows by COPY and
 answers the reference look-ups for the keys the range points at (`warehouse.targets`).
 """
@@ -41,21 +43,26 @@ import pyarrow.parquet as pq
 
 from services.contract import Column, Table, arrow_schema
 from services.contract.landing import reference_dir, transaction_dir
-from services.contract.schema import ARROW_TYPES
-from services.contract.tables import TABLES
-from warehouse.raw import FROM_FILES, OUTBOX_PREFIX, RAW_SCHEMA, raw_columns, sql_type
-from warehouse.rules import (
+from services.contract.rules import (
+    IS_FOREIGN_KEY,
+    IS_PRIMARY_KEY,
     REFERENCE_WINDOW_DAYS,
     Rule,
+    could_break,
+    cross_row_rules,
     duplicate_reason,
     file_is_whole,
     kept_all,
+    lookup_alias,
     quote,
     reasons,
     row_rules,
     typed_value,
     unknown_reference_reason,
 )
+from services.contract.schema import ARROW_TYPES, Lookup, sql_type
+from services.contract.tables import TABLES
+from warehouse.raw import FROM_FILES, OUTBOX_PREFIX, RAW_SCHEMA, raw_columns
 from warehouse.targets import LoadTarget, target_for
 
 __all__ = [
@@ -240,6 +247,14 @@ class _Batch:
         self.place = {id(f): first + i for i, f in enumerate(files)}
         self.has_duplicates = False
         self.known: dict[str, str] = {}
+        # the cross-row rules' look-ups (e.g. the patient of an event), each with the columns read
+        self.lookups: dict[Lookup, list[str]] = {}
+        for r in table.cross_row_rules:
+            if r.lookup is not None:
+                self.lookups.setdefault(r.lookup, [])
+                if r.than not in self.lookups[r.lookup]:
+                    self.lookups[r.lookup].append(r.than)
+        self.looked_up: dict[Lookup, str] = {}
 
     # -- reading
 
@@ -270,7 +285,17 @@ class _Batch:
         return f"(select *, {file} from read_parquet([{paths}], {options})) as src"
 
     def rules(self, group: list[_File]) -> list[Rule]:
-        return row_rules(self.table, group[0].types, self.day)
+        """The group's row rules and cross-row rules (these read the `lookup_join`'s columns)."""
+        return row_rules(self.table, group[0].types, self.day) + cross_row_rules(
+            self.table, group[0].types, self.loaded_at.date()
+        )
+
+    def lookup_join(self, group: list[_File]) -> str:
+        """The left joins that give each row of the group its looked-up rows (null where none)."""
+        return " ".join(
+            f"left join {rel} as {lookup_alias(lk)} on {lookup_alias(lk)}.key = {self.typed(group, lk.key)}"
+            for lk, rel in self.looked_up.items()
+        )
 
     def typed(self, group: list[_File], column: str) -> str:
         return typed_value(self.table.column(column), group[0].types.get(column))
@@ -342,16 +367,37 @@ class _Batch:
         since = min(days) - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
         rows = sum(f.rows for f in self.files)
         for col in self.references:
-            holders = [g for g in self.groups(self.files) if col.name in g[0].types]
-            wanted = (
-                " union ".join(
-                    f"select {self.typed(g, col.name)} as key from {self.source(g)}" for g in holders
-                )
-                or f"select cast(null as {sql_type(col.type, 'duckdb')}) as key"
-            )
             self.known[col.name] = self.target.known_keys(
-                col, wanted, since, max(days), f"_load_known_{col.name}", rows
+                col, self._wanted(col.name), since, max(days), f"_load_known_{col.name}", rows
             )
+
+    def look_up_rows(self) -> None:
+        """For each look-up of the cross-row rules, the relation of the looked-up rows that could break
+        a rule for the dates the files' rows hold (`could_break`, `LoadTarget.looked_up`)."""
+        for lk, columns in self.lookups.items():
+            checked = {r.column for r in self.table.cross_row_rules if r.lookup == lk}
+            bounds = {c: self._date_range(c) for c in checked}
+            where = could_break(self.table, lk, bounds)
+            self.looked_up[lk] = self.target.looked_up(lk, columns, where, f"_load_{lookup_alias(lk)}")
+
+    def _date_range(self, column: str) -> tuple[dt.date, dt.date] | None:
+        """(first, last) date of a column's values in the files' rows; None when they hold none."""
+        holders = [g for g in self.groups(self.files) if column in g[0].types]
+        if not holders:
+            return None
+        values = " union all ".join(
+            f"select cast({self.typed(g, column)} as date) as v from {self.source(g)}" for g in holders
+        )
+        first, last = self.target.vcon.execute(f"select min(v), max(v) from ({values}) as d").fetchone()
+        return None if first is None else (first, last)
+
+    def _wanted(self, column: str) -> str:
+        """SQL (column `key`) of the values of a column in the files' rows: the keys a look-up needs."""
+        holders = [g for g in self.groups(self.files) if column in g[0].types]
+        return (
+            " union ".join(f"select {self.typed(g, column)} as key from {self.source(g)}" for g in holders)
+            or f"select cast(null as {sql_type(self.table.column(column).type, 'duckdb')}) as key"
+        )
 
     def _points_at(self, group: list[_File], col: Column, known: str) -> str:
         """SQL true when the row's `col` names a key of the relation `known` (alias) that the row's day
@@ -374,10 +420,13 @@ class _Batch:
                     f"({typed} is null or exists (select 1 from {self.known[c.name]} as k "
                     f"where {self._points_at(group, c, 'k')}))",
                     unknown_reference_reason(c, typed),
+                    IS_FOREIGN_KEY,
+                    c.name,
                 )
             )
         if self.has_duplicates:
-            rules.append(Rule("d.row is null", duplicate_reason(self.table)))
+            key = ", ".join(self.table.primary_key)
+            rules.append(Rule("d.row is null", duplicate_reason(self.table), IS_PRIMARY_KEY, key))
         return rules
 
     # -- writing
@@ -401,7 +450,7 @@ class _Batch:
             )
             selects.append(
                 f"select {', '.join(cols)} from {self.source(g)} {self._known_join(g)} {no_dups} "
-                f"where {kept_all(rules)}"
+                f"{self.lookup_join(g)} where {kept_all(rules)}"
             )
         if selects:
             self.target.append(self.table.name, raw_columns(self.table), " union all ".join(selects))
@@ -428,7 +477,7 @@ class _Batch:
                 f"cast(to_json(struct_pack({row})) as varchar) as row_json "
                 f"from {self.source(g, label=True)} "
                 "semi join _load_bad_rows as b on b.file = src.filename and b.row = src.file_row_number "
-                f"{dups}"
+                f"{dups} {self.lookup_join(g)}"
             )
         select = (
             f"select {quote(self.table.name)}, partition_date, source_file, row_number, "
@@ -444,7 +493,8 @@ class _Batch:
         selects = []
         for g in self.groups(files):
             selects.append(
-                f"{row} from {self.source(g)} where not coalesce({kept_all(self.rules(g))}, false)"
+                f"{row} from {self.source(g)} {self.lookup_join(g)} "
+                f"where not coalesce({kept_all(self.rules(g))}, false)"
             )
             for c in self.references:
                 if c.name in g[0].types:
@@ -467,6 +517,7 @@ class _Batch:
         if self.files:
             self.find_duplicates()
             self.look_up_references()
+            self.look_up_rows()
             self.insert_good_rows()
         by_file = self._loaded_by_file(days)
         short = [f for f in self.files if by_file.get(self.place[id(f)], 0) < f.rows]
@@ -512,9 +563,11 @@ class _Batch:
             )
 
     def cleanup(self) -> None:
-        for name in ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"] + [
-            f"_load_known_{c.name}" for c in self.references
-        ]:  # (a known-keys relation that is a subquery has no table to drop)
+        for name in (
+            ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"]
+            + [f"_load_known_{c.name}" for c in self.references]
+            + [f"_load_{lookup_alias(lk)}" for lk in self.lookups]
+        ):  # (a known-keys relation that is a subquery has no table to drop)
             self.target.vcon.execute(f"drop table if exists {name}")
 
 

@@ -12,30 +12,10 @@ raw.raw_load_log       one row per loaded (table, partition): landing = loaded +
 from __future__ import annotations
 
 from services.contract import Table
+from services.contract.schema import sql_type
 from services.contract.tables import TABLES
 
 RAW_SCHEMA = "raw"
-
-_SQL_TYPES = {
-    "duckdb": {
-        "string": "varchar",
-        "int64": "bigint",
-        "int32": "integer",
-        "float64": "double",
-        "bool": "boolean",
-        "date": "date",
-        "timestamp": "timestamp",
-    },
-    "postgres": {
-        "string": "varchar",
-        "int64": "bigint",
-        "int32": "integer",
-        "float64": "double precision",
-        "bool": "boolean",
-        "date": "date",
-        "timestamp": "timestamp",
-    },
-}
 
 # A row's lineage is (_load_id, _file): the file's place in its load, named in raw.raw_load_files. An
 # integer per row costs the load about a fifth of what the file's label did (appointment_attended, 7.1M
@@ -44,10 +24,6 @@ _SQL_TYPES = {
 # outbox rows alone with a test on the row itself (`_file >= 0`), no join.
 LOAD_COLUMNS = ("_file", "_load_id", "_loaded_at")
 FROM_FILES = "_file >= 0"
-
-
-def sql_type(logical: str, dialect: str) -> str:
-    return _SQL_TYPES[dialect][logical]
 
 
 def raw_columns(table: Table) -> list[str]:

@@ -4,7 +4,8 @@ A `LoadTarget` wraps a warehouse connection for `warehouse.ingest`: it runs stat
 in a transaction, gives the DuckDB connection that reads the landing files and checks their rows
 (`vcon`: the warehouse file itself, or an in-memory DuckDB for PostgreSQL), inserts the rows of a
 checking query into a raw table (INSERT ... SELECT, or one COPY streamed from DuckDB), and answers the
-reference look-ups (which keys of a referenced table were loaded on which days).
+reference look-ups (which keys of a referenced table were loaded on which days) and the cross-row rules'
+look-ups (the looked-up rows' columns, e.g. each patient's birth month and death date).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from typing import Any
 import duckdb
 
 from services.contract import Column
+from services.contract.rules import REFERENCE_WINDOW_DAYS, quote
+from services.contract.schema import Lookup, sql_type
 from services.contract.tables import TABLES
-from warehouse.raw import RAW_SCHEMA, lineage_migration, raw_schema_ddl, sql_type
-from warehouse.rules import REFERENCE_WINDOW_DAYS, quote
+from warehouse.raw import RAW_SCHEMA, lineage_migration, raw_schema_ddl
 
 
 class LoadTarget:
@@ -85,6 +87,12 @@ class LoadTarget:
     def _known(self, col: Column, since: dt.date, until: dt.date, name: str, wanted: str | None) -> str:
         raise NotImplementedError
 
+    def looked_up(self, lookup: Lookup, columns: list[str], where: str, name: str) -> str:
+        """SQL of a relation in `vcon` (key, *columns): the rows of raw.<lookup.table> for which `where`
+        (SQL over alias r, valid in both dialects) holds, by their key `lookup.table_key`, the table's
+        primary key (one row per key at most); `name` is free for a temp table."""
+        raise NotImplementedError
+
     def append(self, table: str, columns: list[str], select: str) -> None:
         """Insert the rows of `select` (SQL in `vcon`) into raw.<table> (columns)."""
         raise NotImplementedError
@@ -121,6 +129,13 @@ class DuckDBTarget(LoadTarget):
             return f"({select})"
         wanted_only = f"and r.{ref_col} in (select key from ({wanted}) as w)"
         self.con.execute(f"create or replace temp table {name} as {select} {wanted_only}")
+        return name
+
+    def looked_up(self, lookup, columns, where, name):
+        cols = "".join(f', r."{c}"' for c in columns)
+        select = f'select r."{lookup.table_key}" as key{cols} from {RAW_SCHEMA}.{lookup.table} as r'
+        # few rows pass `where`: taken once, not scanned again by each statement of the load
+        self.con.execute(f"create or replace temp table {name} as {select} where {where}")
         return name
 
     def append(self, table, columns, select):
@@ -190,37 +205,53 @@ class PostgresTarget(LoadTarget):
             writer.join()
             pipe.unlink()
 
+    def _send_wanted(self, key_type: str, wanted: str) -> str:
+        """Copy the distinct keys of `wanted` (SQL in `vcon`) into the temp table `_load_wanted` (key);
+        returns the join that keeps a table's rows (alias r) to those keys on column `{key}`."""
+        self.execute("drop table if exists _load_wanted")  # its key's type is the look-up's
+        self.execute(f"create temp table _load_wanted (key {sql_type(key_type, 'postgres')})")
+        self._copy_in("_load_wanted", ["key"], f"select distinct key from ({wanted}) as w")
+        self.execute("analyze _load_wanted")
+        return "join _load_wanted as w on w.key = r.{key}"
+
+    def _fetch(self, select: str, name: str, columns: dict[str, str], expr: str) -> str:
+        """Copy the rows of `select` (SQL in PostgreSQL) into the `vcon` temp table `name` through CSV:
+        `columns` are the CSV's names and logical types, `expr` the select list over them."""
+        path = Path(self._tmp.name) / "fetched.csv"
+        with (
+            self.con.cursor() as cur,
+            path.open("wb") as fh,
+            cur.copy(f"copy ({select}) to stdout with (format csv)") as copy,
+        ):
+            for chunk in copy:
+                fh.write(chunk)
+        types = ", ".join(f"'{c}': '{sql_type(t, 'duckdb')}'" for c, t in columns.items())
+        self.vcon.execute(
+            f"create or replace temp table {name} as select {expr} from read_csv({quote(str(path))}, "
+            f"auto_detect = false, header = false, delim = ',', columns = {{{types}}})"
+        )
+        return name
+
     def _known(self, col, since, until, name, wanted):
         ref_table, ref_col = col.references  # type: ignore[misc]
         key_type = TABLES[ref_table].column(ref_col).type
-        join = ""
-        if wanted is not None:  # the wanted keys go over first, and only their rows come back
-            self.execute(
-                f"create temp table if not exists _load_wanted (key {sql_type(key_type, 'postgres')})"
-            )
-            self.execute("truncate _load_wanted")
-            self._copy_in("_load_wanted", ["key"], f"select distinct key from ({wanted}) as w")
-            self.execute("analyze _load_wanted")
-            join = f"join _load_wanted as w on w.key = r.{ref_col}"
+        # the wanted keys go over first, and only their rows come back
+        join = "" if wanted is None else self._send_wanted(key_type, wanted).format(key=ref_col)
         known = (
             f"select r.{ref_col}, r._partition_date from {RAW_SCHEMA}.{ref_table} as r {join} "
             f"where r._partition_date between '{since}' and '{until}'"
         )
-        path = Path(self._tmp.name) / "known.csv"
-        with (
-            self.con.cursor() as cur,
-            path.open("wb") as fh,
-            cur.copy(f"copy ({known}) to stdout with (format csv)") as copy,
-        ):
-            for chunk in copy:
-                fh.write(chunk)
-        self.vcon.execute(
-            f"create or replace temp table {name} as "
-            f"select key, day as lo, day + {REFERENCE_WINDOW_DAYS} as hi "
-            f"from read_csv({quote(str(path))}, auto_detect = false, header = false, delim = ',', "
-            f"columns = {{'key': '{sql_type(key_type, 'duckdb')}', 'day': 'date'}})"
+        window = f"key, day as lo, day + {REFERENCE_WINDOW_DAYS} as hi"
+        return self._fetch(known, name, {"key": key_type, "day": "date"}, window)
+
+    def looked_up(self, lookup, columns, where, name):
+        table = TABLES[lookup.table]
+        key = lookup.table_key
+        cols = "".join(f", r.{c}" for c in columns)
+        types = {"key": table.column(key).type} | {c: table.column(c).type for c in columns}
+        return self._fetch(
+            f"select r.{key}{cols} from {RAW_SCHEMA}.{lookup.table} as r where {where}", name, types, "*"
         )
-        return name
 
     def append(self, table, columns, select):
         self._copy_in(f"{RAW_SCHEMA}.{table}", columns, select)

@@ -24,6 +24,34 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+# A logical type's SQL type in each warehouse dialect (the raw layer's columns, the rules' casts)
+SQL_TYPES = {
+    "duckdb": {
+        "string": "varchar",
+        "int64": "bigint",
+        "int32": "integer",
+        "float64": "double",
+        "bool": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+    },
+    "postgres": {
+        "string": "varchar",
+        "int64": "bigint",
+        "int32": "integer",
+        "float64": "double precision",
+        "bool": "boolean",
+        "date": "date",
+        "timestamp": "timestamp",
+    },
+}
+
+
+def sql_type(logical: str, dialect: str) -> str:
+    """The SQL type of a logical type in `dialect` ("duckdb" or "postgres"); KeyError for others."""
+    return SQL_TYPES[dialect][logical]
+
+
 @dataclass(frozen=True)
 class Column:
     """One column and the rules a value must keep (checked row by row at ingest)."""
@@ -40,6 +68,43 @@ class Column:
     references: tuple[str, str] | None = None
 
 
+# `CrossRowRule.than` naming the date the load runs on, instead of a column
+LOAD_DATE = "load_date"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """How a row finds the one row of another table it is about: its column `key` equals the other
+    table's primary key `table_key` (e.g. diagnosis_recorded.patient_id -> patients.patient_id)."""
+
+    key: str
+    table: str
+    table_key: str
+
+
+@dataclass(frozen=True)
+class CrossRowRule:
+    """A rule comparing a row's date with another date: of the row the `lookup` finds, of the same row
+    (no lookup), or the load's date (`than` = LOAD_DATE). Checked at ingest inside the set-based load.
+
+    The row keeps the rule when `column` `op` `than` (+ `grace_days` for "<=") holds, compared as dates,
+    or when either side is null (no looked-up row, no death date: other rules own those). `name` is the
+    check's name in OHDSI's Data Quality Dashboard where it has one; `action` "quarantine" sends a
+    breaking row to raw.raw_quarantine with `<column>: <name>: ...` as its reason. `description` says
+    why the rule holds and why its action was chosen.
+    """
+
+    name: str
+    column: str
+    op: Literal[">=", "<="]
+    than: str  # a column of the looked-up row (with `lookup`) or of the same row, or LOAD_DATE
+    description: str
+    lookup: Lookup | None = None
+    grace_days: int = 0
+    # quarantine only for now: "flag" (load the row and count it in a data-quality mart) comes with that mart
+    action: Literal["quarantine"] = "quarantine"
+
+
 @dataclass(frozen=True)
 class Table:
     """A contract table: a reference snapshot or an append-only, day-partitioned transaction."""
@@ -49,6 +114,7 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = field(default=())
+    cross_row_rules: tuple[CrossRowRule, ...] = field(default=())
 
     @property
     def column_names(self) -> list[str]:

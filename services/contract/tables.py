@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.contract.schema import Column, Table
+from services.contract.schema import LOAD_DATE, Column, CrossRowRule, Lookup, Table
 from services.contract.vocabulary import (
     AGE_BANDS,
     BENEFIT_CATEGORIES,
@@ -34,6 +34,43 @@ def _event_columns(description: str) -> tuple[Column, ...]:
 
 def _patient(description: str = "Pseudonymous patient id") -> Column:
     return Column("patient_id", "string", description, pattern=PATIENT_ID)
+
+
+# OHDSI DQD's plausibleBeforeDeath allows records up to 60 days after death ("a conservative estimate of
+# the time it takes for administrative records to be updated after a person's death"):
+# https://ohdsi.github.io/DataQualityDashboard/articles/checks/plausibleBeforeDeath.html
+DEATH_GRACE_DAYS = 60
+_PATIENT = Lookup("patient_id", "patients", "patient_id")
+
+
+def _person_plausibility(event: str) -> tuple[CrossRowRule, ...]:
+    """OHDSI DQD's temporal plausibility of an event of a patient: within the patient's life.
+
+    Both quarantine: the warehouse has no other way to keep such a row out of the marts (a diagnosis
+    before birth gets a negative age and leaves the incidence mart; a first-time diagnosis after death
+    enters a register after its member left it), and a quarantined row keeps its reason and its whole
+    content, so a corrected patients snapshot followed by a reload of the day brings it back."""
+    return (
+        CrossRowRule(
+            "plausibleAfterBirth",
+            "occurred_at",
+            ">=",
+            "birth_month",
+            f"A {event} is not dated before the first day of the patient's month of birth "
+            "(the contract knows the month of birth only: a date in that month is plausible).",
+            lookup=_PATIENT,
+        ),
+        CrossRowRule(
+            "plausibleBeforeDeath",
+            "occurred_at",
+            "<=",
+            "death_date",
+            f"A {event} is not dated more than {DEATH_GRACE_DAYS} days after the patient's death "
+            "(DQD's grace period for records written after a death).",
+            lookup=_PATIENT,
+            grace_days=DEATH_GRACE_DAYS,
+        ),
+    )
 
 
 REFERENCE_TABLES: tuple[Table, ...] = (
@@ -129,6 +166,25 @@ REFERENCE_TABLES: tuple[Table, ...] = (
             Column("death_date", "date", "Date of death, if dead", nullable=True),
         ),
         primary_key=("patient_id",),
+        cross_row_rules=(
+            CrossRowRule(
+                "plausibleAfterBirth",
+                "death_date",
+                ">=",
+                "birth_month",
+                "Death is not before the first day of the month of birth. Quarantined: one of the two "
+                "dates is wrong and the warehouse cannot tell which; every age and register of the "
+                "patient would be wrong with it.",
+            ),
+            CrossRowRule(
+                "plausibleValueHigh",
+                "birth_month",
+                "<=",
+                LOAD_DATE,
+                "Birth is not in the future (after the day the snapshot is loaded; DQD's plausible high "
+                "value of a birth date is today). Quarantined: the person's age would be negative.",
+            ),
+        ),
     ),
     Table(
         "tariffs",
@@ -186,6 +242,7 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
             Column("referral_id", "int64", "Referral the booking uses, if any", nullable=True, min=1),
         ),
         primary_key=("event_id",),
+        cross_row_rules=_person_plausibility("booking"),
     ),
     Table(
         "appointment_cancelled",
@@ -255,6 +312,7 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
             Column("minutes", "int32", "Doctor-minutes used", min=1, max=240),
         ),
         primary_key=("event_id",),
+        cross_row_rules=_person_plausibility("encounter"),
     ),
     Table(
         "diagnosis_recorded",
@@ -276,6 +334,7 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
             ),
         ),
         primary_key=("event_id",),
+        cross_row_rules=_person_plausibility("diagnosis"),
     ),
     Table(
         "prescription_issued",
@@ -293,6 +352,7 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
             Column("benefit_category", "string", "Drug benefit", allowed=BENEFIT_CATEGORIES),
         ),
         primary_key=("event_id",),
+        cross_row_rules=_person_plausibility("prescription"),
     ),
     Table(
         "prescription_dispensed",
@@ -324,6 +384,7 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
             Column("to_specialty_id", "string", "Specialty referred to"),
         ),
         primary_key=("event_id",),
+        cross_row_rules=_person_plausibility("referral"),
     ),
 )
 

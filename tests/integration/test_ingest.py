@@ -126,12 +126,12 @@ def test_bad_rows_are_quarantined_with_reasons_and_good_rows_load(target, landin
             "select row_number, reason from raw.raw_quarantine where table_name = 'appointment_booked'"
         )
     }
-    assert "slot_id: 99 is unknown" in reasons[1]
-    assert "event_id: x5 is not a valid int64" in reasons[2]
-    assert "patient_id: Ivanov does not match" in reasons[2]
-    assert "channel: pigeon is not an allowed value" in reasons[3]
+    assert "slot_id: isForeignKey: 99 is unknown" in reasons[1]
+    assert "event_id: cdmDatatype: x5 is not a valid int64" in reasons[2]
+    assert "patient_id: matchesPattern: Ivanov does not match" in reasons[2]
+    assert "channel: allowedValues: pigeon is not an allowed value" in reasons[3]
     dup = target.execute("select reason from raw.raw_quarantine where table_name = 'slot_published'")
-    assert dup == [("event_id: duplicate of an earlier row",)]
+    assert dup == [("event_id: isPrimaryKey: duplicate of an earlier row",)]
 
     # the quarantined row is kept whole, with its file (named inside the landing folder)
     row_json, source = target.execute(
@@ -166,7 +166,7 @@ def test_a_missing_column_quarantines_the_file_rows_with_the_reason(target, tmp_
     (result,) = load_days(target, landing, table("slot_published"), [DAY])
     assert (result.loaded_rows, result.quarantined_rows) == (0, 1)
     assert target.execute("select reason from raw.raw_quarantine") == [
-        ("duration_min: column missing from the file",)
+        ("duration_min: cdmField: column missing from the file",)
     ]
 
 
@@ -178,7 +178,7 @@ def test_an_extra_column_quarantines_the_file_rows_and_keeps_the_column(target, 
     (result,) = load_days(target, landing, table("slot_published"), [DAY])
     assert (result.files, result.landing_rows, result.loaded_rows, result.quarantined_rows) == (2, 2, 1, 1)
     [(reason, row_json)] = target.execute("select reason, row_json from raw.raw_quarantine")
-    assert reason == "ward: column is not in the contract"
+    assert reason == "ward: cdmField: column is not in the contract"
     assert '"ward":"3B"' in row_json.replace(" ", "")
 
 
@@ -190,7 +190,7 @@ def test_an_event_landed_in_another_days_partition_is_quarantined(target, tmp_pa
     (result,) = load_days(target, landing, table("slot_published"), [DAY])
     assert (result.loaded_rows, result.quarantined_rows) == (1, 1)
     assert target.execute("select row_number, reason from raw.raw_quarantine") == [
-        (1, "occurred_at: 2025-01-05 23:59:00 is not on the partition's day 2025-01-06")
+        (1, "occurred_at: partitionDay: 2025-01-05 23:59:00 is not on the partition's day 2025-01-06")
     ]
 
 
@@ -250,20 +250,20 @@ def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target
 
     unknown = "is unknown (no earlier slot_published row with this slot_id)"
     assert _quarantine(target, "slot_published") == {
-        (d2, "part-1.parquet", 0): "event_id: duplicate of an earlier row",
+        (d2, "part-1.parquet", 0): "event_id: isPrimaryKey: duplicate of an earlier row",
         (
             d3,
             "part-0.parquet",
             1,
-        ): "occurred_at: 2025-01-07 09:00:00 is not on the partition's day 2025-01-08",
+        ): "occurred_at: partitionDay: 2025-01-07 09:00:00 is not on the partition's day 2025-01-08",
     }
     assert _quarantine(target, "appointment_booked") == {
-        (d1, "part-0.parquet", 1): "event_id: x21 is not a valid int64",
-        (d2, "part-0.parquet", 1): f"slot_id: 1000 {unknown}",
-        (d2, "part-0.parquet", 2): f"slot_id: 16 {unknown}",
-        (d2, "part-0.parquet", 3): f"slot_id: 99 {unknown}",
-        (d2, "part-0.parquet", 4): "event_id: 0 is below the minimum 1",
-        (d3, "part-0.parquet", 0): "channel: column missing from the file",
+        (d1, "part-0.parquet", 1): "event_id: cdmDatatype: x21 is not a valid int64",
+        (d2, "part-0.parquet", 1): f"slot_id: isForeignKey: 1000 {unknown}",
+        (d2, "part-0.parquet", 2): f"slot_id: isForeignKey: 16 {unknown}",
+        (d2, "part-0.parquet", 3): f"slot_id: isForeignKey: 99 {unknown}",
+        (d2, "part-0.parquet", 4): "event_id: plausibleValueLow: 0 is below the minimum 1",
+        (d3, "part-0.parquet", 0): "channel: cdmField: column missing from the file",
     }
     assert sorted(target.execute("select event_id from raw.appointment_booked")) == [(20,), (22,), (27,)]
     recs = reconcile_days(target, landing, table("appointment_booked"), [d1, d2, d3])
@@ -565,7 +565,7 @@ def test_outbox_rows_are_checked_by_the_same_rules_and_stay_when_files_reload(ta
     result = load_outbox(target, batch, source="api")
     assert (result.rows, result.loaded_rows, result.quarantined_rows, result.last_seq) == (3, 2, 1, 9)
     assert target.execute("select source_file, row_number, reason from raw.raw_quarantine") == [
-        ("outbox:api:seq 7-9", 1, "channel: pigeon is not an allowed value")
+        ("outbox:api:seq 7-9", 1, "channel: allowedValues: pigeon is not an allowed value")
     ]
     load_days(target, landing, table("slot_published"), [DAY])  # reloading the files leaves them be
     load_days(target, landing, table("appointment_booked"), [DAY])
@@ -576,3 +576,137 @@ def test_outbox_rows_are_checked_by_the_same_rules_and_stay_when_files_reload(ta
     assert target.execute("select count(*) from raw.raw_quarantine") == [(1,)]
     rec = reconcile(target, landing, table("appointment_booked"), DAY)  # counts the files' rows only
     assert (rec.landing_rows, rec.raw_rows, rec.quarantined_rows) == (0, 0, 0)
+
+
+# ------------------------------------------------------------------- plausibility of people (issue 13)
+
+BORN_JUNE = "a000000000000001"  # born 2025-06
+DIED_OCTOBER = "a000000000000002"  # died 2024-10-01
+DIED_NOVEMBER = "a000000000000003"  # died 2024-11-20: DAY is within the 60 days' grace
+DEATH_BEFORE_BIRTH = "a000000000000004"
+BORN_2031 = "a000000000000005"
+
+
+def _patient(patient_id: str, birth: dt.date, death: dt.date | None = None) -> dict:
+    return dict(
+        patient_id=patient_id, sex="F", birth_month=birth, district_id=1, attached_facility_id=1,
+        insurance="OMS", death_date=death,
+    )  # fmt: skip
+
+
+def _patients(landing: Path) -> None:
+    rows = [
+        _patient(BORN_JUNE, dt.date(2025, 6, 1)),
+        _patient(DIED_OCTOBER, dt.date(1950, 3, 1), dt.date(2024, 10, 1)),
+        _patient(DIED_NOVEMBER, dt.date(1950, 3, 1), dt.date(2024, 11, 20)),
+        _patient(DEATH_BEFORE_BIRTH, dt.date(1980, 5, 1), dt.date(1979, 1, 1)),
+        _patient(BORN_2031, dt.date(2031, 1, 1)),
+    ]
+    # residents whose lives cover the loads: the load never fetches them (`could_break`), all load
+    rows += [_patient(f"b{i:015x}", dt.date(1990, 1, 1)) for i in range(40)]
+    folder = reference_dir(landing, "patients")
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=arrow_schema(table("patients"))), folder / "part-0.parquet"
+    )
+
+
+def _diagnosis(event_id: int, patient: str, day: dt.date, code: str = "E11.9") -> dict:
+    return dict(
+        event_id=event_id, occurred_at=_at(day), encounter_id=event_id, patient_id=patient, icd10_code=code,
+        is_primary=True, diagnosis_kind="first_time", dispensary_action=None,
+    )  # fmt: skip
+
+
+def _prescription(event_id: int, patient: str, day: dt.date) -> dict:
+    return dict(
+        event_id=event_id, occurred_at=_at(day), prescription_id=event_id, encounter_id=event_id,
+        patient_id=patient, doctor_id=1, atc_code="A10BA02", quantity=1, days_supply=30,
+        benefit_category="none",
+    )  # fmt: skip
+
+
+def test_a_patient_who_dies_before_birth_or_is_born_in_the_future_is_quarantined(target, tmp_path):
+    landing = tmp_path / "landing"
+    _patients(landing)
+    result = load_snapshot(target, landing, table("patients"))
+    assert (result.landing_rows, result.loaded_rows, result.quarantined_rows) == (45, 43, 2)
+    assert reconcile(target, landing, table("patients")).ok
+    reasons = {row: reason for (_, _, row), reason in _quarantine(target, "patients").items()}
+    assert reasons[3] == "death_date: plausibleAfterBirth: 1979-01-01 is before birth_month 1980-05-01"
+    assert (
+        reasons[4] == f"birth_month: plausibleValueHigh: 2031-01-01 is after the load date {dt.date.today()}"
+    )
+    assert target.execute(
+        "select count(*) from raw.patients where patient_id in (?, ?)", [DEATH_BEFORE_BIRTH, BORN_2031]
+    ) == [(0,)]
+
+
+def test_events_outside_the_patients_life_are_quarantined_with_the_rule(target, tmp_path):
+    landing = tmp_path / "landing"
+    _patients(landing)
+    load_snapshot(target, landing, table("patients"))
+    later = dt.date(2025, 1, 20)
+    _write(
+        landing,
+        "diagnosis_recorded",
+        [
+            _diagnosis(1, DIED_OCTOBER, DAY),  # a first-time E11.9 three months after death
+            _diagnosis(2, DIED_NOVEMBER, DAY),  # 47 days after death: within DQD's grace period
+            _diagnosis(3, "b000000000000001", DAY),
+            _diagnosis(4, "ffffffffffffffff", DAY),  # not in the snapshot: not this rule's to judge
+        ],
+    )
+    _write(
+        landing,
+        "diagnosis_recorded",
+        [_diagnosis(5, BORN_JUNE, later, "J06.9"), _diagnosis(6, "b000000000000002", later)],
+        day=later,
+    )
+    _write(
+        landing,
+        "prescription_issued",
+        [_prescription(7, DIED_OCTOBER, DAY), _prescription(8, "b000000000000003", DAY)],
+    )
+    diagnoses = load_days(target, landing, table("diagnosis_recorded"), [DAY, later])
+    (prescriptions,) = load_days(target, landing, table("prescription_issued"), [DAY])
+
+    assert [(r.partition, r.landing_rows, r.loaded_rows, r.quarantined_rows) for r in diagnoses] == [
+        (DAY, 4, 3, 1), (later, 2, 1, 1)
+    ]  # fmt: skip
+    assert (prescriptions.landing_rows, prescriptions.loaded_rows, prescriptions.quarantined_rows) == (
+        2,
+        1,
+        1,
+    )
+    assert all(r.reconciles for r in [*diagnoses, prescriptions])
+    assert all(r.ok for r in reconcile_days(target, landing, table("diagnosis_recorded"), [DAY, later]))
+    after_death = (
+        "occurred_at: plausibleBeforeDeath: 2025-01-06 is more than 60 days after patients.death_date"
+    )
+    assert _quarantine(target, "diagnosis_recorded") == {
+        (DAY, "part-0.parquet", 0): f"{after_death} 2024-10-01",
+        (later, "part-0.parquet", 0): (
+            "occurred_at: plausibleAfterBirth: 2025-01-20 is before patients.birth_month 2025-06-01"
+        ),
+    }
+    assert _quarantine(target, "prescription_issued") == {
+        (DAY, "part-0.parquet", 0): f"{after_death} 2024-10-01"
+    }
+    assert sorted(target.execute("select event_id from raw.diagnosis_recorded")) == [(2,), (3,), (4,), (6,)]
+
+
+def test_outbox_rows_outside_the_patients_life_are_quarantined_too(target, tmp_path):
+    landing = tmp_path / "landing"
+    _patients(landing)
+    load_snapshot(target, landing, table("patients"))
+    batch = [
+        _OutboxRow(1, "diagnosis_recorded", _diagnosis(2**62 + 1, DIED_OCTOBER, DAY)),
+        _OutboxRow(2, "diagnosis_recorded", _diagnosis(2**62 + 2, DIED_NOVEMBER, DAY)),
+    ]
+    result = load_outbox(target, batch, source="api")
+    assert (result.rows, result.loaded_rows, result.quarantined_rows) == (2, 1, 1)
+    ((reason,),) = target.execute(
+        "select reason from raw.raw_quarantine where table_name = 'diagnosis_recorded'"
+    )
+    assert reason.startswith("occurred_at: plausibleBeforeDeath: ")
