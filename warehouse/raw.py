@@ -110,7 +110,10 @@ def lineage_migration(table: Table, dialect: str) -> tuple[list[str], str]:
     one transaction, then the not-null constraint (DuckDB sets none on a column updated in the same
     transaction). The table is altered in place. DuckDB binds a view's columns when it is read, so dbt's
     staging views (`select *` from the raw table) stay; PostgreSQL binds them when the view is made, so
-    the views on the label column are dropped with it (CASCADE) and the build's dbt run makes them again."""
+    the views on the label column are dropped with it (CASCADE), and the marks of what dbt has built
+    (raw.raw_model_builds) go too: the next build runs dbt, which makes the views again, even when
+    nothing new has landed (a one-time rebuild of the models over every loaded day, as after a first
+    build: the migration cannot tell which models stood on the views that went)."""
     raw = f"{RAW_SCHEMA}.{table.name}"
     part = "_partition_date" if table.kind == "transaction" else "cast(null as date)"
     outbox = f"_source_file like '{OUTBOX_PREFIX}%'"
@@ -129,6 +132,8 @@ def lineage_migration(table: Table, dialect: str) -> tuple[list[str], str]:
         f"and f.source_file = {raw}._source_file {same_day}",
         f"alter table {raw} drop column _source_file" + (" cascade" if dialect == "postgres" else ""),
     ]
+    if dialect == "postgres":
+        moves.append(f"delete from {RAW_SCHEMA}.raw_model_builds")
     return moves, f"alter table {raw} alter column _file set not null"
 
 
