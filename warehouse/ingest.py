@@ -221,8 +221,9 @@ class _Batch:
     """The SQL of one validating load of a table's files (a range of days, or a snapshot).
 
     Files with the same columns and types are read by one `read_parquet`; each row carries its file's
-    day and number in the load (`f`, picked by the reader's file index), and its label when quarantined.
-    Landing files are numbered 0, 1, ... in load order; an outbox batch's files -n, ..., -1 (`outbox`)."""
+    day and number (`f`, picked by the reader's file index), and its label when quarantined. A load's
+    files are numbered one after another in load order, after the table's highest number (from 0), or
+    for an outbox batch below its lowest (below 0): a number names one file of the table."""
 
     def __init__(
         self,
@@ -242,8 +243,8 @@ class _Batch:
         for col in self.references:
             if col.nullable:  # pragma: no cover - the contract declares none
                 raise LoadError(f"{table.name}.{col.name}: a reference of a nullable column is not checked")
-        # a file's number in the load (raw rows' `_file`), increasing in load order (for row order)
-        first = -len(files) if outbox else 0
+        # a file's number (raw rows' `_file`), increasing in load order (for row order)
+        first = self._first_number(len(files), outbox=outbox)
         self.place = {id(f): first + i for i, f in enumerate(files)}
         self.has_duplicates = False
         self.known: dict[str, str] = {}
@@ -255,6 +256,18 @@ class _Batch:
                 if r.than not in self.lookups[r.lookup]:
                     self.lookups[r.lookup].append(r.than)
         self.looked_up: dict[Lookup, str] = {}
+
+    def _first_number(self, files: int, *, outbox: bool) -> int:
+        """The number of the load's first file: after the highest of the table's files listed in
+        raw.raw_load_files (0 for the first), or for an outbox batch of `files` files, the last one just
+        below the lowest (and below 0)."""
+        ((highest, lowest),) = self.target.execute(
+            f"select max(file), min(file) from {RAW_SCHEMA}.raw_load_files where table_name = ?",
+            [self.table.name],
+        )
+        if outbox:
+            return min(lowest if lowest is not None else 0, 0) - files
+        return max(highest + 1, 0) if highest is not None else 0
 
     # -- reading
 
@@ -432,11 +445,7 @@ class _Batch:
     # -- writing
 
     def insert_good_rows(self) -> None:
-        meta = ([self.day] if self.daily else []) + [
-            "f.idx",
-            quote(self.load_id),
-            f"timestamp '{self.loaded_at}'",
-        ]
+        meta = ([self.day] if self.daily else []) + ["f.idx", f"timestamp '{self.loaded_at}'"]
         selects = []
         for g in self.groups(self.files):
             rules = self.rules(g)
@@ -529,26 +538,27 @@ class _Batch:
         return loaded
 
     def _loaded_by_file(self, days: list[dt.date | None]) -> dict[int, int]:
-        """Rows this load put in the raw table, by file number; the days bound the scan, so it follows
-        the range, not the history held."""
+        """Rows this load put in the raw table, by file number (the load's numbers are one range); the
+        days bound the scan, so it follows the range, not the history held."""
         raw = f"{RAW_SCHEMA}.{self.table.name}"
         if not self.files:
             return {}
+        numbers = [min(self.place.values()), max(self.place.values())]
         if self.daily:
             known = [d for d in days if d is not None]
             rows = self.target.execute(
                 f"select _file, count(*) from {raw} "
-                "where _partition_date between ? and ? and _load_id = ? group by 1",
-                [min(known), max(known), self.load_id],
+                "where _partition_date between ? and ? and _file between ? and ? group by 1",
+                [min(known), max(known), *numbers],
             )
         else:
             rows = self.target.execute(
-                f"select _file, count(*) from {raw} where _load_id = ? group by 1", [self.load_id]
+                f"select _file, count(*) from {raw} where _file between ? and ? group by 1", numbers
             )
         return dict(rows)
 
     def record_files(self) -> None:
-        """One raw.raw_load_files row per file of the load: what (_load_id, _file) names."""
+        """One raw.raw_load_files row per file of the load: what a raw row's `_file` names."""
         rows = [
             (self.load_id, self.table.name, self.place[id(f)], f.day, f.label, f.rows, self.loaded_at)
             for f in self.files
@@ -638,8 +648,8 @@ def _log(target: LoadTarget, results: list[LoadResult], content_hash: str | None
 
 def _new_load() -> tuple[str, dt.datetime]:
     """A new load's id and time. Twelve hex digits (48 random bits) are unique enough for the loads of a
-    warehouse, and DuckDB keeps a string that short inside the row: the id costs the load next to
-    nothing per row."""
+    warehouse; the id is written once per file (raw.raw_load_files), per partition (the log) and per
+    quarantined row, never per loaded row (`warehouse.raw`)."""
     return uuid.uuid4().hex[:12], dt.datetime.now()  # to the microsecond: dbt's window follows the loads
 
 

@@ -65,8 +65,9 @@ def test_building_twice_gives_the_same_counts_and_one_partition_leaves_the_other
         with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
             return dict(
                 con.execute(
-                    "select cast(_partition_date as varchar), min(_load_id) "
-                    "from raw.appointment_booked group by 1"
+                    "select cast(r._partition_date as varchar), min(f.load_id) "
+                    "from raw.appointment_booked as r join raw.raw_load_files as f "
+                    "on f.file = r._file and f.table_name = 'appointment_booked' group by 1"
                 ).fetchall()
             )
 
@@ -241,8 +242,8 @@ def test_a_postgres_warehouse_migrated_to_file_numbers_gets_its_views_back_with_
     built_city, postgres_database, monkeypatch, tmp_path
 ):
     """PostgreSQL binds a view to every column of the raw table it reads, so the lineage migration drops
-    dbt's views with the label column (`_source_file`). The next build has nothing new to load, and must
-    still run dbt, which makes them again."""
+    dbt's views with the label and load id columns (`_source_file`, `_load_id`). The next build has
+    nothing new to load, and must still run dbt, which makes them again."""
     import subprocess
     import sys
 
@@ -265,14 +266,14 @@ def test_a_postgres_warehouse_migrated_to_file_numbers_gets_its_views_back_with_
         views = _views(con)
         assert ("staging", "stg_operational__slots_published") in views
         files = _slot_files(con)
-        # the raw table as a warehouse from before the files table had it: a label per row
+        # the raw table as a warehouse from before the files table had it: a label and a load id per row
         for sql in [
             "alter table raw.slot_published add column _source_file varchar",
-            "update raw.slot_published as r set _source_file = f.source_file from raw.raw_load_files as f "
-            "where f.table_name = 'slot_published' and f.load_id = r._load_id and f.file = r._file",
+            "alter table raw.slot_published add column _load_id varchar",
+            "update raw.slot_published as r set _source_file = f.source_file, _load_id = f.load_id "
+            "from raw.raw_load_files as f where f.table_name = 'slot_published' and f.file = r._file",
             "delete from raw.raw_load_files where table_name = 'slot_published'",
             "alter table raw.slot_published drop column _file cascade",
-            "alter table raw.slot_published alter column _source_file set not null",
         ]:
             con.execute(sql)
     # ... and dbt's views made on it (bound to the label column), as that warehouse's builds left them
@@ -295,7 +296,7 @@ def test_a_postgres_warehouse_migrated_to_file_numbers_gets_its_views_back_with_
             "select column_name from information_schema.columns "
             "where table_schema = 'raw' and table_name = 'slot_published'"
         ).fetchall()]  # fmt: skip
-        assert "_source_file" not in columns and "_file" in columns
+        assert "_source_file" not in columns and "_load_id" not in columns and "_file" in columns
         assert _views(con) == views
         assert con.execute("select count(*) from staging.stg_operational__slots_published").fetchone() == (
             slots,

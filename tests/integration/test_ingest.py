@@ -279,13 +279,11 @@ def _state(target) -> dict[str, list[tuple]]:
     without the load's id and time (and a file's number in its load)."""
     state = {}
     for t in load_order():
-        cols = ", ".join(
-            f"r.{c}" for c in _columns(target, t.name) if c not in ("_file", "_load_id", "_loaded_at")
-        )
+        cols = ", ".join(f"r.{c}" for c in _columns(target, t.name) if c not in ("_file", "_loaded_at"))
         state[t.name] = sorted(
             target.execute(
                 f"select {cols}, f.source_file from {RAW_SCHEMA}.{t.name} as r "
-                f"join {RAW_SCHEMA}.raw_load_files as f on f.load_id = r._load_id and f.file = r._file "
+                f"join {RAW_SCHEMA}.raw_load_files as f on f.file = r._file "
                 "and f.table_name = ?",
                 [t.name],
             ),
@@ -376,7 +374,10 @@ def test_rerunning_one_day_of_a_range_replaces_only_that_day(target, tmp_path):
     (again,) = load_days(target, landing, table("slot_published"), [days[1]])
 
     assert (again.partition, again.landing_rows, again.loaded_rows) == (days[1], 1, 1)
-    rows = target.execute("select _partition_date, event_id, _load_id from raw.slot_published")
+    rows = target.execute(
+        "select r._partition_date, r.event_id, f.load_id from raw.slot_published as r "
+        "join raw.raw_load_files as f on f.file = r._file and f.table_name = 'slot_published'"
+    )
     assert sorted((d, e) for d, e, _ in rows) == [
         (days[0], 1), (days[0], 2), (days[1], 11), (days[1], 99), (days[2], 21), (days[2], 22)
     ]  # fmt: skip
@@ -447,7 +448,7 @@ def _lineage(target, name: str) -> list[tuple]:
     return sorted(
         target.execute(
             f"select f.source_file, f.partition_date, count(*) from {RAW_SCHEMA}.{name} as r "
-            f"join {RAW_SCHEMA}.raw_load_files as f on f.load_id = r._load_id and f.file = r._file "
+            f"join {RAW_SCHEMA}.raw_load_files as f on f.file = r._file "
             "and f.table_name = ? group by 1, 2",
             [name],
         )
@@ -472,7 +473,7 @@ def test_every_file_a_load_read_is_listed_and_names_its_rows(target, tmp_path):
         ("slot_published", 3, NEXT, "slot_published/date=2025-01-07/part-1.parquet", 0),
     ]
     assert [c for c in _columns(target, "slot_published") if c.startswith("_")] == [
-        "_partition_date", "_file", "_load_id", "_loaded_at"
+        "_partition_date", "_file", "_loaded_at"
     ]  # fmt: skip
     load_days(target, landing, table("slot_published"), [NEXT])  # a reload replaces that day's files only
     assert _lineage(target, "slot_published") == [
@@ -481,18 +482,22 @@ def test_every_file_a_load_read_is_listed_and_names_its_rows(target, tmp_path):
         ("slot_published/date=2025-01-07/part-0.parquet", NEXT, 1),
     ]
     assert target.execute("select count(*) from raw.raw_load_files") == [(4,)]
+    load_days(target, landing, table("slot_published"), [DAY])  # numbered after the table's highest
+    assert target.execute("select file from raw.raw_load_files order by file") == [(2,), (3,), (4,), (5,)]
+    assert len(_lineage(target, "slot_published")) == 3
 
 
 def test_a_warehouse_from_before_the_files_table_is_migrated(target, tmp_path):
-    """Raw tables that carried a label per row (`_source_file`) get (_load_id, _file) and the files
-    table; landing files and outbox batches keep their labels, and a reload still spares the outbox."""
+    """Raw tables that carried a label and a load id per row (`_source_file`, `_load_id`) get a file
+    number (`_file`, one per file of the table) and the files table; landing files and outbox batches
+    keep their labels and loads, and a reload still spares the outbox."""
     landing = tmp_path / "landing"
     _write(landing, "slot_published", [_slot(1, 10)])
     for name in ["slot_published", "raw_load_files"]:
         target.execute(f"drop table {RAW_SCHEMA}.{name}")
     target.execute(
         raw_table_ddl(table("slot_published"), target.dialect).replace(
-            "_file integer not null", "_source_file varchar not null"
+            "_file integer not null", "_source_file varchar not null,\n    _load_id varchar not null"
         )
     )
     old = [
@@ -517,7 +522,15 @@ def test_a_warehouse_from_before_the_files_table_is_migrated(target, tmp_path):
     )
     target.ensure_raw_schema()
     target.ensure_raw_schema()  # idempotent
-    assert "_source_file" not in _columns(target, "slot_published")
+    assert not {"_source_file", "_load_id"} & set(_columns(target, "slot_published"))
+    assert target.execute(
+        "select file, load_id, partition_date, source_file from raw.raw_load_files order by file"
+    ) == [
+        (-2, "b", NEXT, "outbox:api:seq 7-9"),
+        (-1, "b", DAY, "outbox:api:seq 7-9"),
+        (0, "a", DAY, "slot_published/date=2025-01-06/part-0.parquet"),
+        (1, "a", NEXT, "slot_published/date=2025-01-07/part-0.parquet"),
+    ]
     assert _lineage(target, "slot_published") == [
         ("outbox:api:seq 7-9", DAY, 1),
         ("outbox:api:seq 7-9", NEXT, 1),
