@@ -32,7 +32,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -152,13 +152,15 @@ def load_order() -> list[Table]:
 @dataclass(frozen=True)
 class _File:
     """A landing file as the load reads it: its day (None for a snapshot), its label (in
-    raw.raw_load_files and the quarantine), its row count and its columns' types (from the Parquet footer)."""
+    raw.raw_load_files and the quarantine), its row count, its columns' types and its footer's
+    statistics (from the Parquet footer)."""
 
     path: Path
     day: dt.date | None
     label: str
     rows: int
     types: dict[str, pa.DataType]
+    footer: pq.FileMetaData | None = field(default=None, compare=False, repr=False)
 
 
 def _read_footer(path: Path, day: dt.date | None, label: str | None = None) -> _File:
@@ -167,7 +169,34 @@ def _read_footer(path: Path, day: dt.date | None, label: str | None = None) -> _
     except (OSError, pa.ArrowException) as e:
         raise LoadError(f"{path}: cannot be read as a Parquet file ({e})") from e
     types = {f.name: f.type for f in pf.schema_arrow}
-    return _File(path, day, label or str(path), pf.metadata.num_rows, types)
+    return _File(path, day, label or str(path), pf.metadata.num_rows, types, pf.metadata)
+
+
+def _as_date(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _footer_bounds(files: list[_File], column: Column) -> tuple[Any, Any] | None | bool:
+    """(least, greatest) value of a column over the files, from their footers' statistics (exact for
+    the contract's number and time types: Parquet writers record each row group's min and max); None
+    when no file holds a value. False when a footer cannot tell: a file has the column in another type
+    than the contract's, or a row group with values but no statistics."""
+    low = high = None
+    for f in files:
+        if column.name not in f.types:
+            continue
+        if f.types[column.name] != ARROW_TYPES[column.type] or f.footer is None:
+            return False
+        at = f.footer.schema.names.index(column.name)
+        for g in range(f.footer.num_row_groups):
+            group = f.footer.row_group(g)
+            stats = group.column(at).statistics
+            if stats is not None and stats.has_min_max:
+                low = stats.min if low is None else min(low, stats.min)
+                high = stats.max if high is None else max(high, stats.max)
+            elif stats is None or stats.null_count != group.num_rows:
+                return False
+    return None if low is None else (low, high)
 
 
 def _landing_files(landing: Path, table: Table, days: list[dt.date | None]) -> list[_File]:
@@ -394,7 +423,11 @@ class _Batch:
             self.looked_up[lk] = self.target.looked_up(lk, columns, where, f"_load_{lookup_alias(lk)}")
 
     def _date_range(self, column: str) -> tuple[dt.date, dt.date] | None:
-        """(first, last) date of a column's values in the files' rows; None when they hold none."""
+        """(first, last) date of a column's values in the files' rows; None when they hold none. Read
+        from the footers when they can tell (no pass over the rows), else from the rows."""
+        bounds = _footer_bounds(self.files, self.table.column(column))
+        if bounds is not False:  # the footers tell
+            return None if bounds is None else (_as_date(bounds[0]), _as_date(bounds[1]))
         holders = [g for g in self.groups(self.files) if column in g[0].types]
         if not holders:
             return None

@@ -17,6 +17,8 @@ from services.contract import arrow_schema, table
 from services.contract.landing import landed_days, reference_dir, transaction_dir
 from warehouse.ingest import (
     REFERENCE_WINDOW_DAYS,
+    _footer_bounds,  # the footers' statistics, tested directly
+    _read_footer,
     load_days,
     load_order,
     load_outbox,
@@ -707,6 +709,34 @@ def test_events_outside_the_patients_life_are_quarantined_with_the_rule(target, 
         (DAY, "part-0.parquet", 0): f"{after_death} 2024-10-01"
     }
     assert sorted(target.execute("select event_id from raw.diagnosis_recorded")) == [(2,), (3,), (4,), (6,)]
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_the_look_up_takes_the_dates_from_the_footers_or_else_from_the_rows(target, tmp_path, statistics):
+    """The patients a load looks up are chosen by the first and last dates of its rows: read from the
+    Parquet footers' statistics, or from the rows when a file has none. The faults are caught either way."""
+    landing = tmp_path / "landing"
+    _patients(landing)
+    load_snapshot(target, landing, table("patients"))
+    later = dt.date(2025, 1, 20)
+    diagnoses = table("diagnosis_recorded")
+    paths = []
+    for day, rows in [
+        (DAY, [_diagnosis(1, DIED_OCTOBER, DAY), _diagnosis(3, "b000000000000001", DAY)]),
+        (later, [_diagnosis(5, BORN_JUNE, later, "J06.9")]),
+    ]:
+        folder = transaction_dir(landing, diagnoses.name, day)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths.append(folder / "part-0.parquet")
+        table_rows = pa.Table.from_pylist(rows, schema=arrow_schema(diagnoses))
+        pq.write_table(table_rows, paths[-1], write_statistics=statistics)
+    footers = [_read_footer(p, None) for p in paths]
+    told = (_at(DAY), _at(later)) if statistics else False
+    assert _footer_bounds(footers, diagnoses.column("occurred_at")) == told
+
+    results = load_days(target, landing, diagnoses, [DAY, later])
+    assert [(r.loaded_rows, r.quarantined_rows) for r in results] == [(1, 1), (0, 1)]
+    assert sorted(target.execute("select event_id from raw.diagnosis_recorded")) == [(3,)]
 
 
 def test_outbox_rows_outside_the_patients_life_are_quarantined_too(target, tmp_path):
