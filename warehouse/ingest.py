@@ -190,6 +190,8 @@ def _footer_bounds(files: list[_File], column: Column) -> tuple[Any, Any] | None
         at = f.footer.schema.names.index(column.name)
         for g in range(f.footer.num_row_groups):
             group = f.footer.row_group(g)
+            if group.num_rows == 0:  # an empty file's one row group has no statistics
+                continue
             stats = group.column(at).statistics
             if stats is not None and stats.has_min_max:
                 low = stats.min if low is None else min(low, stats.min)

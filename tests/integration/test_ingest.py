@@ -724,6 +724,7 @@ def test_the_look_up_takes_the_dates_from_the_footers_or_else_from_the_rows(targ
     for day, rows in [
         (DAY, [_diagnosis(1, DIED_OCTOBER, DAY), _diagnosis(3, "b000000000000001", DAY)]),
         (later, [_diagnosis(5, BORN_JUNE, later, "J06.9")]),
+        (later + dt.timedelta(days=1), []),  # an empty file: a row group without statistics
     ]:
         folder = transaction_dir(landing, diagnoses.name, day)
         folder.mkdir(parents=True, exist_ok=True)
@@ -734,8 +735,8 @@ def test_the_look_up_takes_the_dates_from_the_footers_or_else_from_the_rows(targ
     told = (_at(DAY), _at(later)) if statistics else False
     assert _footer_bounds(footers, diagnoses.column("occurred_at")) == told
 
-    results = load_days(target, landing, diagnoses, [DAY, later])
-    assert [(r.loaded_rows, r.quarantined_rows) for r in results] == [(1, 1), (0, 1)]
+    results = load_days(target, landing, diagnoses, [DAY, later, later + dt.timedelta(days=1)])
+    assert [(r.loaded_rows, r.quarantined_rows) for r in results] == [(1, 1), (0, 1), (0, 0)]
     assert sorted(target.execute("select event_id from raw.diagnosis_recorded")) == [(3,)]
 
 
