@@ -382,10 +382,12 @@ class _Batch:
     def _files_to_check_for_duplicates(self) -> list[_File]:
         """The files of the partitions whose keys could repeat. A file whose (one-column) key strictly
         increases holds no repeat, and files of a partition whose key ranges do not overlap hold none
-        between them: exporters that write in id order (the simulator does) skip the hash check."""
-        if len(self.table.primary_key) != 1:
+        between them: exporters that write in id order (the simulator does) skip the hash check.
+        Only a number key is tried: a text key is a pseudonym or a code, in no order worth reading the
+        column for (patients at --scale 0.1: 0.1 s to find the first step down)."""
+        key = self.table.column(self.table.primary_key[0]) if len(self.table.primary_key) == 1 else None
+        if key is None or key.type not in ("int64", "int32"):
             return self.files
-        key = self.table.column(self.table.primary_key[0])
         by_partition: dict[dt.date | None, list[_File]] = {}
         for f in self.files:
             if f.rows:

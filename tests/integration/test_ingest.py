@@ -421,6 +421,19 @@ def _okrugs(landing: Path, rows: list[tuple[str, str]]) -> None:
     )
 
 
+def test_a_repeated_text_key_of_a_snapshot_is_quarantined(target, tmp_path):
+    landing = tmp_path / "landing"
+    _okrugs(landing, [("SAO", "Northern"), ("CAO", "Central"), ("SAO", "Northern again")])
+    result = load_snapshot(target, landing, table("okrugs"))
+    assert (result.loaded_rows, result.quarantined_rows) == (2, 1)
+    assert target.execute("select row_number, reason from raw.raw_quarantine") == [
+        (2, "okrug_id: isPrimaryKey: duplicate of an earlier row")
+    ]
+    assert sorted(target.execute("select okrug_id, name_en from raw.okrugs")) == [
+        ("CAO", "Central"), ("SAO", "Northern")
+    ]  # fmt: skip
+
+
 def test_a_snapshot_is_reloaded_only_when_its_content_changed(target, tmp_path):
     landing = tmp_path / "landing"
     okrugs = table("okrugs")
