@@ -131,6 +131,7 @@ def seed(db_url: str, clients: int, slots_per_client: int) -> tuple[list[str], l
     engine = make_engine(db_url)
     n_doctors = 50
     start = dt.datetime.combine(dt.date.today() + dt.timedelta(days=2), dt.time(8))
+    published = dt.datetime.combine(dt.date.today() - dt.timedelta(days=1), dt.time(8))
     with session_factory(engine)() as s:
         s.add(
             Facility(facility_id=1, name="Bench GP", kind="adult_polyclinic", okrug_id="CAO", district_id=1)
@@ -168,6 +169,7 @@ def seed(db_url: str, clients: int, slots_per_client: int) -> tuple[list[str], l
                 duration_min=15,
                 is_urgent_reserve=False,
                 is_booked=False,
+                published_at=published,
             )
             for i in range(1, total + 1)
         ]

@@ -806,9 +806,72 @@ def load_freshness() -> pl.DataFrame:
     return _read("mart_load_freshness", order_by=["table_name"])
 
 
+# the columns of the checks' table, in the order the page shows them
+QUALITY_CHECK_COLUMNS = [
+    "table_name",
+    "column_name",
+    "rule_label",
+    "rule_name",
+    "rows_this_week",
+    "rows_previous_week",
+    "quarantined_share_this_week",
+    "quarantined_rows",
+    "quarantined_share",
+    "partitions",
+    "first_partition_date",
+    "last_partition_date",
+    "rule_description",
+]
+QUALITY_CHECK_KEY = ["table_name", "column_name", "rule_name"]
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def quarantine_reasons() -> pl.DataFrame:
-    return _read("mart_quarantine_reasons", order_by=["table_name", "reason"])
+def quality_checks() -> pl.DataFrame:
+    """The checks (source table x column x rule, mart_quality_checks) that quarantined rows: those that
+    caught most rows in the latest loaded week first, then most in all. Counts of rows, not of patients:
+    nothing to suppress."""
+    frame = _read("mart_quality_checks")
+    order = ["rows_this_week", "quarantined_rows", *QUALITY_CHECK_KEY]
+    return frame.sort(order, descending=[True, True, False, False, False]).select(QUALITY_CHECK_COLUMNS)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def quality_week() -> dict | None:
+    """The latest loaded week the checks count in, or None when no check has caught a row:
+    {"week_start", "latest_partition_date"} (dates), and the checks that caught rows in it and in the week
+    before ({"checks_this_week", "checks_previous_week"})."""
+    columns = ["week_start", "latest_partition_date", "rows_this_week", "rows_previous_week"]
+    frame = _read("mart_quality_checks", columns=columns)
+    if frame.is_empty():
+        return None
+    return frame.select(
+        pl.col("week_start").first(),
+        pl.col("latest_partition_date").first(),
+        (pl.col("rows_this_week") > 0).sum().alias("checks_this_week"),
+        (pl.col("rows_previous_week") > 0).sum().alias("checks_previous_week"),
+    ).row(0, named=True)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def quality_check_examples() -> pl.DataFrame:
+    """The first rows each check quarantined (mart_quality_check_examples), in the order of
+    `quality_checks()`, with the check's label: where the row is (source table, day, file, row) and what
+    was wrong. The marts withhold patient identifiers."""
+    checks = quality_checks().select(*QUALITY_CHECK_KEY, "rule_label").with_row_index("check_order")
+    examples = _read("mart_quality_check_examples")
+    return (
+        examples.join(checks, on=QUALITY_CHECK_KEY, how="left")
+        .sort("check_order", "example_number")
+        .select(
+            "table_name",
+            "column_name",
+            "rule_label",
+            "partition_date",
+            "file_name",
+            "row_number",
+            "message",
+        )
+    )
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

@@ -22,6 +22,26 @@ def postgres_env() -> dict[str, str]:
     return {k: os.environ.get(k, "") for k in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE")}
 
 
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def target(request, tmp_path):
+    """A warehouse's raw layer to load into (`warehouse.ingest`): a DuckDB file, then a fresh PostgreSQL
+    database."""
+    from warehouse.ingest import target_for
+
+    if request.param == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    else:
+        import psycopg
+
+        con = psycopg.connect(dbname=request.getfixturevalue("postgres_database"), autocommit=True)
+    t = target_for(con)
+    t.ensure_raw_schema()
+    yield t
+    con.close()
+
+
 @pytest.fixture
 def postgres_database(postgres_env):
     """A fresh, empty database on the test server, dropped afterwards. Yields its name."""

@@ -17,7 +17,11 @@ range, pattern, the occurred_at-on-its-day rule and missing or extra columns per
 within its partition (a repeat keeps the first row, by file and row number); for transactions each
 reference to a row of the referenced table loaded on the same day or in the REFERENCE_WINDOW_DAYS
 before the row's day; and the table's cross-row rules (`Table.cross_row_rules`), each row left-joined to
-the row its rule looks up (an event's patient in raw.patients: load the snapshots first).
+the row its rule looks up (an event's patient in raw.patients: load the snapshots first; an outcome's
+slot through its booking, within the reference window of each hop); and the table's set rules (one
+outcome per appointment, no overlapping slots of a doctor), which compare the rows with each other and
+with the rows kept before them (`services.contract.rules.held_windows`). A table loads after every
+table its rules read (`load_order`).
 Validation runs in DuckDB whatever the target: in the warehouse file itself for
 the DuckDB target; in an in-memory DuckDB for PostgreSQL, which receives the checked rows by COPY and
 answers the reference look-ups for the keys the range points at (`warehouse.targets`).
@@ -52,15 +56,23 @@ from services.contract.rules import (
     cross_row_rules,
     duplicate_reason,
     file_is_whole,
+    held_where,
+    held_windows,
+    hop_aliases,
     kept_all,
     lookup_alias,
+    lookup_joins,
+    lookup_windows,
+    lookups,
     quote,
     reasons,
     row_rules,
+    set_rule_breaks,
+    set_rule_columns,
     typed_value,
     unknown_reference_reason,
 )
-from services.contract.schema import ARROW_TYPES, Lookup, sql_type
+from services.contract.schema import ARROW_TYPES, Lookup, OneRowPerKey, SetRule, sql_type
 from services.contract.tables import TABLES
 from warehouse.raw import FROM_FILES, OUTBOX_PREFIX, RAW_SCHEMA, raw_columns
 from warehouse.targets import LoadTarget, target_for
@@ -131,13 +143,13 @@ class Reconciliation:
 
 
 def load_order() -> list[Table]:
-    """Contract tables ordered so that a referenced table loads before the tables that reference it."""
+    """Contract tables ordered so that a table loads after the tables its rules read (`Table.reads`:
+    what it references, what its look-ups find, the tables a one-row-per-key rule ranks first)."""
     ordered: list[Table] = []
     pending = list(TABLES.values())
     while pending:
         for t in pending:
-            deps = {c.references[0] for c in t.columns if c.references}
-            if deps <= {o.name for o in ordered}:
+            if t.reads <= {o.name for o in ordered}:
                 ordered.append(t)
                 pending.remove(t)
                 break
@@ -172,8 +184,11 @@ def _read_footer(path: Path, day: dt.date | None, label: str | None = None) -> _
     return _File(path, day, label or str(path), pf.metadata.num_rows, types, pf.metadata)
 
 
-def _as_date(value: dt.date) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+def _as_type(value: dt.date, as_type: str) -> dt.date:
+    """A footer's date or timestamp as `as_type` ('date' or 'timestamp'), as a cast in SQL gives it."""
+    if as_type == "date":
+        return value.date() if isinstance(value, dt.datetime) else value
+    return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
 
 
 def _footer_bounds(files: list[_File], column: Column) -> tuple[Any, Any] | None | bool:
@@ -280,13 +295,10 @@ class _Batch:
         self.has_duplicates = False
         self.known: dict[str, str] = {}
         # the cross-row rules' look-ups (e.g. the patient of an event), each with the columns read
-        self.lookups: dict[Lookup, list[str]] = {}
-        for r in table.cross_row_rules:
-            if r.lookup is not None:
-                self.lookups.setdefault(r.lookup, [])
-                if r.than not in self.lookups[r.lookup]:
-                    self.lookups[r.lookup].append(r.than)
+        self.lookups: dict[Lookup, list[str]] = lookups(table)
         self.looked_up: dict[Lookup, str] = {}
+        # the set rules' breaking rows, by rule: a temp table (file, row, reason) where any broke one
+        self.set_breaks: dict[SetRule, str] = {}
 
     def _first_number(self, files: int, *, outbox: bool) -> int:
         """The number of the load's first file: after the highest of the table's files listed in
@@ -336,10 +348,7 @@ class _Batch:
 
     def lookup_join(self, group: list[_File]) -> str:
         """The left joins that give each row of the group its looked-up rows (null where none)."""
-        return " ".join(
-            f"left join {rel} as {lookup_alias(lk)} on {lookup_alias(lk)}.key = {self.typed(group, lk.key)}"
-            for lk, rel in self.looked_up.items()
-        )
+        return lookup_joins(self.looked_up, lambda column: self.typed(group, column))
 
     def typed(self, group: list[_File], column: str) -> str:
         return typed_value(self.table.column(column), group[0].types.get(column))
@@ -418,25 +427,110 @@ class _Batch:
             )
 
     def look_up_rows(self) -> None:
-        """For each look-up of the cross-row rules, the relation of the looked-up rows that could break
-        a rule for the dates the files' rows hold (`could_break`, `LoadTarget.looked_up`)."""
+        """For each look-up of the cross-row rules, the relation of the looked-up rows that could break a
+        rule for the values the files' rows hold (`could_break`): of a reference snapshot, read whole; in
+        a transaction table, of the keys the rows point at, loaded in each hop's window before the load's
+        days (`lookup_windows`)."""
+        days = [f.day for f in self.files if f.day is not None]
         for lk, columns in self.lookups.items():
-            checked = {r.column for r in self.table.cross_row_rules if r.lookup == lk}
-            bounds = {c: self._date_range(c) for c in checked}
-            where = could_break(self.table, lk, bounds)
-            self.looked_up[lk] = self.target.looked_up(lk, columns, where, f"_load_{lookup_alias(lk)}")
+            rules = [r for r in self.table.cross_row_rules if r.lookup == lk]
+            where = [
+                could_break(
+                    self.table, lk, {(r.column, r.compare): self._range(r.column, r.compare) for r in rules}
+                )
+            ]
+            wanted = None
+            for hop, alias, window in zip(lk.chain, hop_aliases(lk), lookup_windows(lk), strict=True):
+                if window is None or not days:
+                    continue
+                since, until = min(days) - dt.timedelta(days=window), max(days)
+                where.append(f"{alias}._partition_date between '{since}' and '{until}'")
+                # a first hop whose window is about the size of the load (a backfill) is cheaper to take
+                # whole than to pick the wanted keys out of; a day's load looks up its own keys
+                rows = sum(f.rows for f in self.files)
+                if hop is lk.chain[0] and self.target.loaded_rows(hop.table, since, until) > 2 * rows:
+                    wanted = self._wanted(hop.key)
+            sql = " and ".join(f"({w})" for w in where)
+            self.looked_up[lk] = self.target.looked_up(lk, columns, sql, f"_load_{lookup_alias(lk)}", wanted)
 
-    def _date_range(self, column: str) -> tuple[dt.date, dt.date] | None:
-        """(first, last) date of a column's values in the files' rows; None when they hold none. Read
-        from the footers when they can tell (no pass over the rows), else from the rows."""
+    def find_set_breaks(self) -> None:
+        """For each set rule of the table (one outcome per appointment, no overlapping slots), the temp
+        table of the files' rows that break it, with their reasons (`set_rule_breaks`): the files' rows
+        compared with each other and with the kept rows of `held_windows`."""
+        days = [f.day for f in self.files if f.day is not None]
+        for i, rule in enumerate(self.table.set_rules):
+            columns = set_rule_columns(rule)
+            holders = [g for g in self.groups(self.files) if all(c in g[0].types for c in columns)]
+            if not holders or not days:
+                continue
+            # read from the files by each statement that needs them (a scan of a few columns costs less
+            # than keeping every row's file name in a table)
+            rows = (
+                "("
+                + " union all ".join(
+                    "select f.day as day, src.filename as file, src.file_row_number as row, "
+                    + ", ".join(f'{self.typed(g, c)} as "{c}"' for c in columns)
+                    + f" from {self.source(g)}"
+                    for g in holders
+                )
+                + ")"
+            )
+            held = self._held(i, rule, rows, columns, min(days), max(days))
+            breaks = f"_load_set_breaks_{i}"
+            self.target.vcon.execute(
+                f"create or replace temp table {breaks} as {set_rule_breaks(self.table, rule, rows, held)}"
+            )
+            if self.target.vcon.execute(f"select count(*) from {breaks}").fetchone()[0]:
+                self.set_breaks[rule] = breaks
+
+    def _held(
+        self, i: int, rule: SetRule, rows: str, columns: list[str], first: dt.date, last: dt.date
+    ) -> str:
+        """SQL of the kept rows a set rule compares the load's rows (the relation `rows`) with: `tbl` and
+        the rule's columns (but occurred_at), from each table of `held_windows`: for a one-row-per-key
+        rule, of the keys the load's rows hold; for no-overlap, starting near the load's rows."""
+        kept = [c for c in columns if c != "occurred_at"]
+        starts = None
+        if not isinstance(rule, OneRowPerKey):  # a NoOverlap: the rows starting near the load's
+            span = self.target.vcon.execute(
+                f'select min("{rule.start}"), max("{rule.start}") from {rows} as r'
+            )
+            first_start, last_start = span.fetchone()
+            starts = None if first_start is None else (first_start, last_start)
+        near = held_where(self.table, rule, starts)
+        selects = []
+        loaded = sum(f.rows for f in self.files)
+        for j, (table, since, until) in enumerate(held_windows(self.table, rule, first, last)):
+            in_window = self.target.loaded_rows(table, since, until) if since <= until else 0
+            if not in_window:
+                continue
+            where = f"r._partition_date between '{since}' and '{until}' and {near}"
+            wanted = None  # a window about the size of the load is cheaper to take whole
+            if isinstance(rule, OneRowPerKey) and in_window > 2 * loaded:
+                wanted = (rule.key, f'select "{rule.key}" as key from {rows} as r')
+            held = self.target.rows_of(table, kept, where, f"_load_held_{i}_{j}", wanted)
+            selects.append(f"select {quote(table)} as tbl, * from {held}")
+        cols = ", ".join(
+            f'cast(null as {sql_type(self.table.column(c).type, "duckdb")}) as "{c}"' for c in kept
+        )
+        return (
+            "("
+            + (" union all ".join(selects) or f"select cast(null as varchar) as tbl, {cols} limit 0")
+            + ")"
+        )
+
+    def _range(self, column: str, as_type: str) -> tuple | None:
+        """(first, last) of a column's values in the files' rows as `as_type` (date or timestamp); None
+        when they hold none. Read from the footers when they can tell (no pass over the rows), else from
+        the rows."""
         bounds = _footer_bounds(self.files, self.table.column(column))
         if bounds is not False:  # the footers tell
-            return None if bounds is None else (_as_date(bounds[0]), _as_date(bounds[1]))
+            return None if bounds is None else tuple(_as_type(v, as_type) for v in bounds)
         holders = [g for g in self.groups(self.files) if column in g[0].types]
         if not holders:
             return None
         values = " union all ".join(
-            f"select cast({self.typed(g, column)} as date) as v from {self.source(g)}" for g in holders
+            f"select cast({self.typed(g, column)} as {as_type}) as v from {self.source(g)}" for g in holders
         )
         first, last = self.target.vcon.execute(f"select min(v), max(v) from ({values}) as d").fetchone()
         return None if first is None else (first, last)
@@ -477,7 +571,17 @@ class _Batch:
         if self.has_duplicates:
             key = ", ".join(self.table.primary_key)
             rules.append(Rule("d.row is null", duplicate_reason(self.table), IS_PRIMARY_KEY, key))
+        for i, rule in enumerate(self.set_breaks):
+            column = rule.key if isinstance(rule, OneRowPerKey) else rule.start
+            rules.append(Rule(f"s{i}.row is null", f"s{i}.reason", rule.name, column))
         return rules
+
+    def _set_joins(self, how: str) -> str:
+        """The joins of the set rules' breaking rows to the files' rows (`how`: anti or left)."""
+        return " ".join(
+            f"{how} join {breaks} as s{i} on s{i}.file = src.filename and s{i}.row = src.file_row_number"
+            for i, breaks in enumerate(self.set_breaks.values())
+        )
 
     # -- writing
 
@@ -496,7 +600,7 @@ class _Batch:
             )
             selects.append(
                 f"select {', '.join(cols)} from {self.source(g)} {self._known_join(g)} {no_dups} "
-                f"{self.lookup_join(g)} where {kept_all(rules)}"
+                f"{self._set_joins('anti')} {self.lookup_join(g)} where {kept_all(rules)}"
             )
         if selects:
             self.target.append(self.table.name, raw_columns(self.table), " union all ".join(selects))
@@ -523,7 +627,7 @@ class _Batch:
                 f"cast(to_json(struct_pack({row})) as varchar) as row_json "
                 f"from {self.source(g, label=True)} "
                 "semi join _load_bad_rows as b on b.file = src.filename and b.row = src.file_row_number "
-                f"{dups} {self.lookup_join(g)}"
+                f"{dups} {self._set_joins('left')} {self.lookup_join(g)}"
             )
         select = (
             f"select {quote(self.table.name)}, partition_date, source_file, row_number, "
@@ -549,9 +653,11 @@ class _Batch:
                         f"{row} from {self.source(g)} anti join {self.known[c.name]} as k "
                         f"on {self._points_at(g, c, 'k')} where {typed} is not null"
                     )
+        paths = ", ".join(quote(str(f.path)) for f in files)
         if self.has_duplicates:
-            paths = ", ".join(quote(str(f.path)) for f in files)
             selects.append(f"select file, row from _load_dup_rows where file in ({paths})")
+        for breaks in self.set_breaks.values():
+            selects.append(f"select file, row from {breaks} where file in ({paths})")
         self.target.vcon.execute(
             f"create or replace temp table _load_bad_rows as select distinct file, row from "
             f"({' union all '.join(selects)}) as bad"
@@ -564,6 +670,7 @@ class _Batch:
             self.find_duplicates()
             self.look_up_references()
             self.look_up_rows()
+            self.find_set_breaks()
             self.insert_good_rows()
         by_file = self._loaded_by_file(days)
         short = [f for f in self.files if by_file.get(self.place[id(f)], 0) < f.rows]
@@ -614,6 +721,12 @@ class _Batch:
             ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"]
             + [f"_load_known_{c.name}" for c in self.references]
             + [f"_load_{lookup_alias(lk)}" for lk in self.lookups]
+            + [f"_load_set_breaks_{i}" for i in range(len(self.table.set_rules))]
+            + [
+                f"_load_held_{i}_{j}"
+                for i, r in enumerate(self.table.set_rules)
+                for j in range(len(r.tables) if isinstance(r, OneRowPerKey) else 1)
+            ]
         ):  # (a known-keys relation that is a subquery has no table to drop)
             self.target.vcon.execute(f"drop table if exists {name}")
 

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from services.contract import Column
-from services.contract.rules import REFERENCE_WINDOW_DAYS, quote
+from services.contract.rules import REFERENCE_WINDOW_DAYS, hop_aliases, quote
 from services.contract.schema import Lookup, sql_type
 from services.contract.tables import TABLES
 from warehouse.raw import RAW_SCHEMA, lineage_migration, raw_schema_ddl
@@ -74,23 +74,83 @@ class LoadTarget:
         `since` and `until`, each with the days [lo, hi] a row may point at it from. It holds at least
         the keys of `wanted` (SQL in `vcon` with a column `key`, from `rows` rows); `name` is free for
         a temp table."""
-        ref_table = col.references[0]  # type: ignore[index]
-        ((in_window,),) = self.execute(
-            f"select coalesce(sum(loaded_rows), 0) from {RAW_SCHEMA}.raw_load_log "
-            "where table_name = ? and partition_date between ? and ?",
-            [ref_table, since, until],
-        )
+        in_window = self.loaded_rows(col.references[0], since, until)  # type: ignore[index]
         # a window about the size of the range (a backfill) is cheaper to take whole than to pick the
         # wanted keys out of; a day's load looks up its own keys in a window of many days
         return self._known(col, since, until, name, None if in_window <= 2 * rows else wanted)
 
+    def loaded_rows(self, table: str, since: dt.date, until: dt.date) -> int:
+        """The rows raw.raw_load_log says were loaded into a transaction table from `since` to `until`."""
+        ((rows,),) = self.execute(
+            f"select coalesce(sum(loaded_rows), 0) from {RAW_SCHEMA}.raw_load_log "
+            "where table_name = ? and partition_date between ? and ?",
+            [table, since, until],
+        )
+        return rows
+
     def _known(self, col: Column, since: dt.date, until: dt.date, name: str, wanted: str | None) -> str:
         raise NotImplementedError
 
-    def looked_up(self, lookup: Lookup, columns: list[str], where: str, name: str) -> str:
-        """SQL of a relation in `vcon` (key, *columns): the rows of raw.<lookup.table> for which `where`
-        (SQL over alias r, valid in both dialects) holds, by their key `lookup.table_key`, the table's
-        primary key (one row per key at most); `name` is free for a temp table."""
+    def looked_up(
+        self, lookup: Lookup, columns: list[str], where: str, name: str, wanted: str | None = None
+    ) -> str:
+        """SQL of a relation in `vcon` (key, *columns): the rows `lookup` finds in raw.<lookup.table>,
+        by the key of its chain's first hop (a chain's hops joined in one statement), one row per key:
+        the lowest event id of each hop where a hop's key is not its table's primary key. `where` is
+        SQL valid in both dialects over the hops' aliases (`hop_aliases`: the last hop is r); with
+        `wanted` (SQL in `vcon` with a column `key`) only the rows of those keys.
+        `name` is free for a temp table."""
+        chain = lookup.chain
+        aliases = hop_aliases(lookup)
+        source = f"{RAW_SCHEMA}.{chain[0].table} as {aliases[0]}"
+        for hop, alias, before in zip(chain[1:], aliases[1:], aliases, strict=False):
+            on = f'{alias}."{hop.table_key}" = {before}."{hop.key}"'
+            source += f" join {RAW_SCHEMA}.{hop.table} as {alias} on {on}"
+        key = f'{aliases[0]}."{chain[0].table_key}"'
+        transactions = [
+            a
+            for hop, a in zip(chain, aliases, strict=True)
+            if TABLES[hop.table].primary_key != (hop.table_key,)
+        ]
+        if not transactions:
+            select, tail = f"{key} as key" + "".join(f', r."{c}"' for c in columns), ""
+        else:  # the first row of a key stands
+            order = [f"{a}.event_id" for a in transactions]
+            select, tail = self._first_per_key(key, columns, order)
+        first = TABLES[chain[0].table].column(chain[0].table_key).type
+        types = {"key": first} | {c: TABLES[lookup.table].column(c).type for c in columns}
+        return self._rows(select, source, (key, first, wanted), where, tail, name, types)
+
+    def _first_per_key(self, key: str, columns: list[str], order: list[str]) -> tuple[str, str]:
+        """The select list and the tail (after WHERE) that keep, of the rows of each `key`, the first by
+        `order`: `key` as key, then `columns` of alias r."""
+        raise NotImplementedError
+
+    def rows_of(
+        self, table: str, columns: list[str], where: str, name: str, wanted: tuple[str, str] | None = None
+    ) -> str:
+        """SQL of a relation in `vcon` (*columns): the rows of raw.<table> for which `where` (SQL over
+        alias r, valid in both dialects) holds; with `wanted` (column, SQL in `vcon` with a column `key`)
+        only the rows whose column is one of those keys. `name` is free for a temp table."""
+        cols = ", ".join(f'r."{c}"' for c in columns)
+        types = {c: TABLES[table].column(c).type for c in columns}
+        column, keys = wanted or (None, None)
+        key = (f'r."{column}"', TABLES[table].column(column).type, keys) if column else (None, None, None)
+        return self._rows(cols, f"{RAW_SCHEMA}.{table} as r", key, where, "", name, types)
+
+    def _rows(
+        self,
+        select: str,
+        source: str,
+        wanted: tuple[str | None, str | None, str | None],
+        where: str,
+        tail: str,
+        name: str,
+        types: dict[str, str],
+    ) -> str:
+        """`select <select> from <source> where <where> <tail>`, taken into the `vcon` temp table `name`
+        (its columns of these logical `types`); `wanted` = (column SQL, its logical type, keys SQL in
+        `vcon` with a column `key`, or None for every row) keeps the rows whose column is a wanted key."""
         raise NotImplementedError
 
     def append(self, table: str, columns: list[str], select: str) -> None:
@@ -131,11 +191,26 @@ class DuckDBTarget(LoadTarget):
         self.con.execute(f"create or replace temp table {name} as {select} {wanted_only}")
         return name
 
-    def looked_up(self, lookup, columns, where, name):
-        cols = "".join(f', r."{c}"' for c in columns)
-        select = f'select r."{lookup.table_key}" as key{cols} from {RAW_SCHEMA}.{lookup.table} as r'
+    def _first_per_key(self, key, columns, order):
+        # a hash aggregate (DuckDB's DISTINCT ON sorts the rows), ordered by one number where it can be:
+        # comparing structs costs the aggregate half again (event ids are positive 64-bit integers)
+        if len(order) == 1:
+            by = order[0]
+        elif len(order) == 2:
+            by = f"{order[0]}::hugeint * 18446744073709551616 + {order[1]}"
+        else:
+            by = f"({', '.join(order)})"
+        first = "".join(f', arg_min(r."{c}", {by}) as "{c}"' for c in columns)
+        return f"{key} as key{first}", " group by 1"
+
+    def _rows(self, select, source, wanted, where, tail, name, types):
+        column, _, keys = wanted
+        if keys is not None:
+            where = f"{where} and {column} in (select key from ({keys}) as w)"
         # few rows pass `where`: taken once, not scanned again by each statement of the load
-        self.con.execute(f"create or replace temp table {name} as {select} where {where}")
+        self.con.execute(
+            f"create or replace temp table {name} as select {select} from {source} where {where}{tail}"
+        )
         return name
 
     def append(self, table, columns, select):
@@ -207,12 +282,12 @@ class PostgresTarget(LoadTarget):
 
     def _send_wanted(self, key_type: str, wanted: str) -> str:
         """Copy the distinct keys of `wanted` (SQL in `vcon`) into the temp table `_load_wanted` (key);
-        returns the join that keeps a table's rows (alias r) to those keys on column `{key}`."""
+        returns the join that keeps a table's rows to those keys on the column `{key}` (SQL, e.g. r.id)."""
         self.execute("drop table if exists _load_wanted")  # its key's type is the look-up's
         self.execute(f"create temp table _load_wanted (key {sql_type(key_type, 'postgres')})")
         self._copy_in("_load_wanted", ["key"], f"select distinct key from ({wanted}) as w")
         self.execute("analyze _load_wanted")
-        return "join _load_wanted as w on w.key = r.{key}"
+        return "join _load_wanted as w on w.key = {key}"
 
     def _fetch(self, select: str, name: str, columns: dict[str, str], expr: str) -> str:
         """Copy the rows of `select` (SQL in PostgreSQL) into the `vcon` temp table `name` through CSV:
@@ -236,7 +311,7 @@ class PostgresTarget(LoadTarget):
         ref_table, ref_col = col.references  # type: ignore[misc]
         key_type = TABLES[ref_table].column(ref_col).type
         # the wanted keys go over first, and only their rows come back
-        join = "" if wanted is None else self._send_wanted(key_type, wanted).format(key=ref_col)
+        join = "" if wanted is None else self._send_wanted(key_type, wanted).format(key=f"r.{ref_col}")
         known = (
             f"select r.{ref_col}, r._partition_date from {RAW_SCHEMA}.{ref_table} as r {join} "
             f"where r._partition_date between '{since}' and '{until}'"
@@ -244,14 +319,15 @@ class PostgresTarget(LoadTarget):
         window = f"key, day as lo, day + {REFERENCE_WINDOW_DAYS} as hi"
         return self._fetch(known, name, {"key": key_type, "day": "date"}, window)
 
-    def looked_up(self, lookup, columns, where, name):
-        table = TABLES[lookup.table]
-        key = lookup.table_key
-        cols = "".join(f", r.{c}" for c in columns)
-        types = {"key": table.column(key).type} | {c: table.column(c).type for c in columns}
-        return self._fetch(
-            f"select r.{key}{cols} from {RAW_SCHEMA}.{lookup.table} as r where {where}", name, types, "*"
-        )
+    def _first_per_key(self, key, columns, order):
+        cols = "".join(f', r."{c}"' for c in columns)
+        return f"distinct on ({key}) {key} as key{cols}", f" order by {key}, {', '.join(order)}"
+
+    def _rows(self, select, source, wanted, where, tail, name, types):
+        column, key_type, keys = wanted
+        if keys is not None:
+            source += " " + self._send_wanted(key_type, keys).format(key=column)
+        return self._fetch(f"select {select} from {source} where {where}{tail}", name, types, "*")
 
     def append(self, table, columns, select):
         self._copy_in(f"{RAW_SCHEMA}.{table}", columns, select)

@@ -39,3 +39,7 @@ def date_spine(datepart, start_date, end_date):
 
 def type_bigint():
     return "bigint"
+
+
+def split_part(string_text, delimiter_text, part_number):
+    return f"split_part({string_text}, {delimiter_text}, {part_number})"

@@ -49,7 +49,8 @@ def raw_key(table_name: str) -> dg.AssetKey:
 
 
 def _referenced(table: Table) -> list[str]:
-    return sorted({c.references[0] for c in table.columns if c.references})
+    """The transaction tables whose rows this one's rules read (they load first)."""
+    return sorted(table.reads & {t.name for t in TRANSACTION_TABLES})
 
 
 def _spec(table: Table, group: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:

@@ -1,7 +1,8 @@
 """Drive a day of clinic activity through the HTTP API, for demos and end-to-end tests.
 
-Registry staff book free slots for patients; some bookings are cancelled or missed; the rest become visits
-that doctors close with diagnoses, some with an e-prescription (then dispensed) or a referral. Everything
+Registry staff book free slots for patients, and some bookings are cancelled; then the day plays out, the
+service's clock moved on to each slot's start: some appointments are missed, the rest become visits that
+doctors close with diagnoses, some with an e-prescription (then dispensed) or a referral. Everything
 goes through the real routes (in-process, via Starlette's test client), so the outbox fills exactly as it
 would in production. Needs a seeded store (`seed_from_landing`).
 """
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from services.api.db import session_factory
 from services.api.main import API_PREFIX, create_app
 from services.api.models import Doctor, Patient, Slot
-from services.api.outbox import moscow_now
+from services.api.outbox import moscow_now, set_clock
 from services.api.security import issue_token
 from services.api.seed import OPENING_TIME
 from services.api.settings import Settings
@@ -95,6 +96,7 @@ def drive_activity(
 
             _, slots = call(admin, "GET", f"/slots?limit={min(1000, bookings * 3)}")
             rng.shuffle(slots)
+            booked = []
             for slot in slots[:bookings]:
                 desk = registry[slot["facility_id"]]
                 status, appt = call(
@@ -106,58 +108,66 @@ def drive_activity(
                 if status != 201:
                     continue  # taken meanwhile
                 written["appointment_booked"] += 1
-                appointment_id, fate = appt["appointment_id"], rng.random()
-                if fate < 0.08:
+                if rng.random() < 0.08:
                     call(
-                        desk, "POST", f"/appointments/{appointment_id}/cancel", {"reason": "patient_request"}
+                        desk,
+                        "POST",
+                        f"/appointments/{appt['appointment_id']}/cancel",
+                        {"reason": "patient_request"},
                     )
                     written["appointment_cancelled"] += 1
-                    continue
-                if fate < 0.15:
-                    call(desk, "POST", f"/appointments/{appointment_id}/attendance", {"attended": False})
-                    written["appointment_no_show"] += 1
-                    continue
-                doc = doctor[slot["doctor_id"]]
-                _, enc = call(
-                    doc,
-                    "POST",
-                    "/encounters",
-                    {"patient_id": appt["patient_id"], "appointment_id": appointment_id},
-                )
-                written["appointment_attended"] += 1
-                codes = rng.sample(ICD10, rng.choice((1, 1, 2)))
-                diagnoses = [
-                    {
-                        "icd10_code": c,
-                        "is_primary": i == 0,
-                        "diagnosis_kind": rng.choice(("first_time", "known")),
-                    }
-                    for i, c in enumerate(codes)
-                ]
-                call(doc, "POST", f"/encounters/{enc['encounter_id']}/close", {"diagnoses": diagnoses})
-                written["encounter_closed"] += 1
-                written["diagnosis_recorded"] += len(diagnoses)
-                if rng.random() < 0.35:
-                    body = {
-                        "encounter_id": enc["encounter_id"],
-                        "atc_code": rng.choice(ATC),
-                        "quantity": rng.randint(1, 3),
-                        "days_supply": rng.choice((10, 30, 90)),
-                        "benefit_category": rng.choice(("none", "none", "regional", "federal")),
-                    }
-                    _, rx = call(doc, "POST", "/prescriptions", body)
-                    written["prescription_issued"] += 1
-                    if rng.random() < 0.7:
-                        call(pharmacist, "POST", f"/prescriptions/{rx['prescription_id']}/dispense")
-                        written["prescription_dispensed"] += 1
-                if rng.random() < 0.1:
-                    call(
-                        doc,
-                        "POST",
-                        "/referrals",
-                        {"encounter_id": enc["encounter_id"], "to_specialty_id": slot["specialty_id"]},
-                    )
-                    written["referral_issued"] += 1
+                else:
+                    booked.append((slot, appt))
+            # then the day plays out: each appointment's outcome when its slot's time comes (the contract
+            # refuses an outcome recorded before its slot), the service's clock moved on to it
+            for slot, appt in sorted(booked, key=lambda b: (b[0]["starts_at"], b[0]["slot_id"])):
+                set_clock(dt.datetime.fromisoformat(slot["starts_at"]))
+                visit(call, rng, written, slot, appt, registry[slot["facility_id"]], doctor, pharmacist)
     finally:
+        set_clock(settings.api_clock_start)  # the clock the service started with
         app.state.engine.dispose()
     return written
+
+
+def visit(call, rng: random.Random, written: Counter, slot: dict, appt: dict, desk: str, doctor, pharmacist):
+    """One booked appointment's outcome: missed, or a visit closed with diagnoses, perhaps an
+    e-prescription (then dispensed) and a referral; what it wrote counted in `written`."""
+    appointment_id = appt["appointment_id"]
+    if rng.random() < 0.075:  # of the bookings not cancelled, as before: 7% of all bookings missed
+        call(desk, "POST", f"/appointments/{appointment_id}/attendance", {"attended": False})
+        written["appointment_no_show"] += 1
+        return
+    doc = doctor[slot["doctor_id"]]
+    _, enc = call(
+        doc, "POST", "/encounters", {"patient_id": appt["patient_id"], "appointment_id": appointment_id}
+    )
+    written["appointment_attended"] += 1
+    codes = rng.sample(ICD10, rng.choice((1, 1, 2)))
+    diagnoses = [
+        {"icd10_code": c, "is_primary": i == 0, "diagnosis_kind": rng.choice(("first_time", "known"))}
+        for i, c in enumerate(codes)
+    ]
+    call(doc, "POST", f"/encounters/{enc['encounter_id']}/close", {"diagnoses": diagnoses})
+    written["encounter_closed"] += 1
+    written["diagnosis_recorded"] += len(diagnoses)
+    if rng.random() < 0.35:
+        body = {
+            "encounter_id": enc["encounter_id"],
+            "atc_code": rng.choice(ATC),
+            "quantity": rng.randint(1, 3),
+            "days_supply": rng.choice((10, 30, 90)),
+            "benefit_category": rng.choice(("none", "none", "regional", "federal")),
+        }
+        _, rx = call(doc, "POST", "/prescriptions", body)
+        written["prescription_issued"] += 1
+        if rng.random() < 0.7:
+            call(pharmacist, "POST", f"/prescriptions/{rx['prescription_id']}/dispense")
+            written["prescription_dispensed"] += 1
+    if rng.random() < 0.1:
+        call(
+            doc,
+            "POST",
+            "/referrals",
+            {"encounter_id": enc["encounter_id"], "to_specialty_id": slot["specialty_id"]},
+        )
+        written["referral_issued"] += 1

@@ -11,12 +11,14 @@ import logging
 import time
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from services.api.db import make_engine, session_factory, upgrade
 from services.api.outbox import set_clock
 from services.api.routes import booking, directory, patients, prescriptions, records, referrals
+from services.api.rules import RuleBroken
 from services.api.security import TokenCache
 from services.api.settings import Settings
 
@@ -110,6 +112,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Booking first: routers are matched in order, and booking is the busiest.
     for module in (booking, directory, patients, records, prescriptions, referrals):
         app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.exception_handler(RuleBroken)
+    async def refuse(_request: Request, e: RuleBroken) -> JSONResponse:
+        # the contract's rules refused the row: FastAPI's validation-error shape, the rule as the type
+        return JSONResponse({"detail": e.detail}, status_code=e.status)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

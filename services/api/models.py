@@ -108,6 +108,8 @@ class Slot(Base):
     duration_min: Mapped[int] = mapped_column(Integer)
     is_urgent_reserve: Mapped[bool] = mapped_column(Boolean, default=False)
     is_booked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the contract's slot_published.occurred_at (for slots stored before it was kept: when it began to be)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Appointment(Base):

@@ -25,16 +25,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, create_engine, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from services.api.models import API_ID_BASE, OutboxEntry
+from services.api.rules import enforce
 from services.contract import table as contract_table
+from services.contract.check import check
 from services.contract.schema import Table
 
 # Any fixed number will do; it only has to be the same for every writer of this database.
@@ -98,13 +100,10 @@ class OutboxRow:
 # --- checking a row against the contract -----------------------------------------------------------------
 
 
-@cache
-def _pattern(p: str) -> re.Pattern[str]:
-    return re.compile(p)
-
-
-def validate_row(table_name: str, row: dict[str, Any]) -> list[str]:
-    """What is wrong with a row of a contract transaction table (empty when it keeps every rule)."""
+def type_problems(table_name: str, row: dict[str, Any]) -> list[str]:
+    """What keeps a row from being a contract row at all: an unknown or reference table, columns other
+    than the table's, a value of another Python type than its column's (a bug in the caller). The
+    contract's rules themselves are the executor's (`validate_row`, `services.api.rules.enforce`)."""
     try:
         t = contract_table(table_name)
     except KeyError as e:
@@ -117,13 +116,8 @@ def validate_row(table_name: str, row: dict[str, Any]) -> list[str]:
         missing, extra = sorted(names - set(row)), sorted(set(row) - names)
         problems.append(f"{table_name}: columns missing {missing}, unexpected {extra}")
     for c in t.columns:
-        if c.name not in row:
-            continue
-        v = row[c.name]
-        where = f"{table_name}.{c.name}"
+        v = row.get(c.name)
         if v is None:
-            if not c.nullable:
-                problems.append(f"{where} is null")
             continue
         ok = {
             "string": isinstance(v, str),
@@ -135,19 +129,16 @@ def validate_row(table_name: str, row: dict[str, Any]) -> list[str]:
             "timestamp": isinstance(v, dt.datetime) and v.tzinfo is None,
         }[c.type]
         if not ok:
-            problems.append(f"{where}: {type(v).__name__} is not {c.type}")
-            continue
-        if c.type in INT_RANGES and not INT_RANGES[c.type][0] <= v <= INT_RANGES[c.type][1]:
-            problems.append(f"{where}: {v} is out of {c.type} range")
-        if c.allowed is not None and v not in c.allowed:
-            problems.append(f"{where}: {v!r} is not one of {c.allowed}")
-        if c.min is not None and v < c.min:
-            problems.append(f"{where}: {v} < {c.min}")
-        if c.max is not None and v > c.max:
-            problems.append(f"{where}: {v} > {c.max}")
-        if c.pattern is not None and not _pattern(c.pattern).fullmatch(v):
-            problems.append(f"{where}: {v!r} does not match {c.pattern}")
+            problems.append(f"{table_name}.{c.name}: {type(v).__name__} is not {c.type}")
+        elif c.type in INT_RANGES and not INT_RANGES[c.type][0] <= v <= INT_RANGES[c.type][1]:
+            problems.append(f"{table_name}.{c.name}: {v} is out of {c.type} range")
     return problems
+
+
+def validate_row(table_name: str, row: dict[str, Any]) -> list[str]:
+    """What is wrong with a row of a contract transaction table (empty when it keeps every rule): its
+    type problems, else the reasons of the contract's rules it breaks on its own (no context rows)."""
+    return type_problems(table_name, row) or [b.reason for b in check(table_name, [row])]
 
 
 # --- writing ---------------------------------------------------------------------------------------------
@@ -174,15 +165,23 @@ def _from_json(t: Table, payload: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def emit(session: Session, table_name: str, row: dict[str, Any]) -> int:
+def emit(session: Session, table_name: str, row: dict[str, Any], *, body_fields: Collection[str] = ()) -> int:
     """Write one contract row (all columns but event_id) to the outbox in the session's transaction.
 
     Call it after the business rows of the transaction are written (it takes the outbox lock, held to
-    commit). Returns the event id.
+    commit). Returns the event id. The row is checked first against every rule the contract declares for
+    it, with its context from the store: RuleBroken (`services.api.rules`) when it breaks one, naming a
+    column of `body_fields` as a field of the request's body; ValueError for a row that is not a contract
+    row at all (a bug).
     """
     session.flush()  # the business rows first: no row lock may be awaited while holding the outbox lock
-    conn = session.connection()
     now = moscow_now()
+    checked = {"event_id": event_id(0), **row}  # the real id is drawn with the seq, below
+    problems = type_problems(table_name, checked)
+    if problems:
+        raise ValueError("outbox row breaks the contract: " + "; ".join(problems))
+    enforce(session, table_name, checked, today=now.date(), body_fields=body_fields)
+    conn = session.connection()
     if conn.dialect.name == "postgresql":
         payload = _payload(table_name, 1, row)  # checked with a stand-in event id; the real one is set in SQL
         del payload["event_id"]
@@ -204,9 +203,6 @@ def emit(session: Session, table_name: str, row: dict[str, Any]) -> int:
 
 def _payload(table_name: str, seq: int, row: dict[str, Any]) -> dict[str, Any]:
     full = {"event_id": event_id(seq), **row}
-    problems = validate_row(table_name, full)
-    if problems:
-        raise ValueError("outbox row breaks the contract: " + "; ".join(problems))
     return {c: _to_json(full[c]) for c in contract_table(table_name).column_names}
 
 

@@ -170,12 +170,13 @@ def seed_from_landing(landing: Path, db_url: str, from_date: dt.date | None = No
         slot_columns = ["slot_id", "doctor_id", "facility_id", "specialty_id", "starts_at", "duration_min"]
         slots = [
             s
-            for s in _parquet_rows(slot_files, [*slot_columns, "is_urgent_reserve"])
+            for s in _parquet_rows(slot_files, [*slot_columns, "is_urgent_reserve", "occurred_at"])
             if s["starts_at"] >= start and s["doctor_id"] in doctors
         ]
         taken = _booked_in_simulation(landing, from_date - dt.timedelta(days=62))
         for s in slots:
             s["is_booked"] = s["slot_id"] in taken
+            s["published_at"] = s.pop("occurred_at")
         rows = {
             "facilities": (Facility, list(facilities.values())),
             "specialties": (Specialty, list(specialties.values())),

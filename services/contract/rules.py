@@ -12,8 +12,23 @@ reason. Rules that need other rows (references to earlier events, duplicates of 
 live in `warehouse.ingest`; their reasons are written here too, so the wording is in one place.
 
 The contract's cross-row rules (`Table.cross_row_rules`: a row's date against the patient's birth and
-death, say) are `Rule`s too (`cross_row_rules`): a rule with a `Lookup` reads the looked-up row's columns
-from the alias `lookup_alias(lookup)`, which the ingest left-joins to the row in the same statement.
+death, an outcome's time against its slot's start) are `Rule`s too (`cross_row_rules`): a rule with a
+`Lookup` reads the looked-up row's columns from the alias `lookup_alias(lookup)`, which `lookup_joins`
+left-joins to the row in the same statement (a chained look-up's relation joins its hops).
+
+The set rules (`Table.set_rules`: one outcome per appointment, no overlapping slots) compare a row with
+other rows of its kind: `set_rule_breaks` is one SELECT of the rows that break one, with their reasons.
+
+Every statement here reads relations the caller names, never a warehouse table, so the same rules run over
+any rows: the ingest passes its landing files (`src`) and temp tables of raw rows; another caller (the
+API, the simulator's self-check) passes its own DuckDB relations. A caller supplies
+- `src`: the rows checked, with the contract's columns (`typed_value` casts where its types differ);
+- per look-up of `lookups(table)`, a relation (key, *columns) of the rows it finds (a chain's hops
+  joined), at most one row per key (`lookup_windows` says which days of each transaction table it must
+  cover), for `lookup_joins`;
+- per set rule, `rows` (the checked rows, with file, row, day and `set_rule_columns`) and `held` (the
+  rows already kept that rank before them: `held_windows` says which) for `set_rule_breaks`.
+All of it is DuckDB SQL: the warehouse checks its rows in DuckDB whatever its target.
 """
 
 from __future__ import annotations
@@ -24,7 +39,17 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from services.contract import Column, Table
-from services.contract.schema import ARROW_TYPES, LOAD_DATE, CrossRowRule, Lookup, sql_type
+from services.contract.schema import (
+    ARROW_TYPES,
+    LOAD_DATE,
+    CrossRowRule,
+    Lookup,
+    NoOverlap,
+    OneRowPerKey,
+    SetRule,
+    sql_type,
+)
+from services.contract.tables import TABLES
 
 # How far back a reference may point (a slot is published at most this long before it is booked, etc.):
 # a reference is kept when the referenced row was loaded on the row's day or in these days before it.
@@ -153,8 +178,44 @@ def row_rules(
 
 
 def lookup_alias(lookup: Lookup) -> str:
-    """The alias the looked-up row of a `Lookup` has in a checking statement."""
-    return f"lk_{lookup.table}_{lookup.key}"
+    """The alias the looked-up row of a `Lookup` has in a checking statement (a chain's names its hops)."""
+    own = f"lk_{lookup.table}_{lookup.key}"
+    return f"{lookup_alias(lookup.via)}__{own}" if lookup.via else own
+
+
+def lookups(table: Table) -> dict[Lookup, list[str]]:
+    """The look-ups the table's cross-row rules compare with, each with the columns read from the row
+    it finds (a chained look-up is one relation: its hops are joined where it is fetched)."""
+    needed: dict[Lookup, list[str]] = {}
+    for r in table.cross_row_rules:
+        if r.lookup is not None and r.than not in needed.setdefault(r.lookup, []):
+            needed[r.lookup].append(r.than)
+    return needed
+
+
+def hop_aliases(lookup: Lookup) -> list[str]:
+    """The aliases of a look-up's hops where it is fetched: h0, h1, ... and r for the last."""
+    return [f"h{i}" for i in range(len(lookup.chain) - 1)] + ["r"]
+
+
+def lookup_windows(lookup: Lookup) -> list[int | None]:
+    """For each hop of a look-up, how many days before the first checked day the rows it reads in a
+    transaction table may have been loaded: a reference may point REFERENCE_WINDOW_DAYS back, and each
+    hop of a chain may again (None: a reference snapshot, read whole)."""
+    return [
+        None if TABLES[hop.table].kind == "reference" else REFERENCE_WINDOW_DAYS * (i + 1)
+        for i, hop in enumerate(lookup.chain)
+    ]
+
+
+def lookup_joins(relations: dict[Lookup, str], key_of) -> str:
+    """The left joins that give a row its looked-up rows (null where none): `relations` maps each
+    look-up of `lookups` to its relation (key, *columns), keyed by the first hop's key;
+    `key_of(column)` is the SQL of the checked row's column."""
+    return " ".join(
+        f"left join {rel} as {lookup_alias(lk)} on {lookup_alias(lk)}.key = {key_of(lk.chain[0].key)}"
+        for lk, rel in relations.items()
+    )
 
 
 def cross_row_rules(
@@ -168,41 +229,54 @@ def cross_row_rules(
     return [_cross_row_rule(table, r, file_types, load_date, src) for r in table.cross_row_rules]
 
 
-def could_break(table: Table, lookup: Lookup, bounds: dict[str, tuple[dt.date, dt.date] | None]) -> str:
+def could_break(table: Table, lookup: Lookup, bounds: dict[tuple[str, str], tuple | None]) -> str:
     """SQL (over the looked-up table, alias r; DuckDB and PostgreSQL alike) true for a looked-up row that
     could break one of the table's rules through `lookup`, for checked values between the `bounds`
-    (column -> (first, last) date of the load's rows; None: the load has none). Every other looked-up
-    row keeps them all, so the load needs only these: for a range of days, the patients born after its
-    first day or dead more than the grace before its last, not the city's every resident."""
+    ((column, compare) -> (first, last) of the load's rows as dates or timestamps; None: the load has
+    none). Every other looked-up row keeps them all, so the load needs only these: for a range of days,
+    the patients born after its first day or dead more than the grace before its last, not the city's
+    every resident; the slots starting before the last booking, not every slot booked ahead."""
     cases = []
     for r in table.cross_row_rules:
-        if r.lookup != lookup or bounds.get(r.column) is None:
+        if r.lookup != lookup or bounds.get((r.column, r.compare)) is None:
             continue
-        first, last = bounds[r.column]  # type: ignore[misc]
+        first, last = bounds[(r.column, r.compare)]  # type: ignore[misc]
         than = f'r."{r.than}"'
-        if r.op == ">=":
-            cases.append(f"{than} > date '{first}'")
+        if r.compare == "date":
+            grace = f" {'-' if r.op == '>=' else '+'} {r.grace_days}"
         else:
-            cases.append(f"{than} + {r.grace_days} < date '{last}'")
+            grace = f" {'-' if r.op == '>=' else '+'} interval '{r.grace_minutes} minutes'"
+        if r.op == ">=":
+            cases.append(f"{than}{grace} > {r.compare} '{first}'")
+        else:
+            cases.append(f"{than}{grace} < {r.compare} '{last}'")
     return " or ".join(cases) or "false"
 
 
 def _cross_row_rule(
     table: Table, rule: CrossRowRule, file_types: dict[str, pa.DataType], load_date: dt.date, src: str
 ) -> Rule:
-    value = f"cast({typed_value(table.column(rule.column), file_types.get(rule.column), src)} as date)"
+    as_type = rule.compare
+    value = f"cast({typed_value(table.column(rule.column), file_types.get(rule.column), src)} as {as_type})"
     if rule.than == LOAD_DATE:
-        other, label = f"date '{load_date}'", "the load date"
+        other, label = f"{as_type} '{load_date}'", "the load date"
     elif rule.lookup is not None:
-        other, label = f'{lookup_alias(rule.lookup)}."{rule.than}"', f"{rule.lookup.table}.{rule.than}"
+        other = f'cast({lookup_alias(rule.lookup)}."{rule.than}" as {as_type})'
+        label = f"{rule.lookup.table}.{rule.than}"
     else:
-        other = f"cast({typed_value(table.column(rule.than), file_types.get(rule.than), src)} as date)"
-        label = rule.than
-    bound = f"{other} + {rule.grace_days}" if rule.grace_days else other
-    if rule.op == ">=":
-        broke = "is before"
+        than = typed_value(table.column(rule.than), file_types.get(rule.than), src)
+        other, label = f"cast({than} as {as_type})", rule.than
+    grace, unit = (rule.grace_days, "days") if as_type == "date" else (rule.grace_minutes, "minutes")
+    sign = "+" if rule.op == "<=" else "-"
+    if not grace:
+        bound = other
+    elif as_type == "date":
+        bound = f"{other} {sign} {grace}"
     else:
-        broke = f"is more than {rule.grace_days} days after" if rule.grace_days else "is after"
+        bound = f"{other} {sign} interval {grace} minute"
+    broke = "is before" if rule.op == ">=" else "is after"
+    if grace:
+        broke = f"is more than {grace} {unit} {broke.removeprefix('is ')}"
     return _rule(
         f"({value} is null or {other} is null or {value} {rule.op} {bound})",
         rule.column,
@@ -242,3 +316,147 @@ def unknown_reference_reason(col: Column, typed: str) -> str:
 def duplicate_reason(table: Table) -> str:
     """The reason of a row whose key an earlier row of the same partition already has."""
     return quote(f"{', '.join(table.primary_key)}: {IS_PRIMARY_KEY}: duplicate of an earlier row")
+
+
+# ------------------------------------------------------------------------------------------ set rules
+
+
+def set_rule_columns(rule: SetRule) -> list[str]:
+    """The contract columns a set rule reads from the checked rows (`rows` carries them, typed, beside
+    `file`, `row` and `day`) and from the rows held (`held` carries them beside `tbl`, the table name)."""
+    if isinstance(rule, OneRowPerKey):
+        return [rule.key, "occurred_at", "event_id"]
+    return [rule.key, *rule.group, rule.start, rule.minutes, "occurred_at", "event_id"]
+
+
+def held_windows(
+    table: Table, rule: SetRule, first: dt.date, last: dt.date
+) -> list[tuple[str, dt.date, dt.date]]:
+    """Which rows a load of `table` over the days `first`..`last` compares with, as (table, first day,
+    last day) of the rows kept: those that rank before every checked row.
+
+    A row kept on a day before the load ranks first, within REFERENCE_WINDOW_DAYS. A `OneRowPerKey`'s
+    tables listed before `table` load before it, so their kept rows rank first on any day of the window
+    around the load; the load's own table, and the tables after it, are compared on days before the load
+    only (their rows of the load's days are being replaced, or will be checked against these)."""
+    before = first - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
+    day_before = first - dt.timedelta(days=1)
+    if isinstance(rule, NoOverlap):
+        return [(table.name, before, day_before)]
+    rank = rule.tables.index(table.name)
+    after = last + dt.timedelta(days=REFERENCE_WINDOW_DAYS)
+    return [(t, before, after if i < rank else day_before) for i, t in enumerate(rule.tables)]
+
+
+def held_where(table: Table, rule: SetRule, starts: tuple[dt.datetime, dt.datetime] | None) -> str:
+    """SQL over the held table's rows (alias r) that narrows them to those a set rule can compare: for a
+    `NoOverlap`, the rows starting within its `minutes`' max of the checked rows' starts (`starts`: the
+    first and last; None when there are none)."""
+    if isinstance(rule, OneRowPerKey):
+        return "true"
+    if starts is None:
+        return "false"
+    reach = dt.timedelta(minutes=_max_minutes(table, rule))
+    return f"r.\"{rule.start}\" between timestamp '{starts[0] - reach}' and timestamp '{starts[1] + reach}'"
+
+
+def _max_minutes(table: Table, rule: NoOverlap) -> int:
+    most = table.column(rule.minutes).max
+    if most is None:
+        raise ValueError(f"{table.name}.{rule.minutes}: {rule.name} needs the column's max")
+    return int(most)
+
+
+def set_rule_breaks(table: Table, rule: SetRule, rows: str, held: str) -> str:
+    """SQL of the checked rows that break a set rule: (file, row, reason), one row each.
+
+    `rows` is a relation of the checked rows: `file`, `row` (what names a row in the caller), `day`
+    (its partition) and the `set_rule_columns`, typed; `held` a relation of the rows kept before them
+    (`held_windows`, `held_where`): `tbl` and the same columns but `occurred_at`. A checked row ranks
+    after every held row and after the rows of `rows` that came before it (earlier day, then earlier
+    occurred_at, then lower event id)."""
+    if isinstance(rule, OneRowPerKey):
+        return _one_row_per_key(table, rule, rows, held)
+    return _no_overlap(table, rule, rows, held)
+
+
+def _earlier(y: str, x: str) -> str:
+    """SQL true when checked row `y` came before checked row `x`: earlier day, then earlier occurred_at,
+    then lower event id (then file and row: a repeated event id is the primary key's rule)."""
+    order = ("day", "occurred_at", "event_id", "file", "row")
+    return f"({', '.join(f'{y}.{c}' for c in order)}) < ({', '.join(f'{x}.{c}' for c in order)})"
+
+
+def _one_row_per_key(table: Table, rule: OneRowPerKey, rows: str, held: str) -> str:
+    # the keys that repeat (in the rows or beside a held row) first, by a hash aggregate; only their rows
+    # are then compared pair by pair
+    key = f'"{rule.key}"'
+    says = _concat(
+        quote(f"{rule.key}: {rule.name}: "),
+        f"cast(x.{key} as varchar)",
+        quote(" already has a row in "),
+        "first.tbl",
+        quote(" (event "),
+        "cast(first.event_id as varchar)",
+        quote(")"),
+    )
+    return (
+        f"with repeats as (select {key} from {rows} where {key} is not null group by {key} "
+        f"having count(*) > 1 union select {key} from {held}), "
+        f"x as (select * from {rows} semi join repeats using ({key})), "
+        f"firsts as (select {key}, tbl, event_id, 0 as checked, null::date as day, "
+        "null::timestamp as occurred_at, null::varchar as file, null::bigint as row "
+        f"from {held} union all select {key}, {quote(table.name)}, event_id, 1, day, occurred_at, file, row "
+        "from x) "
+        f"select x.file, x.row, {says} as reason from x join firsts as first on first.{key} = x.{key} "
+        f"and (first.checked = 0 or {_earlier('first', 'x')}) "
+        f"qualify row_number() over (partition by x.file, x.row order by first.checked, "
+        "first.day, first.occurred_at, first.event_id) = 1"
+    )
+
+
+def _no_overlap(table: Table, rule: NoOverlap, rows: str, held: str) -> str:
+    # sorted by start, a group holds an overlap only if two neighbours overlap (a row overlapping a later
+    # one overlaps the next one too): one sort of the narrow columns finds the groups with an overlap,
+    # and only their rows are then compared pair by pair
+    group = [f'"{g}"' for g in rule.group]
+    start, minutes, key = f'"{rule.start}"', f'"{rule.minutes}"', f'"{rule.key}"'
+    cols = ", ".join([key, *group, start])
+    ends = f"{start} + {minutes} * interval 1 minute"
+    known = " and ".join(f"{c} is not null" for c in [*group, start, minutes])
+    by = ", ".join(group)
+    same = " and ".join(f"y.{g} = x.{g}" for g in group)
+    says = _concat(
+        quote(f"{rule.start}: {rule.name}: "),
+        f"cast(x.{start} as varchar)",
+        quote(" to "),
+        "cast(x.ends as varchar)",
+        quote(f" overlaps {rule.key} "),
+        f"cast(y.{key} as varchar)",
+        quote(" ("),
+        f"cast(y.{start} as varchar)",
+        quote(" to "),
+        "cast(y.ends as varchar)",
+        quote(f") of the same {', '.join(rule.group)}"),
+    )
+    nulls = "null::date as day, null::timestamp as occurred_at, null::bigint as event_id, " + (
+        "null::varchar as file, null::bigint as row"
+    )
+    checked = (
+        f"select {cols}, {ends} as ends, 1 as checked, day, occurred_at, event_id, file, row "
+        f"from {rows} where {known}"
+    )
+    return (
+        f"with spans as (select {by}, {start}, {ends} as ends from {held} where {known} "
+        f"union all select {by}, {start}, {ends} from {rows} where {known}), "
+        f"clashing as (select distinct {by} from (select {by}, {start}, "
+        f"lag(ends) over (partition by {by} order by {start}) as ends_before from spans) as s "
+        f"where ends_before > {start}), "
+        f"near as (select {cols}, {ends} as ends, 0 as checked, {nulls} from {held} "
+        f"semi join clashing using ({by}) where {known} "
+        f"union all select * from ({checked}) as c semi join clashing using ({by})) "
+        f"select x.file, x.row, {says} as reason from near as x join near as y on {same} "
+        f"and y.{key} <> x.{key} and y.{start} < x.ends and y.ends > x.{start} "
+        f"and (y.checked = 0 or {_earlier('y', 'x')}) where x.checked = 1 "
+        f"qualify row_number() over (partition by x.file, x.row order by y.{start}, y.{key}) = 1"
+    )

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from services.contract.schema import LOAD_DATE, Column, CrossRowRule, Lookup, Table
+from services.contract.schema import (
+    LOAD_DATE,
+    Column,
+    CrossRowRule,
+    Lookup,
+    NoOverlap,
+    OneRowPerKey,
+    Table,
+)
 from services.contract.vocabulary import (
     AGE_BANDS,
     BENEFIT_CATEGORIES,
@@ -212,6 +220,86 @@ REFERENCE_TABLES: tuple[Table, ...] = (
     ),
 )
 
+# ------------------------------------------------------------------ the appointment lifecycle (issue 13)
+# A slot is published, booked before it starts, then cancelled or ended by one outcome: attended or missed.
+
+_SLOT_OF_BOOKING = Lookup("slot_id", "slot_published", "slot_id")
+_BOOKING = Lookup("appointment_id", "appointment_booked", "appointment_id")
+_SLOT_OF_APPOINTMENT = Lookup("slot_id", "slot_published", "slot_id", via=_BOOKING)
+
+# How long before its slot's start an outcome may be dated. An attendance is dated when the patient
+# arrives (checks in), and patients come early: the simulator's arrive up to 5 minutes early, and an
+# hour covers a patient who comes early for a first visit or a test. A no-show is recorded at or after
+# the slot's start, so the hour is generous for it; what the rule is for is an outcome dated hours or
+# days before its slot (a no-show recorded days ahead turns a week's DNA rate from null to 1.0).
+OUTCOME_EARLY_MINUTES = 60
+
+
+def _outcome_after_slot_start(outcome: str) -> CrossRowRule:
+    return CrossRowRule(
+        "outcomeAfterSlotStart",
+        "occurred_at",
+        ">=",
+        "starts_at",
+        f"A {outcome} is not dated more than {OUTCOME_EARLY_MINUTES} minutes before its slot starts (the "
+        "slot is the booking's: two look-ups away). Quarantined: the outcome cannot have happened yet, "
+        "and counted it would set the DNA rate and the attendance of a week whose slots lie ahead.",
+        lookup=_SLOT_OF_APPOINTMENT,
+        compare="timestamp",
+        grace_minutes=OUTCOME_EARLY_MINUTES,
+    )
+
+
+BOOKED_BEFORE_SLOT_START = CrossRowRule(
+    "bookedBeforeSlotStart",
+    "occurred_at",
+    "<=",
+    "starts_at",
+    "A booking is made no later than its slot's start (no grace: NHS Appointments in General Practice "
+    "counts the time from booking to appointment from zero up). Quarantined: a booking after the start "
+    "gets a negative lead time, is counted as same-day and passes the 24-hour access standard.",
+    lookup=_SLOT_OF_BOOKING,
+    compare="timestamp",
+)
+
+
+def _cancelled_before(outcome_table: str, outcome: str) -> CrossRowRule:
+    return CrossRowRule(
+        "cancelledBeforeOutcome",
+        "occurred_at",
+        "<=",
+        "occurred_at",
+        f"An appointment is not cancelled after its {outcome} was recorded. Quarantined: the "
+        "cancellation would turn a visit that happened into a cancelled one (the outcome wins; the "
+        "outcomes load before the cancellations, so the load sees them).",
+        lookup=Lookup("appointment_id", outcome_table, "appointment_id"),
+        compare="timestamp",
+    )
+
+
+ONE_OUTCOME_PER_APPOINTMENT = OneRowPerKey(
+    "oneOutcomePerAppointment",
+    "appointment_id",
+    ("appointment_attended", "appointment_no_show"),
+    "An appointment ends in one outcome: attended or missed, once. A second outcome (an attendance "
+    "replayed with a new event id, or an attendance and a no-show) is quarantined and the first stands; "
+    "the attendance ranks first among a load's rows because a patient seen is attended whatever else "
+    "was marked (NHS Appointments in General Practice counts an appointment attended when the patient "
+    "was seen). Quarantined rather than failing the day's build on the appointments' unique test.",
+)
+
+NO_OVERLAPPING_SLOTS = NoOverlap(
+    "noOverlappingSlots",
+    ("doctor_id",),
+    "starts_at",
+    "duration_min",
+    "slot_id",
+    "A doctor sees one patient at a time: a doctor's slots do not overlap, midnight or not (a slot "
+    "23:50-00:20 overlaps the same doctor's slot at 00:00 of the next day). Quarantined: the later "
+    "published slot; capacity and utilisation would count the doctor's time twice.",
+)
+
+
 TRANSACTION_TABLES: tuple[Table, ...] = (
     Table(
         "slot_published",
@@ -228,6 +316,7 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
             Column("is_urgent_reserve", "bool", "Held back for urgent (same-day) use"),
         ),
         primary_key=("event_id",),
+        set_rules=(NO_OVERLAPPING_SLOTS,),
     ),
     Table(
         "appointment_booked",
@@ -242,7 +331,7 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
             Column("referral_id", "int64", "Referral the booking uses, if any", nullable=True, min=1),
         ),
         primary_key=("event_id",),
-        cross_row_rules=_person_plausibility("booking"),
+        cross_row_rules=(*_person_plausibility("booking"), BOOKED_BEFORE_SLOT_START),
     ),
     Table(
         "appointment_cancelled",
@@ -261,6 +350,10 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
             Column("reason", "string", "Free-text reason code", nullable=True),
         ),
         primary_key=("event_id",),
+        cross_row_rules=(
+            _cancelled_before("appointment_attended", "attendance"),
+            _cancelled_before("appointment_no_show", "no-show"),
+        ),
     ),
     Table(
         "appointment_attended",
@@ -277,6 +370,8 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
             ),
         ),
         primary_key=("event_id",),
+        cross_row_rules=(_outcome_after_slot_start("attendance"),),
+        set_rules=(ONE_OUTCOME_PER_APPOINTMENT,),
     ),
     Table(
         "appointment_no_show",
@@ -293,6 +388,8 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
             ),
         ),
         primary_key=("event_id",),
+        cross_row_rules=(_outcome_after_slot_start("no-show"),),
+        set_rules=(ONE_OUTCOME_PER_APPOINTMENT,),
     ),
     Table(
         "encounter_closed",

@@ -1,25 +1,28 @@
-"""A self-check of a landing folder against the contract: types, nulls, vocabularies, ranges, patterns, keys
-and the referential order the ingest enforces. Used by the tests and handy after a large run."""
+"""A self-check of a landing folder against the contract: every rule the ingest enforces (types, nulls,
+vocabularies, ranges, patterns, keys, references to earlier rows, the cross-row rules), run by the
+contract's own executor over the files, so the simulator can never disagree with the warehouse about a
+rule. Used by the tests and handy after a large run."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from services.contract import TABLES, arrow_schema
+from services.contract.check import Broken, check, context_tables
 from services.contract.landing import landed_days
-
-MAX_REFERENCE_AGE_DAYS = 90
 
 
 def read_table(landing: Path, name: str) -> pa.Table:
-    """All rows of a table in the landing folder (every partition of a transaction table), with `_day`."""
+    """All rows of a table in the landing folder (every partition of a transaction table, with `_day`);
+    none for a table the folder lacks."""
     t = TABLES[name]
     if t.kind == "reference":
-        return pq.read_table(Path(landing) / name / "part-0.parquet")
+        path = Path(landing) / name / "part-0.parquet"
+        return pq.read_table(path) if path.is_file() else arrow_schema(t).empty_table()
     if not landed_days(landing, name):
         return arrow_schema(t).empty_table().append_column("_day", pa.array([], pa.date32()))
     con = _duck()
@@ -35,67 +38,45 @@ def read_table(landing: Path, name: str) -> pa.Table:
     )
 
 
-def check_table(name: str, tbl: pa.Table) -> list[str]:
-    """Problems of one table's rows against its contract declaration."""
+def check_table(
+    name: str, tbl: pa.Table, context: dict[str, pa.Table] | None = None, load_date: dt.date | None = None
+) -> list[str]:
+    """Problems of one table's rows, one line per (column, rule) broken: how many rows and the first.
+
+    The rules are the contract's, run by its executor (`services.contract.check`) as the ingest runs
+    them; `context` holds the other tables' rows the rules look at (without it, only the rows' own rules
+    and keys are checked). `tbl` may carry `_day`, its rows' partition day."""
     problems = []
-    t = TABLES[name]
-    schema = arrow_schema(t)
-    data = tbl.select(schema.names)
-    if not data.schema.equals(schema):
-        problems.append(f"{name}: schema differs from the contract")
-    for col in t.columns:
-        a = data.column(col.name)
-        if not col.nullable and a.null_count:
-            problems.append(f"{name}.{col.name}: {a.null_count} nulls")
-        v = a.drop_null()
-        if len(v) == 0:
-            continue
-        if col.allowed is not None:
-            bad = pc.sum(pc.invert(pc.is_in(v, pa.array(col.allowed)))).as_py()
-            if bad:
-                problems.append(f"{name}.{col.name}: {bad} values outside {col.allowed}")
-        if col.min is not None and pc.min(v).as_py() < col.min:
-            problems.append(f"{name}.{col.name}: below {col.min}")
-        if col.max is not None and pc.max(v).as_py() > col.max:
-            problems.append(f"{name}.{col.name}: above {col.max}")
-        if col.pattern is not None:
-            bad = pc.sum(pc.invert(pc.match_substring_regex(v, col.pattern))).as_py()
-            if bad:
-                problems.append(f"{name}.{col.name}: {bad} values not matching {col.pattern}")
-    if t.primary_key and data.num_rows:
-        keys = data.group_by(list(t.primary_key)).aggregate([]).num_rows
-        if keys != data.num_rows:
-            problems.append(f"{name}: {data.num_rows - keys} duplicate keys {t.primary_key}")
-    if t.kind == "transaction" and "_day" in tbl.column_names and tbl.num_rows:
-        occurred_day = pc.cast(pc.cast(tbl.column("occurred_at"), pa.timestamp("s")), pa.date32())
-        if not pc.all(pc.equal(occurred_day, tbl.column("_day"))).as_py():
-            problems.append(f"{name}: rows outside the partition of their occurred_at")
+    if not tbl.select(TABLES[name].column_names).schema.equals(arrow_schema(TABLES[name])):
+        problems.append(f"{name}: not written with the contract's Arrow schema")  # the producer's promise
+    by_rule: dict[tuple[str, str], list[Broken]] = {}
+    for b in check(name, tbl, context, load_date=load_date):
+        by_rule.setdefault((b.column, b.rule), []).append(b)
+    for (column, rule), found in by_rule.items():
+        first = found[0]
+        problems.append(
+            f"{name}.{column}: {rule}: {len(found)} rows (first: row {first.row}, {first.reason})"
+        )
     return problems
 
 
 def check_landing(landing: Path) -> list[str]:
-    """Every problem found in the folder; an empty list means it keeps the contract."""
+    """Every problem found in the folder, per table and rule; an empty list means it keeps the contract.
+
+    Each table is checked with the rows of the tables its rules look at (a booking's patient and slot),
+    and the patients' dates against the city's today (the day after its last landed day, or today)."""
     landing = Path(landing)
-    problems = []
     tables = {name: read_table(landing, name) for name in TABLES}
+    last = max((d for name in TABLES for d in landed_days(landing, name)), default=None)
+    load_date = max(dt.date.today(), last + dt.timedelta(days=1)) if last else dt.date.today()
+    problems = [
+        f"{name}: no snapshot in the folder"
+        for name, t in TABLES.items()
+        if t.kind == "reference" and not (landing / name / "part-0.parquet").is_file()
+    ]
     for name, tbl in tables.items():
-        problems += check_table(name, tbl)
-    # references: to an event in the same or an earlier partition, at most 90 days earlier
-    for name, t in TABLES.items():
-        for col in t.columns:
-            if col.references is None or tables[name].num_rows == 0:
-                continue
-            ref_table, ref_col = col.references
-            con = _duck()
-            con.register("child", tables[name].select([col.name, "_day"]))
-            con.register("parent", tables[ref_table].select([ref_col, "_day"]))
-            bad = con.execute(
-                f"""select count(*) from child c left join parent p on c.{col.name} = p.{ref_col}
-                where p.{ref_col} is null or p._day > c._day
-                   or c._day - p._day > {MAX_REFERENCE_AGE_DAYS}"""
-            ).fetchone()[0]
-            if bad:
-                problems.append(f"{name}.{col.name}: {bad} rows without an earlier {ref_table}.{ref_col}")
+        context = {c: tables[c] for c in context_tables(name) if c != name}
+        problems += check_table(name, tbl, context, load_date)
     return problems
 
 

@@ -31,7 +31,7 @@ EXPECTED = {
     "facility_load": (1, 1),
     "disease_registers": (5, 4),
     "prescribing": (3, 2),
-    "data_quality": (0, 3),
+    "data_quality": (0, 4),
 }
 
 
@@ -257,6 +257,101 @@ def _record_media_stores(monkeypatch) -> list:
 
     monkeypatch.setattr(app_test, "MemoryMediaFileStorage", RecordedStorage)
     return stores
+
+
+@pytest.fixture
+def city_with_bad_rows(built_city, tmp_path, monkeypatch):
+    """A copy of the city whose last day and the same day a week before were loaded again with a file of
+    bad slots and bad bookings added (through the ingest), and its quality marts built again by dbt."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from services.contract import arrow_schema, table
+    from services.contract.landing import transaction_dir
+    from tests.integration.marts.conftest import run_dbt
+    from warehouse.ingest import load_days, target_for
+
+    source = Path(built_city["data_dir"])
+    for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+        if (source / name).exists():
+            shutil.copy(source / name, tmp_path / name)
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    last = con.execute("select max(partition_date) from raw.raw_load_log").fetchone()[0]
+    days = [last - dt.timedelta(days=7), last]
+    (slot_id, at), *_ = con.execute(
+        "select slot_id, occurred_at from raw.slot_published where _partition_date = ? limit 1", [last]
+    ).fetchall()
+    landing = tmp_path / "landing"
+    for name in ("slot_published", "appointment_booked"):
+        for day in days:
+            shutil.copytree(
+                transaction_dir(source / "landing", name, day), transaction_dir(landing, name, day)
+            )
+    slot = dict(
+        event_id=10**12, occurred_at=at, slot_id=10**12, doctor_id=1, facility_id=1, specialty_id="therapist",
+        starts_at=at, duration_min=0, is_urgent_reserve=False,
+    )  # fmt: skip
+    booking = dict(
+        event_id=10**12 + 1, occurred_at=at, appointment_id=10**12, slot_id=slot_id, patient_id="Ivanov",
+        channel="portal", referral_id=None,
+    )  # fmt: skip
+    bad = {
+        "slot_published": {
+            days[0]: [slot],
+            last: [slot | {"event_id": 10**12 + 2}, slot | {"event_id": 10**12 + 3}],
+        },
+        "appointment_booked": {last: [booking]},
+    }
+    for name, by_day in bad.items():
+        for day, rows in by_day.items():
+            rows = [r | {"occurred_at": dt.datetime.combine(day, at.time())} for r in rows]
+            path = transaction_dir(landing, name, day) / "bad.parquet"
+            pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema(table(name))), path)
+        load_days(target_for(con), landing, table(name), days)
+    con.close()
+    built = [
+        "build",
+        "--select",
+        "+mart_quality_checks",
+        "+mart_quality_check_examples",
+        "mart_load_freshness",
+    ]
+    result = run_dbt(built, tmp_path / "warehouse.duckdb")
+    assert result.returncode == 0, result.stdout[-3000:]
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EMIAS_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    st.cache_data.clear()
+    yield {"last": last}
+    st.cache_data.clear()
+
+
+def test_the_data_quality_page_shows_the_checks_per_rule_and_their_first_examples(city_with_bad_rows):
+    app = _app("analyst", 0, "data_quality")
+    assert not app.exception, [e.value for e in app.exception]
+    checks = _table(app, "Rule name (OHDSI DQD's where it has one)")
+    low = checks[checks["Rule name (OHDSI DQD's where it has one)"] == "plausibleValueLow"].iloc[0]
+    assert low["Check"] == "Value not below the minimum" and low["Column"] == "duration min"
+    assert (low["Rows caught this week"], low["Rows caught the week before"], low["Rows quarantined"]) == (
+        "2", "1", "3",
+    )  # fmt: skip
+    assert low["Caught of the rows exported this week"].endswith("%")
+    pattern = checks[checks["Rule name (OHDSI DQD's where it has one)"] == "matchesPattern"].iloc[0]
+    assert pattern["Column"] == "patient id" and pattern["Rows caught this week"] == "1"
+
+    examples = _table(app, "What is wrong")
+    shown = examples[examples["Check"] == "Value not below the minimum"]
+    assert list(shown["What is wrong"]) == ["0 is below the minimum 1"] * 3
+    assert list(shown["File"]) == ["bad.parquet"] * 3
+    assert shown["Day"].iloc[0] == f"{city_with_bad_rows['last']:%-d %b %Y}"  # the latest day first
+    page = " ".join(str(t.value.to_dict()) for t in app.dataframe) + " ".join(c.value for c in app.caption)
+    assert "Ivanov" not in page
+    assert any("the latest week loaded" in c.value for c in app.caption)
+    shown_metrics = {m.label: m.value for m in app.metric}
+    assert shown_metrics["Checks that caught rows this week"] == "2"
+    for frame in app.dataframe:
+        _assert_readable(frame.value)
 
 
 def test_city_overview_rates_are_real_fractions(city):

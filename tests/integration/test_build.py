@@ -120,9 +120,8 @@ def test_a_bad_row_is_quarantined_named_by_the_check_and_the_good_rows_load(
         loaded = con.execute(
             "select count(*) from raw.appointment_booked where _partition_date = ?", [day]
         ).fetchone()[0]
-    assert reason == (
-        "slot_id: isForeignKey: 424242 is unknown (no earlier slot_published row with this slot_id)"
-    )
+    unknown = "is unknown (no earlier slot_published row with this slot_id)"
+    assert reason == f"slot_id: isForeignKey: 424242 {unknown}"
     assert source.endswith("late.parquet")
     assert loaded == good_rows
 

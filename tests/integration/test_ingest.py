@@ -4,6 +4,7 @@ Every test runs on both targets: the DuckDB file and PostgreSQL (rows checked in
 """
 
 import datetime as dt
+import json
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,8 +49,9 @@ def _at(day: dt.date) -> dt.datetime:
 
 
 def _slot(event_id: int, slot_id: int, day: dt.date = DAY) -> dict:
+    """A slot at 09:00 of its own doctor (slots of one doctor at one time would overlap)."""
     return dict(
-        event_id=event_id, occurred_at=_at(day), slot_id=slot_id, doctor_id=1, facility_id=1,
+        event_id=event_id, occurred_at=_at(day), slot_id=slot_id, doctor_id=slot_id, facility_id=1,
         specialty_id="therapist", starts_at=_at(day), duration_min=15, is_urgent_reserve=False,
     )  # fmt: skip
 
@@ -91,20 +93,6 @@ def landing(tmp_path) -> Path:
         schema=STRING_IDS,
     )
     return landing
-
-
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def target(request, tmp_path):
-    if request.param == "duckdb":
-        con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    else:
-        import psycopg
-
-        con = psycopg.connect(dbname=request.getfixturevalue("postgres_database"), autocommit=True)
-    t = target_for(con)
-    t.ensure_raw_schema()
-    yield t
-    con.close()
 
 
 def _quarantine(target, name: str) -> dict[tuple, str]:
@@ -201,10 +189,11 @@ def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target
     d1, d2, d3 = DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
     # the first day of the range may still point at this slot (the window's first day); the next may not
     old = DAY - dt.timedelta(days=REFERENCE_WINDOW_DAYS)
-    _write(landing, "slot_published", [_slot(100, 1000, old)], day=old)
-    _write(landing, "slot_published", [_slot(1, 10, d1), _slot(2, 11, d1)], day=d1)
+    # published long before it starts (the range's bookings of it come before its start)
+    _write(landing, "slot_published", [_slot(100, 1000, old) | {"starts_at": _at(d2)}], day=old)
+    _write(landing, "slot_published", [_slot(1, 10, d1), _slot(2, 11, d1) | {"starts_at": _at(d3)}], day=d1)
     # two files of one day: each in key order, but their keys overlap (event 4 is in both)
-    _write(landing, "slot_published", [_slot(3, 12, d2), _slot(4, 13, d2)], day=d2)
+    _write(landing, "slot_published", [_slot(3, 12, d2) | {"starts_at": _at(d3)}, _slot(4, 13, d2)], day=d2)
     _write(landing, "slot_published", [_slot(4, 14, d2), _slot(5, 15, d2)], day=d2, part="part-1")
     _write(landing, "slot_published", [_slot(6, 16, d3), _slot(7, 17, d3) | {"occurred_at": _at(d2)}], day=d3)
     slots = load_days(target, landing, table("slot_published"), [old, d1, d2, d3])
@@ -767,3 +756,188 @@ def test_outbox_rows_outside_the_patients_life_are_quarantined_too(target, tmp_p
         "select reason from raw.raw_quarantine where table_name = 'diagnosis_recorded'"
     )
     assert reason.startswith("occurred_at: plausibleBeforeDeath: ")
+
+
+# ------------------------------------------------------------------- the appointment lifecycle (issue 13)
+
+D1, D2 = DAY, DAY + dt.timedelta(days=1)
+
+
+def _when(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hh, mm))
+
+
+def _slot_at(event_id: int, slot_id: int, doctor: int, starts: dt.datetime, minutes=15, published=D1) -> dict:
+    return _slot(event_id, slot_id, published) | dict(
+        doctor_id=doctor, starts_at=starts, duration_min=minutes
+    )
+
+
+def _outcome(event_id: int, appointment_id: int, at: dt.datetime) -> dict:
+    return dict(event_id=event_id, occurred_at=at, appointment_id=appointment_id)
+
+
+def _cancellation(event_id: int, appointment_id: int, at: dt.datetime) -> dict:
+    return _outcome(event_id, appointment_id, at) | dict(cancelled_by="patient", reason=None)
+
+
+def _load_all(target, landing: Path, days: list[dt.date]) -> dict[str, list]:
+    """Every transaction table's days, in load order; the LoadResults by table."""
+    return {t.name: load_days(target, landing, t, days) for t in load_order() if t.kind == "transaction"}
+
+
+def _reasons(target, name: str) -> dict[int, str]:
+    """event id -> reason of a table's quarantined rows."""
+    rows = target.execute("select row_json, reason from raw.raw_quarantine where table_name = ?", [name])
+    return {int(json.loads(row)["event_id"]): reason for row, reason in rows}
+
+
+def _lifecycle_landing(landing: Path) -> None:
+    """A day of slots, bookings and outcomes with each lifecycle fault planted once (event ids 9xx)."""
+    _write(
+        landing,
+        "slot_published",
+        [
+            _slot_at(1, 1, 1, _when(D2, 9)),  # appointment 101's slot: the day after
+            _slot_at(2, 2, 1, _when(D1, 9)),  # 102, 104, 105
+            _slot_at(3, 3, 2, _when(D1, 9)),  # 103
+            _slot_at(4, 4, 3, _when(D1, 8)),  # booked at 09:00 by 901: after it started
+            _slot_at(5, 5, 7, _when(D1, 23, 50), minutes=30),  # 23:50-00:20
+            _slot_at(906, 6, 7, _when(D2, 0)),  # the same doctor at 00:00: overlaps across midnight
+            _slot_at(7, 7, 7, _when(D2, 0, 20)),  # back to back with 5: no overlap
+            _slot_at(8, 8, 8, _when(D1, 12), minutes=30),
+            _slot_at(907, 9, 8, _when(D1, 12, 15)),  # inside slot 8, on one day
+        ],
+    )
+    _write(
+        landing,
+        "appointment_booked",
+        [
+            _booking(11, 101, 1) | dict(occurred_at=_when(D1, 7)),
+            _booking(12, 102, 2) | dict(occurred_at=_when(D1, 7)),
+            _booking(13, 103, 3) | dict(occurred_at=_when(D1, 7)),
+            _booking(901, 104, 4),  # 09:00, its slot started at 08:00
+            _booking(15, 105, 5) | dict(occurred_at=_when(D1, 7)),
+        ],
+    )
+    _write(
+        landing,
+        "appointment_attended",
+        [
+            _outcome(21, 102, _when(D1, 8, 30)),  # half an hour early: within the tolerance
+            _outcome(902, 103, _when(D1, 7, 30)),  # an hour and a half before its slot
+            _outcome(903, 102, _when(D1, 8, 40)),  # 102's attendance replayed with a new event id
+        ],
+    )
+    _write(
+        landing,
+        "appointment_no_show",
+        [
+            _outcome(904, 101, _when(D1, 10)),  # a no-show recorded the day before its slot
+            _outcome(905, 102, _when(D1, 9, 15)),  # 102 was attended: the attendance stands
+        ],
+    )
+    _write(
+        landing,
+        "appointment_cancelled",
+        [
+            _cancellation(908, 102, _when(D1, 11)),  # cancelled after the attendance
+            _cancellation(31, 105, _when(D1, 8)),  # cancelled before its slot: fine
+        ],
+    )
+
+
+def test_lifecycle_faults_are_quarantined_with_the_rule_and_the_rest_loads(target, tmp_path):
+    landing = tmp_path / "landing"
+    _lifecycle_landing(landing)
+    results = _load_all(target, landing, [D1])
+
+    assert all(r.reconciles for rs in results.values() for r in rs)
+    for name in results:
+        assert all(r.ok for r in reconcile_days(target, landing, table(name), [D1]))
+    counts = {n: (r.landing_rows, r.loaded_rows, r.quarantined_rows) for n, (r,) in results.items()}
+    assert counts["slot_published"] == (9, 7, 2)
+    assert counts["appointment_booked"] == (5, 4, 1)
+    assert counts["appointment_attended"] == (3, 1, 2)
+    assert counts["appointment_no_show"] == (2, 0, 2)
+    assert counts["appointment_cancelled"] == (2, 1, 1)
+
+    assert _reasons(target, "appointment_attended") == {
+        902: "occurred_at: outcomeAfterSlotStart: 2025-01-06 07:30:00 is more than 60 minutes before "
+        "slot_published.starts_at 2025-01-06 09:00:00",
+        903: "appointment_id: oneOutcomePerAppointment: 102 already has a row in appointment_attended "
+        "(event 21)",
+    }
+    assert _reasons(target, "appointment_no_show") == {
+        904: "occurred_at: outcomeAfterSlotStart: 2025-01-06 10:00:00 is more than 60 minutes before "
+        "slot_published.starts_at 2025-01-07 09:00:00",
+        905: "appointment_id: oneOutcomePerAppointment: 102 already has a row in appointment_attended "
+        "(event 21)",
+    }
+    assert _reasons(target, "appointment_booked") == {
+        901: "occurred_at: bookedBeforeSlotStart: 2025-01-06 09:00:00 is after slot_published.starts_at "
+        "2025-01-06 08:00:00"
+    }
+    assert _reasons(target, "appointment_cancelled") == {
+        908: "occurred_at: cancelledBeforeOutcome: 2025-01-06 11:00:00 is after "
+        "appointment_attended.occurred_at 2025-01-06 08:30:00"
+    }
+    assert _reasons(target, "slot_published") == {
+        906: "starts_at: noOverlappingSlots: 2025-01-07 00:00:00 to 2025-01-07 00:15:00 overlaps slot_id 5 "
+        "(2025-01-06 23:50:00 to 2025-01-07 00:20:00) of the same doctor_id",
+        907: "starts_at: noOverlappingSlots: 2025-01-06 12:15:00 to 2025-01-06 12:30:00 overlaps slot_id 8 "
+        "(2025-01-06 12:00:00 to 2025-01-06 12:30:00) of the same doctor_id",
+    }
+    # a reload of the day gives the same result (the rows it replaces are not held against it)
+    again = _load_all(target, landing, [D1])
+    assert {n: (r.loaded_rows, r.quarantined_rows) for n, (r,) in again.items()} == {
+        n: c[1:] for n, c in counts.items()
+    }
+    assert sorted(target.execute("select event_id from raw.appointment_attended")) == [(21,)]
+
+
+def test_a_later_day_is_checked_against_the_rows_kept_before_it(target, tmp_path):
+    """Day by day: a second outcome, an overlapping slot or a late cancellation arriving a day after the
+    row it clashes with is quarantined; a range load of both days decides the same."""
+    landing = tmp_path / "landing"
+    _write(landing, "slot_published", [_slot_at(1, 1, 1, _when(D1, 23, 50), minutes=30)])
+    _write(landing, "appointment_booked", [_booking(11, 101, 1) | dict(occurred_at=_when(D1, 7))])
+    _write(landing, "appointment_attended", [_outcome(21, 101, _when(D1, 23, 49))])
+    published_late = _slot_at(901, 2, 1, _when(D2, 0, 10), published=D2)
+    _write(landing, "slot_published", [published_late], day=D2)
+    _write(landing, "appointment_no_show", [_outcome(902, 101, _when(D2, 0, 20))], day=D2)
+    _write(landing, "appointment_attended", [_outcome(903, 101, _when(D2, 9))], day=D2)
+    _write(landing, "appointment_cancelled", [_cancellation(904, 101, _when(D2, 10))], day=D2)
+    expected = {
+        "slot_published": {901},
+        "appointment_attended": {903},
+        "appointment_no_show": {902},
+        "appointment_cancelled": {904},
+    }
+    _load_all(target, landing, [D1])
+    _load_all(target, landing, [D2])
+    assert {n: set(_reasons(target, n)) for n in expected} == expected
+    assert (
+        "oneOutcomePerAppointment: 101 already has a row in appointment_attended (event 21)"
+        in (_reasons(target, "appointment_no_show")[902])
+    )
+    _load_all(target, landing, [D1, D2])  # the range at once
+    assert {n: set(_reasons(target, n)) for n in expected} == expected
+    for name in expected:
+        assert all(r.ok for r in reconcile_days(target, landing, table(name), [D1, D2]))
+
+
+def test_outbox_rows_are_held_to_the_lifecycle_too(target, tmp_path):
+    batch = [
+        _OutboxRow(1, "slot_published", _slot_at(1, 1, 1, _when(D1, 9))),
+        _OutboxRow(2, "slot_published", _slot_at(2, 2, 1, _when(D1, 9, 5))),  # overlaps slot 1
+        _OutboxRow(3, "appointment_booked", _booking(3, 101, 1) | dict(occurred_at=_when(D1, 10))),
+    ]
+    result = load_outbox(target, batch, source="api")
+    assert (result.rows, result.loaded_rows, result.quarantined_rows) == (3, 1, 2)
+    assert [r.split(":")[1].strip() for r in _reasons(target, "slot_published").values()] == [
+        "noOverlappingSlots"
+    ]
+    assert [r.split(":")[1].strip() for r in _reasons(target, "appointment_booked").values()] == [
+        "bookedBeforeSlotStart"
+    ]

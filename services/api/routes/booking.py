@@ -140,7 +140,7 @@ def book_slot(body: BookingIn, session: SessionDep, who: PrincipalDep):
     )
     if body.referral_id is not None:
         _use_referral(session, body.referral_id, patient_id, slot.specialty_id, appt["appointment_id"])
-    emit(session, "appointment_booked", _booking_row(appt))
+    emit(session, "appointment_booked", _booking_row(appt), body_fields=BookingIn.model_fields)
     session.commit()
     return appt
 

@@ -119,6 +119,7 @@ def publish_slot(body: SlotIn, session: SessionDep, who: PrincipalDep):
         raise forbidden("registry staff publish slots of their own facility only")
     if body.starts_at <= moscow_now():
         raise field_error("body", "starts_at", "a slot must start in the future")
+    now = moscow_now()
     slot = Slot(
         doctor_id=doctor.doctor_id,
         facility_id=doctor.facility_id,
@@ -127,6 +128,7 @@ def publish_slot(body: SlotIn, session: SessionDep, who: PrincipalDep):
         duration_min=body.duration_min,
         is_urgent_reserve=body.is_urgent_reserve,
         is_booked=False,
+        published_at=now,
     )
     session.add(slot)
     session.flush()
@@ -134,7 +136,7 @@ def publish_slot(body: SlotIn, session: SessionDep, who: PrincipalDep):
         session,
         "slot_published",
         {
-            "occurred_at": moscow_now(),
+            "occurred_at": now,
             "slot_id": slot.slot_id,
             "doctor_id": slot.doctor_id,
             "facility_id": slot.facility_id,
@@ -143,6 +145,7 @@ def publish_slot(body: SlotIn, session: SessionDep, who: PrincipalDep):
             "duration_min": slot.duration_min,
             "is_urgent_reserve": slot.is_urgent_reserve,
         },
+        body_fields=SlotIn.model_fields,
     )
     session.commit()
     return slot

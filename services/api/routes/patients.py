@@ -9,13 +9,14 @@ from services.api.deps import (
     PrincipalDep,
     SessionDep,
     SettingsDep,
-    conflict,
     forbidden,
     not_found,
     require_role,
 )
 from services.api.models import Appointment, Encounter, Patient, Prescription, Referral
+from services.api.outbox import moscow_now
 from services.api.routes.records import encounter_out
+from services.api.rules import enforce
 from services.api.schemas import (
     AppointmentOut,
     CardOut,
@@ -26,18 +27,23 @@ from services.api.schemas import (
     ReferralOut,
 )
 from services.api.security import pseudonym
+from services.contract import table as contract_table
 
 router = APIRouter(tags=["patients"])
 
 
 @router.post("/patients", response_model=PatientOut, status_code=201)
 def register_patient(body: PatientIn, session: SessionDep, settings: SettingsDep, who: PrincipalDep):
-    """Register a patient. The id is a keyed pseudonym of the OMS policy number."""
+    """Register a patient. The id is a keyed pseudonym of the OMS policy number.
+
+    The patient is checked as a row of the contract's patients snapshot first (422 for a birth in the
+    future, say; 409 when the id is registered already), as the warehouse would check it."""
     require_role(who, "registry", "admin")
-    patient_id = pseudonym(settings.pseudonym_key, f"oms:{body.oms_policy}")
-    if session.get(Patient, patient_id) is not None:
-        raise conflict("patient already registered")
-    patient = Patient(patient_id=patient_id, **body.model_dump())
+    patient = Patient(
+        patient_id=pseudonym(settings.pseudonym_key, f"oms:{body.oms_policy}"), **body.model_dump()
+    )
+    row = {c: getattr(patient, c) for c in contract_table("patients").column_names}
+    enforce(session, "patients", row, today=moscow_now().date(), body_fields=PatientIn.model_fields)
     session.add(patient)
     session.commit()
     return patient

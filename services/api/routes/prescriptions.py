@@ -41,6 +41,7 @@ def issue_prescription(body: PrescriptionIn, session: SessionDep, who: Principal
             "days_supply": rx.days_supply,
             "benefit_category": rx.benefit_category,
         },
+        body_fields=PrescriptionIn.model_fields,
     )
     session.commit()
     return rx

@@ -38,6 +38,7 @@ def issue_referral(body: ReferralIn, session: SessionDep, who: PrincipalDep):
             "patient_id": ref.patient_id,
             "to_specialty_id": ref.to_specialty_id,
         },
+        body_fields=ReferralIn.model_fields,
     )
     session.commit()
     return ref

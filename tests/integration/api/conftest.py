@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from services.api.db import make_engine, session_factory
 from services.api.main import create_app
-from services.api.outbox import moscow_now
+from services.api.outbox import moscow_now, set_clock
 from services.api.security import issue_token, pseudonym
 from services.api.seed import seed_from_landing
 from services.api.settings import Settings
@@ -209,6 +209,17 @@ def landing(tmp_path_factory) -> Path:
     past = [dict(slots[0], event_id=999, slot_id=999, starts_at=tomorrow - dt.timedelta(days=3))]
     write(transaction_dir(root, "slot_published", today - dt.timedelta(days=4)), "slot_published", past)
     return root
+
+
+@contextmanager
+def clock_at(moment: dt.datetime | str):
+    """The service's clock reads `moment` (and runs on) inside the block: an outcome is recorded when its
+    slot's time has come (the contract refuses one recorded hours before its slot)."""
+    set_clock(dt.datetime.fromisoformat(moment) if isinstance(moment, str) else moment)
+    try:
+        yield
+    finally:
+        set_clock(None)
 
 
 def pg_url(dbname: str) -> str:

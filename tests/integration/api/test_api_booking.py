@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from tests.integration.api.conftest import clock_at
+
 
 def free(api, **params):
     r = api.get("admin", "/slots", params=params)
@@ -95,17 +99,74 @@ def test_registry_publishes_slots_of_its_own_doctors(api):
 
 
 def test_attendance_and_no_show(api):
-    s1, s2 = (s["slot_id"] for s in free(api, facility_id=1, specialty_id="therapist")[:2])
-    a1 = api.post(4, "/appointments", json={"slot_id": s1}).json()["appointment_id"]
-    a2 = api.post(4, "/appointments", json={"slot_id": s2}).json()["appointment_id"]
-    assert (
-        api.post("registry2", f"/appointments/{a1}/attendance", json={"attended": False}).status_code == 403
+    s1, s2 = free(api, facility_id=1, specialty_id="therapist")[:2]
+    a1 = api.post(4, "/appointments", json={"slot_id": s1["slot_id"]}).json()["appointment_id"]
+    a2 = api.post(4, "/appointments", json={"slot_id": s2["slot_id"]}).json()["appointment_id"]
+    with clock_at(dt.datetime.fromisoformat(s2["starts_at"]) + dt.timedelta(minutes=10)):
+        assert (
+            api.post("registry2", f"/appointments/{a1}/attendance", json={"attended": False}).status_code
+            == 403
+        )
+        assert api.post(4, f"/appointments/{a1}/attendance", json={"attended": False}).status_code == 403
+        r = api.post("registry1", f"/appointments/{a1}/attendance", json={"attended": False})
+        assert r.status_code == 200 and r.json()["status"] == "no_show"
+        r = api.post("doctor1", f"/appointments/{a2}/attendance", json={"attended": True})
+        assert r.json()["status"] == "attended"
+        assert (
+            api.post("doctor1", f"/appointments/{a2}/attendance", json={"attended": True}).status_code == 409
+        )
+
+
+def test_a_no_show_before_its_slot_is_refused(api):
+    """Issue 13: a no-show recorded days before its slot counted (a week's DNA rate from null to 1.0)."""
+    starts = dt.datetime.combine(dt.date.today() + dt.timedelta(days=5), dt.time(10))
+    slot = api.post(
+        "registry1", "/slots", json={"doctor_id": 10, "starts_at": starts.isoformat(), "duration_min": 15}
     )
-    assert api.post(4, f"/appointments/{a1}/attendance", json={"attended": False}).status_code == 403
-    r = api.post("registry1", f"/appointments/{a1}/attendance", json={"attended": False})
+    booked = api.post(4, "/appointments", json={"slot_id": slot.json()["slot_id"]})
+    appt = booked.json()["appointment_id"]
+
+    def no_show():
+        return api.post("registry1", f"/appointments/{appt}/attendance", json={"attended": False})
+
+    for r in (no_show(), *_at(starts - dt.timedelta(minutes=61), no_show)):  # days before; an hour before
+        assert r.status_code == 422, r.text
+        [detail] = r.json()["detail"]
+        assert detail["type"] == "outcomeAfterSlotStart"
+        assert detail["loc"] == ["appointment_no_show", "occurred_at"]
+        assert "is more than 60 minutes before slot_published.starts_at" in detail["msg"]
+        # refused whole: the appointment is still booked
+        assert api.get(4, f"/appointments/{appt}").json()["status"] == "booked"
+    # an attendance (opening the visit) days early is refused the same way, under its own table
+    r = api.post("doctor1", "/encounters", json={"patient_id": api.patients[4], "appointment_id": appt})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["appointment_attended", "occurred_at"]
+    [r] = _at(starts + dt.timedelta(minutes=15), no_show)
     assert r.status_code == 200 and r.json()["status"] == "no_show"
+
+
+def _at(moment: dt.datetime, call) -> list:
+    with clock_at(moment):
+        return [call()]
+
+
+def test_overlapping_slots_of_one_doctor_are_refused(api):
+    """Issue 13: the API accepted overlapping slots of one doctor, even on one day; across midnight too."""
+    night = {"doctor_id": 10, "starts_at": "2099-01-05T23:50:00", "duration_min": 30}
+    assert api.post("registry1", "/slots", json=night).status_code == 201
+    for clash in ("2099-01-06T00:00:00", "2099-01-05T23:40:00", "2099-01-05T23:55:00"):
+        r = api.post("registry1", "/slots", json={**night, "starts_at": clash, "duration_min": 15})
+        assert r.status_code == 409, (clash, r.text)
+        [detail] = r.json()["detail"]
+        assert detail["type"] == "noOverlappingSlots" and detail["loc"] == ["body", "starts_at"]
+        assert "overlaps slot_id" in detail["msg"] and "of the same doctor_id" in detail["msg"]
+    # back to back, or another doctor at the same time: no overlap
     assert (
-        api.post("doctor1", f"/appointments/{a2}/attendance", json={"attended": True}).json()["status"]
-        == "attended"
+        api.post("registry1", "/slots", json={**night, "starts_at": "2099-01-06T00:20:00"}).status_code == 201
     )
-    assert api.post("doctor1", f"/appointments/{a2}/attendance", json={"attended": True}).status_code == 409
+    assert api.post("registry1", "/slots", json={**night, "doctor_id": 11}).status_code == 201
+    # on one day, against a slot the city published (seeded from its files)
+    seeded = free(api, doctor_id=10)[0]
+    r = api.post("registry1", "/slots", json={**night, "starts_at": seeded["starts_at"], "duration_min": 15})
+    assert r.status_code == 409 and r.json()["detail"][0]["type"] == "noOverlappingSlots"
+    refused = {s["starts_at"] for s in free(api, doctor_id=10, limit=1000)}
+    assert "2099-01-06T00:00:00" not in refused

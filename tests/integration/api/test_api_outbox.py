@@ -12,11 +12,11 @@ from services.api.activity import drive_activity
 from services.api.models import API_ID_BASE
 from services.api.outbox import outbox_high_water, read_outbox, validate_row
 from services.contract import table, transaction_tables
+from tests.integration.api.conftest import clock_at
 
 
 def a_day_of_activity(api) -> None:
     """Every kind of state change the API knows, each at least once."""
-    p0 = api.patients[0]
     r = api.post(
         "registry1", "/slots", json={"doctor_id": 11, "starts_at": "2099-03-01T10:00:00", "duration_min": 20}
     )
@@ -24,6 +24,20 @@ def a_day_of_activity(api) -> None:
     published = r.json()["slot_id"]
     slots = api.get("admin", "/slots", params={"facility_id": 1, "specialty_id": "therapist"}).json()
     appt = api.post(0, "/appointments", json={"slot_id": slots[0]["slot_id"]}).json()
+    a2 = api.post(1, "/appointments", json={"slot_id": slots[1]["slot_id"]}).json()
+    a3 = api.post(1, "/appointments", json={"slot_id": slots[2]["slot_id"]}).json()
+    assert api.post(
+        "registry1", f"/appointments/{a3['appointment_id']}/cancel", json={"reason": "doctor ill"}
+    ).is_success
+    # the day of the visits: outcomes are recorded when their slots' time has come
+    with clock_at(dt.datetime.fromisoformat(slots[1]["starts_at"]) + dt.timedelta(minutes=20)):
+        visits(api, appt, a2, published)
+
+
+def visits(api, appt: dict, a2: dict, published: int) -> None:
+    """Patient 0's visit with all that follows it (a referral books the `published` slot), a walk-in,
+    and patient 1's no-show."""
+    p0 = api.patients[0]
     # the visit: opening it marks the appointment attended
     enc = api.post(
         "doctor1", "/encounters", json={"patient_id": p0, "appointment_id": appt["appointment_id"]}
@@ -72,7 +86,7 @@ def a_day_of_activity(api) -> None:
         0, "/appointments", json={"slot_id": cardio["slot_id"], "referral_id": ref["referral_id"]}
     )
     assert again.status_code == 409
-    # a walk-in with a referral elsewhere, a no-show and a cancellation
+    # a walk-in with a referral elsewhere, and a no-show
     walk_in = api.post(
         "doctor2", "/encounters", json={"patient_id": api.patients[1], "visit_type": "urgent"}
     ).json()
@@ -85,13 +99,8 @@ def a_day_of_activity(api) -> None:
         ).status_code
         == 200
     )
-    a2 = api.post(1, "/appointments", json={"slot_id": slots[1]["slot_id"]}).json()
     assert api.post(
         "registry1", f"/appointments/{a2['appointment_id']}/attendance", json={"attended": False}
-    ).is_success
-    a3 = api.post(1, "/appointments", json={"slot_id": slots[2]["slot_id"]}).json()
-    assert api.post(
-        "registry1", f"/appointments/{a3['appointment_id']}/cancel", json={"reason": "doctor ill"}
     ).is_success
     # the card shows it all
     card = api.get(0, f"/patients/{p0}/card").json()

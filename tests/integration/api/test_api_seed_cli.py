@@ -212,3 +212,24 @@ def test_activity_reports_what_it_did_and_fails_when_there_is_nothing_to_do(sqli
     for table, n in written.items():
         assert re.search(rf"^  {table} +{n}$", r.output, re.M), table
     assert re.search(rf"^  total +{sum(written.values())}$", r.output, re.M)
+
+
+def test_slots_stored_before_revision_0002_get_its_time_as_their_publication(postgres_url, tmp_path):
+    """Revision 0002 adds slots.published_at (the booking's reference rule reads it): a slot stored before
+    was published no later than the migration, and gets its time, so it stays bookable."""
+    for url in (postgres_url, f"sqlite:///{tmp_path / 'old.sqlite'}"):
+        upgrade(url, "0001")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("insert into facilities values (1, 'F', 'adult_polyclinic', null, 'CAO', 1)"))
+            conn.execute(text("insert into specialties values ('t', 'T', 'T', 15, 24, 'hours', true)"))
+            conn.execute(text("insert into doctors values (1, 1, 't', 1.0)"))
+            conn.execute(
+                text("insert into slots values (5, 1, 1, 't', '2099-01-01 08:00', 15, false, false)")
+            )
+        before = moscow_now()
+        upgrade(url)
+        with engine.connect() as conn:
+            published = conn.execute(select(Slot.published_at).where(Slot.slot_id == 5)).scalar_one()
+        engine.dispose()
+        assert published is not None and before - dt.timedelta(minutes=1) <= published <= moscow_now(), url

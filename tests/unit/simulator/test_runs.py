@@ -196,3 +196,56 @@ def test_the_landing_check_catches_broken_rows(one_run):
     column = tbl.schema.get_field_index("patient_id")
     broken = tbl.set_column(column, "patient_id", pa.array(ids, pa.string()))
     assert any("patient_id" in p for p in check_table("appointment_booked", broken))
+    # per table and rule, as the ingest would name it
+    assert any(
+        p.startswith("appointment_booked.patient_id: matchesPattern: 1 rows (first: row 0")
+        for p in check_table("appointment_booked", broken)
+    )
+
+
+def test_the_self_check_reports_lifecycle_faults_per_table_and_rule(one_run, tmp_path):
+    """The self-check runs the contract's rules as the ingest does: a no-show days before its slot and a
+    doctor's slot overlapping another across midnight, planted in a copy of a run, are reported."""
+    import shutil
+
+    landing = tmp_path / "landing"
+    shutil.copytree(one_run[0], landing)
+    day = START + dt.timedelta(days=2)
+    no_shows = landing / "appointment_no_show" / f"date={day}" / "part-0.parquet"
+    missed = pq.read_table(no_shows)
+    booked = read_table(landing, "appointment_booked")
+    slots = read_table(landing, "slot_published")
+    # a booking made by `day` of a slot after the run's last day (no outcome yet): its no-show is planted
+    # on `day`, 09:00, days before the slot
+    slot_start = dict(
+        zip(slots.column("slot_id").to_pylist(), slots.column("starts_at").to_pylist(), strict=True)
+    )
+    later = next(
+        a
+        for a, s, d in zip(
+            *(booked.column(c).to_pylist() for c in ("appointment_id", "slot_id", "_day")), strict=True
+        )
+        if d <= day and slot_start[s].date() > START + dt.timedelta(days=11)
+    )
+    planted = dict(missed.slice(0, 1).to_pylist()[0], event_id=2**61, appointment_id=later)
+    planted["occurred_at"] = dt.datetime.combine(day, dt.time(9))
+    pq.write_table(
+        pa.concat_tables([missed, pa.Table.from_pylist([planted], schema=missed.schema)]), no_shows
+    )
+    # a slot of the same doctor as a published one, starting 10 minutes into it
+    published = landing / "slot_published" / f"date={day}" / "part-0.parquet"
+    day_slots = pq.read_table(published)
+    first = day_slots.slice(0, 1).to_pylist()[0]
+    clash = dict(
+        first, event_id=2**61 + 1, slot_id=2**61 + 1, starts_at=first["starts_at"] + dt.timedelta(minutes=10)
+    )
+    pq.write_table(
+        pa.concat_tables([day_slots, pa.Table.from_pylist([clash], schema=day_slots.schema)]), published
+    )
+
+    problems = check_landing(landing)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("slot_published.starts_at: noOverlappingSlots: 1 rows (first: row ")
+    assert problems[1].startswith(
+        "appointment_no_show.occurred_at: outcomeAfterSlotStart: 1 rows (first: row "
+    )
