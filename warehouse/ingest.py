@@ -36,7 +36,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -74,7 +74,7 @@ from services.contract.rules import (
 )
 from services.contract.schema import ARROW_TYPES, Lookup, OneRowPerKey, SetRule, sql_type
 from services.contract.tables import TABLES
-from warehouse.raw import RAW_SCHEMA, raw_columns
+from warehouse.raw import FROM_FILES, OUTBOX_PREFIX, RAW_SCHEMA, raw_columns
 from warehouse.targets import LoadTarget, target_for
 
 __all__ = [
@@ -96,9 +96,8 @@ __all__ = [
     "target_for",
 ]
 
-# Rows from the API's outbox carry this prefix in _source_file; reloading landing files leaves them be.
-OUTBOX_PREFIX = "outbox:"
-_FROM_FILES = f"not _source_file like '{OUTBOX_PREFIX}%'"
+# Rows from the API's outbox have a file number below 0 (FROM_FILES is false) and a label with this prefix
+# in the files table and the quarantine; reloading landing files leaves them be.
 _QUARANTINE_FROM_FILES = f"not source_file like '{OUTBOX_PREFIX}%'"
 # an outbox batch logs its rows with no source files; a landing load logs its files (or an empty day)
 _LOG_FROM_FILES = "not (source_files = 0 and landing_rows > 0)"
@@ -164,14 +163,16 @@ def load_order() -> list[Table]:
 
 @dataclass(frozen=True)
 class _File:
-    """A landing file as the load reads it: its day (None for a snapshot), the label its rows carry
-    in `_source_file`, its row count and its columns' types (from the Parquet footer)."""
+    """A landing file as the load reads it: its day (None for a snapshot), its label (in
+    raw.raw_load_files and the quarantine), its row count, its columns' types and its footer's
+    statistics (from the Parquet footer)."""
 
     path: Path
     day: dt.date | None
     label: str
     rows: int
     types: dict[str, pa.DataType]
+    footer: pq.FileMetaData | None = field(default=None, compare=False, repr=False)
 
 
 def _read_footer(path: Path, day: dt.date | None, label: str | None = None) -> _File:
@@ -180,7 +181,39 @@ def _read_footer(path: Path, day: dt.date | None, label: str | None = None) -> _
     except (OSError, pa.ArrowException) as e:
         raise LoadError(f"{path}: cannot be read as a Parquet file ({e})") from e
     types = {f.name: f.type for f in pf.schema_arrow}
-    return _File(path, day, label or str(path), pf.metadata.num_rows, types)
+    return _File(path, day, label or str(path), pf.metadata.num_rows, types, pf.metadata)
+
+
+def _as_type(value: dt.date, as_type: str) -> dt.date:
+    """A footer's date or timestamp as `as_type` ('date' or 'timestamp'), as a cast in SQL gives it."""
+    if as_type == "date":
+        return value.date() if isinstance(value, dt.datetime) else value
+    return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+
+
+def _footer_bounds(files: list[_File], column: Column) -> tuple[Any, Any] | None | bool:
+    """(least, greatest) value of a column over the files, from their footers' statistics (exact for
+    the contract's number and time types: Parquet writers record each row group's min and max); None
+    when no file holds a value. False when a footer cannot tell: a file has the column in another type
+    than the contract's, or a row group with values but no statistics."""
+    low = high = None
+    for f in files:
+        if column.name not in f.types:
+            continue
+        if f.types[column.name] != ARROW_TYPES[column.type] or f.footer is None:
+            return False
+        at = f.footer.schema.names.index(column.name)
+        for g in range(f.footer.num_row_groups):
+            group = f.footer.row_group(g)
+            if group.num_rows == 0:  # an empty file's one row group has no statistics
+                continue
+            stats = group.column(at).statistics
+            if stats is not None and stats.has_min_max:
+                low = stats.min if low is None else min(low, stats.min)
+                high = stats.max if high is None else max(high, stats.max)
+            elif stats is None or stats.null_count != group.num_rows:
+                return False
+    return None if low is None else (low, high)
 
 
 def _landing_files(landing: Path, table: Table, days: list[dt.date | None]) -> list[_File]:
@@ -234,10 +267,19 @@ class _Batch:
     """The SQL of one validating load of a table's files (a range of days, or a snapshot).
 
     Files with the same columns and types are read by one `read_parquet`; each row carries its file's
-    day, label and place in the load (`f`, picked by the reader's file index)."""
+    day and number (`f`, picked by the reader's file index), and its label when quarantined. A load's
+    files are numbered one after another in load order, after the table's highest number (from 0), or
+    for an outbox batch below its lowest (below 0): a number names one file of the table."""
 
     def __init__(
-        self, target: LoadTarget, table: Table, files: list[_File], load_id: str, loaded_at: dt.datetime
+        self,
+        target: LoadTarget,
+        table: Table,
+        files: list[_File],
+        load_id: str,
+        loaded_at: dt.datetime,
+        *,
+        outbox: bool = False,
     ):
         self.target, self.table, self.files = target, table, files
         self.load_id, self.loaded_at = load_id, loaded_at
@@ -247,7 +289,9 @@ class _Batch:
         for col in self.references:
             if col.nullable:  # pragma: no cover - the contract declares none
                 raise LoadError(f"{table.name}.{col.name}: a reference of a nullable column is not checked")
-        self.place = {id(f): i for i, f in enumerate(files)}  # a file's place in the load, for row order
+        # a file's number (raw rows' `_file`), increasing in load order (for row order)
+        first = self._first_number(len(files), outbox=outbox)
+        self.place = {id(f): first + i for i, f in enumerate(files)}
         self.has_duplicates = False
         self.known: dict[str, str] = {}
         # the cross-row rules' look-ups (e.g. the patient of an event), each with the columns read
@@ -255,6 +299,18 @@ class _Batch:
         self.looked_up: dict[Lookup, str] = {}
         # the set rules' breaking rows, by rule: a temp table (file, row, reason) where any broke one
         self.set_breaks: dict[SetRule, str] = {}
+
+    def _first_number(self, files: int, *, outbox: bool) -> int:
+        """The number of the load's first file: after the highest of the table's files listed in
+        raw.raw_load_files (0 for the first), or for an outbox batch of `files` files, the last one just
+        below the lowest (and below 0)."""
+        ((highest, lowest),) = self.target.execute(
+            f"select max(file), min(file) from {RAW_SCHEMA}.raw_load_files where table_name = ?",
+            [self.table.name],
+        )
+        if outbox:
+            return min(lowest if lowest is not None else 0, 0) - files
+        return max(highest + 1, 0) if highest is not None else 0
 
     # -- reading
 
@@ -266,16 +322,21 @@ class _Batch:
             by_layout.setdefault(tuple((n, str(t)) for n, t in f.types.items()), []).append(f)
         return list(by_layout.values())
 
-    def source(self, files: list[_File]) -> str:
+    def source(self, files: list[_File], *, label: bool = False) -> str:
         """FROM clause of a group's rows: `src`, the file's columns with `filename`, `file_row_number` and
-        `f` (the file's day, label and place in the load). `f` is picked from lists by the reader's file
-        index: a join on the file's name costs, row by row, about what reading the rows does."""
+        `f` (the file's day and number in the load, and its label with `label`). `f` is picked from lists
+        by the reader's file index: a join on the file's name costs, row by row, about what reading the
+        rows does. Files numbered one after another take the reader's index plus the first's number."""
         at = "[cast(file_index as bigint) + 1]"
         days = ", ".join(f"date {quote(str(f.day))}" if f.day else "cast(null as date)" for f in files)
-        labels = ", ".join(quote(f.label) for f in files)
-        places = ", ".join(str(self.place[id(f)]) for f in files)
+        places = [self.place[id(f)] for f in files]
+        if places == list(range(places[0], places[0] + len(places))):
+            idx = f"cast(file_index as integer) + {places[0]}"
+        else:
+            idx = f"[{', '.join(map(str, places))}]{at}"
         paths = ", ".join(quote(str(f.path)) for f in files)
-        file = f"struct_pack(day := [{days}]{at}, label := [{labels}]{at}, idx := [{places}]{at}) as f"
+        labels = f", label := [{', '.join(quote(f.label) for f in files)}]{at}" if label else ""
+        file = f"struct_pack(day := [{days}]{at}, idx := {idx}{labels}) as f"
         options = "filename = true, file_row_number = true, hive_partitioning = false"
         return f"(select *, {file} from read_parquet([{paths}], {options})) as src"
 
@@ -330,10 +391,12 @@ class _Batch:
     def _files_to_check_for_duplicates(self) -> list[_File]:
         """The files of the partitions whose keys could repeat. A file whose (one-column) key strictly
         increases holds no repeat, and files of a partition whose key ranges do not overlap hold none
-        between them: exporters that write in id order (the simulator does) skip the hash check."""
-        if len(self.table.primary_key) != 1:
+        between them: exporters that write in id order (the simulator does) skip the hash check.
+        Only a number key is tried: a text key is a pseudonym or a code, in no order worth reading the
+        column for (patients at --scale 0.1: 0.1 s to find the first step down)."""
+        key = self.table.column(self.table.primary_key[0]) if len(self.table.primary_key) == 1 else None
+        if key is None or key.type not in ("int64", "int32"):
             return self.files
-        key = self.table.column(self.table.primary_key[0])
         by_partition: dict[dt.date | None, list[_File]] = {}
         for f in self.files:
             if f.rows:
@@ -458,7 +521,11 @@ class _Batch:
 
     def _range(self, column: str, as_type: str) -> tuple | None:
         """(first, last) of a column's values in the files' rows as `as_type` (date or timestamp); None
-        when they hold none."""
+        when they hold none. Read from the footers when they can tell (no pass over the rows), else from
+        the rows."""
+        bounds = _footer_bounds(self.files, self.table.column(column))
+        if bounds is not False:  # the footers tell
+            return None if bounds is None else tuple(_as_type(v, as_type) for v in bounds)
         holders = [g for g in self.groups(self.files) if column in g[0].types]
         if not holders:
             return None
@@ -519,11 +586,7 @@ class _Batch:
     # -- writing
 
     def insert_good_rows(self) -> None:
-        meta = ([self.day] if self.daily else []) + [
-            "f.label",
-            quote(self.load_id),
-            f"timestamp '{self.loaded_at}'",
-        ]
+        meta = ([self.day] if self.daily else []) + ["f.idx", f"timestamp '{self.loaded_at}'"]
         selects = []
         for g in self.groups(self.files):
             rules = self.rules(g)
@@ -562,7 +625,7 @@ class _Batch:
                 f"select {part} as partition_date, f.label as source_file, f.idx as idx, "
                 f"src.file_row_number as row_number, {reasons(rules)} as reasons, "
                 f"cast(to_json(struct_pack({row})) as varchar) as row_json "
-                f"from {self.source(g)} "
+                f"from {self.source(g, label=True)} "
                 "semi join _load_bad_rows as b on b.file = src.filename and b.row = src.file_row_number "
                 f"{dups} {self._set_joins('left')} {self.lookup_join(g)}"
             )
@@ -610,34 +673,48 @@ class _Batch:
             self.find_set_breaks()
             self.insert_good_rows()
         by_file = self._loaded_by_file(days)
-        in_file: dict[tuple, int] = {}  # files of one day and label (the outbox's) are counted together
-        for f in self.files:
-            in_file[(f.day, f.label)] = in_file.get((f.day, f.label), 0) + f.rows
-        short = [f for f in self.files if by_file.get((f.day, f.label), 0) < in_file[(f.day, f.label)]]
+        short = [f for f in self.files if by_file.get(self.place[id(f)], 0) < f.rows]
         if short:
             self.insert_quarantine(short)
         loaded: dict[dt.date | None, int] = {}
-        for (day, _), n in by_file.items():
-            loaded[day] = loaded.get(day, 0) + n
+        for f in self.files:
+            loaded[f.day] = loaded.get(f.day, 0) + by_file.get(self.place[id(f)], 0)
         return loaded
 
-    def _loaded_by_file(self, days: list[dt.date | None]) -> dict[tuple, int]:
-        """Rows this load put in the raw table, by (day, label); the days bound the scan, so it follows
-        the range, not the history held."""
+    def _loaded_by_file(self, days: list[dt.date | None]) -> dict[int, int]:
+        """Rows this load put in the raw table, by file number (the load's numbers are one range); the
+        days bound the scan, so it follows the range, not the history held."""
         raw = f"{RAW_SCHEMA}.{self.table.name}"
+        if not self.files:
+            return {}
+        numbers = [min(self.place.values()), max(self.place.values())]
         if self.daily:
             known = [d for d in days if d is not None]
             rows = self.target.execute(
-                f"select _partition_date, _source_file, count(*) from {raw} "
-                "where _partition_date between ? and ? and _load_id = ? group by 1, 2",
-                [min(known), max(known), self.load_id],
+                f"select _file, count(*) from {raw} "
+                "where _partition_date between ? and ? and _file between ? and ? group by 1",
+                [min(known), max(known), *numbers],
             )
         else:
             rows = self.target.execute(
-                f"select null, _source_file, count(*) from {raw} where _load_id = ? group by 1, 2",
-                [self.load_id],
+                f"select _file, count(*) from {raw} where _file between ? and ? group by 1", numbers
             )
-        return {(day, label): n for day, label, n in rows}
+        return dict(rows)
+
+    def record_files(self) -> None:
+        """One raw.raw_load_files row per file of the load: what a raw row's `_file` names."""
+        rows = [
+            (self.load_id, self.table.name, self.place[id(f)], f.day, f.label, f.rows, self.loaded_at)
+            for f in self.files
+        ]
+        for at in range(0, len(rows), 1000):  # within PostgreSQL's 65535 parameters a statement
+            chunk = rows[at : at + 1000]
+            self.target.execute(
+                f"insert into {RAW_SCHEMA}.raw_load_files (load_id, table_name, file, partition_date, "
+                "source_file, landing_rows, _loaded_at) values "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                [v for row in chunk for v in row],
+            )
 
     def cleanup(self) -> None:
         for name in (
@@ -666,16 +743,18 @@ def _load_batch(
     *,
     load_id: str,
     loaded_at: dt.datetime,
-    source_files: bool = True,
+    outbox: bool = False,
     content_hash: str | None = None,
 ) -> list[LoadResult]:
-    """Check and insert the files' rows and their quarantine, and log each partition of `days`.
+    """Check and insert the files' rows and their quarantine, list the files in raw.raw_load_files and
+    log each partition of `days`.
 
-    Runs in the caller's transaction; clears nothing (the caller does). `source_files` False logs the
-    rows with no source files (the outbox's batches)."""
-    batch = _Batch(target, table, files, load_id, loaded_at)
+    Runs in the caller's transaction; clears nothing (the caller does). `outbox` numbers the files below
+    0 and logs the rows with no source files (the outbox's batches)."""
+    batch = _Batch(target, table, files, load_id, loaded_at, outbox=outbox)
     try:
         loaded = batch.run(days)
+        batch.record_files()
     finally:
         batch.cleanup()
     quarantined = _counts(
@@ -688,7 +767,7 @@ def _load_batch(
         LoadResult(
             table.name,
             day,
-            sum(1 for f in files if f.day == day) if source_files else 0,
+            0 if outbox else sum(1 for f in files if f.day == day),
             sum(f.rows for f in files if f.day == day),
             loaded.get(day, 0),
             quarantined.get(day, 0),
@@ -719,8 +798,8 @@ def _log(target: LoadTarget, results: list[LoadResult], content_hash: str | None
 
 def _new_load() -> tuple[str, dt.datetime]:
     """A new load's id and time. Twelve hex digits (48 random bits) are unique enough for the loads of a
-    warehouse, and DuckDB keeps a string that short inside the row: the id costs the load next to
-    nothing per row."""
+    warehouse; the id is written once per file (raw.raw_load_files), per partition (the log) and per
+    quarantined row, never per loaded row (`warehouse.raw`)."""
     return uuid.uuid4().hex[:12], dt.datetime.now()  # to the microsecond: dbt's window follows the loads
 
 
@@ -746,7 +825,7 @@ def load_days(target: LoadTarget, landing: Path, table: Table, days: Sequence[dt
     with target.transaction():
         target.execute(
             f"delete from {RAW_SCHEMA}.{table.name} where _partition_date between ? and ? "
-            f"and _partition_date in ({marks}) and {_FROM_FILES}",
+            f"and _partition_date in ({marks}) and {FROM_FILES}",
             [days[0], days[-1], *days],
         )
         target.execute(
@@ -757,6 +836,11 @@ def load_days(target: LoadTarget, landing: Path, table: Table, days: Sequence[dt
         target.execute(
             f"delete from {RAW_SCHEMA}.raw_load_log where table_name = ? and partition_date in ({marks}) "
             f"and {_LOG_FROM_FILES}",
+            [table.name, *days],
+        )
+        target.execute(
+            f"delete from {RAW_SCHEMA}.raw_load_files where table_name = ? and partition_date in ({marks}) "
+            "and file >= 0",
             [table.name, *days],
         )
         return _load_batch(target, table, files, list(days), load_id=load_id, loaded_at=loaded_at)
@@ -807,6 +891,10 @@ def load_snapshot(target: LoadTarget, landing: Path, table: Table, *, force: boo
             f"delete from {RAW_SCHEMA}.raw_load_log where table_name = ? and partition_date is null",
             [table.name],
         )
+        target.execute(
+            f"delete from {RAW_SCHEMA}.raw_load_files where table_name = ? and partition_date is null",
+            [table.name],
+        )
         (result,) = _load_batch(
             target, table, files, [None], load_id=load_id, loaded_at=loaded_at, content_hash=content
         )
@@ -835,7 +923,7 @@ def reconcile_days(
         raw = _counts(
             target,
             f"select _partition_date, count(*) from {RAW_SCHEMA}.{table.name} "
-            f"where _partition_date in ({marks}) and {_FROM_FILES} group by 1",
+            f"where _partition_date in ({marks}) and {FROM_FILES} group by 1",
             days,
         )
         where, params = f"partition_date in ({marks})", days
@@ -913,7 +1001,8 @@ def load_outbox(target: LoadTarget, rows: list, *, source: str) -> OutboxLoad:
     The rows, their quarantine and the source's new watermark commit in ONE transaction: a load killed
     half-way leaves nothing behind, and the next starts after the last committed seq (exactly once).
     Rows are checked with the same contract rules as landing files, each in the partition of its day,
-    and labelled `outbox:<source>:seq <first>-<last>` in `_source_file`.
+    and their files (one per table and day, numbered below 0) are labelled `outbox:<source>:seq
+    <first>-<last>` in raw.raw_load_files.
     Raises ValueError for rows of a table that is not a contract transaction (nothing written).
     """
     if not rows:
@@ -935,7 +1024,7 @@ def load_outbox(target: LoadTarget, rows: list, *, source: str) -> OutboxLoad:
                 continue
             days = [f.day for f in files]
             results = _load_batch(
-                target, table, files, days, load_id=load_id, loaded_at=loaded_at, source_files=False
+                target, table, files, days, load_id=load_id, loaded_at=loaded_at, outbox=True
             )
             loaded += sum(r.loaded_rows for r in results)
             quarantined += sum(r.quarantined_rows for r in results)

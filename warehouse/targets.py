@@ -26,7 +26,7 @@ from services.contract import Column
 from services.contract.rules import REFERENCE_WINDOW_DAYS, hop_aliases, quote
 from services.contract.schema import Lookup, sql_type
 from services.contract.tables import TABLES
-from warehouse.raw import RAW_SCHEMA, raw_schema_ddl
+from warehouse.raw import RAW_SCHEMA, lineage_migration, raw_schema_ddl
 
 
 class LoadTarget:
@@ -45,6 +45,21 @@ class LoadTarget:
     def ensure_raw_schema(self) -> None:
         for stmt in raw_schema_ddl(self.dialect):
             self.execute(stmt)
+        labelled = {
+            name
+            for (name,) in self.execute(
+                "select table_name from information_schema.columns "
+                "where table_schema = ? and column_name = '_source_file'",
+                [RAW_SCHEMA],
+            )
+        }
+        for table in TABLES.values():
+            if table.name in labelled:  # a warehouse from before the files table: migrated once
+                moves, not_null = lineage_migration(table, self.dialect)
+                with self.transaction():
+                    for stmt in moves:
+                        self.execute(stmt)
+                self.execute(not_null)
 
     def execute(self, sql: str, params: Sequence | None = None) -> list[tuple]:
         raise NotImplementedError

@@ -2,11 +2,12 @@
 
     The reference inputs of a model are the raw reference snapshots, register definitions and seeds it
     reads, directly or through other models (the transaction tables, partitioned by day, are not: a run's
-    window covers their changes). A snapshot is loaded whole, all its rows under one `_load_id`, and
-    loaded again only when its content changed, so its version is that load id; the register definitions
-    are small and carry no load id, so theirs is a hash of their content; a seed's is its file's
-    checksum. After each build a model records the versions it was built from in `audit.model_inputs`
-    (one row per input and build, appended); `should_full_refresh` (macros/incremental.sql) compares. -#}
+    window covers their changes). A snapshot is loaded whole, all its rows at one `_loaded_at` (to the
+    microsecond, one per load), and loaded again only when its content changed, so its version is that
+    time (a raw contract table is told by its `_file` column); the register definitions are small and
+    are not loaded that way, so theirs is a hash of their content; a seed's is its file's checksum.
+    After each build a model records the versions it was built from in `audit.model_inputs` (one row
+    per input and build, appended); `should_full_refresh` (macros/incremental.sql) compares. -#}
 
 {% macro audit_schema() %}{% do return('audit') %}{% endmacro %}
 
@@ -57,8 +58,8 @@
             ) -%}
             {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
             select '{{ node.unique_id }}' as input_name,
-            {%- if '_load_id' in columns %}
-                (select _load_id from {{ relation }} limit 1) as input_version
+            {%- if '_file' in columns %}
+                (select cast(_loaded_at as {{ dbt.type_string() }}) from {{ relation }} limit 1) as input_version
             {%- else %}
                 (select {{ dbt.hash(dbt.listagg('row_text', "'|'", 'order by row_text')) }}
                  from (select {{ row_text(columns | reject('equalto', '_loaded_at') | list) }} as row_text

@@ -1,6 +1,7 @@
 """The whole slice on a small city: landing files -> raw -> dbt marts, on DuckDB and PostgreSQL."""
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -64,8 +65,9 @@ def test_building_twice_gives_the_same_counts_and_one_partition_leaves_the_other
         with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
             return dict(
                 con.execute(
-                    "select cast(_partition_date as varchar), min(_load_id) "
-                    "from raw.appointment_booked group by 1"
+                    "select cast(r._partition_date as varchar), min(f.load_id) "
+                    "from raw.appointment_booked as r join raw.raw_load_files as f "
+                    "on f.file = r._file and f.table_name = 'appointment_booked' group by 1"
                 ).fetchall()
             )
 
@@ -219,3 +221,84 @@ def test_a_changed_production_calendar_alone_reaches_the_marts(built_city, tmp_p
     assert new_kind == "holiday"
     assert new_access_built_at > access_built_at  # waits in working days counted again
     assert new_facts_built_at == facts_built_at  # a model with no calendar input is left as it was
+
+
+def _views(con) -> list[tuple[str, str]]:
+    return con.execute(
+        "select table_schema, table_name from information_schema.views "
+        "where table_schema not in ('pg_catalog', 'information_schema') order by 1, 2"
+    ).fetchall()
+
+
+def _slot_files(con) -> list[tuple]:
+    return con.execute(
+        "select partition_date, source_file, landing_rows from raw.raw_load_files "
+        "where table_name = 'slot_published' and landing_rows > 0 order by 1, 2"
+    ).fetchall()
+
+
+def test_a_postgres_warehouse_migrated_to_file_numbers_gets_its_views_back_with_nothing_new_landed(
+    built_city, postgres_database, monkeypatch, tmp_path
+):
+    """PostgreSQL binds a view to every column of the raw table it reads, so the lineage migration drops
+    dbt's views with the label and load id columns (`_source_file`, `_load_id`). The next build has
+    nothing new to load, and must still run dbt, which makes them again."""
+    import subprocess
+    import sys
+
+    import psycopg
+
+    from pipelines.dbt import DBT_PROJECT_DIR
+
+    data_dir = tmp_path / "data"
+    last = dt.date(2025, 1, 8)
+
+    def after_the_day(_folder, names):  # a few days are enough
+        return [n for n in names if n.startswith("date=") and n > f"date={last.isoformat()}"]
+
+    shutil.copytree(built_city["data_dir"] / "landing", data_dir / "landing", ignore=after_the_day)
+    monkeypatch.setenv("EMIAS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("PGDATABASE", postgres_database)
+    build("postgres")
+    with psycopg.connect(dbname=postgres_database, autocommit=True) as con:
+        views = _views(con)
+        assert ("staging", "stg_operational__slots_published") in views
+        files = _slot_files(con)
+        # the raw table as a warehouse from before the files table had it: a label and a load id per row
+        for sql in [
+            "alter table raw.slot_published add column _source_file varchar",
+            "alter table raw.slot_published add column _load_id varchar",
+            "update raw.slot_published as r set _source_file = f.source_file, _load_id = f.load_id "
+            "from raw.raw_load_files as f where f.table_name = 'slot_published' and f.file = r._file",
+            "delete from raw.raw_load_files where table_name = 'slot_published'",
+            "alter table raw.slot_published drop column _file cascade",
+        ]:
+            con.execute(sql)
+    # ... and dbt's views made on it (bound to the label column), as that warehouse's builds left them
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "run", "--quiet", "--select", "config.materialized:view"]
+        + ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        + ["--target", "postgres", "--target-path", str(tmp_path / "dbt-target")],
+        check=True,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        cwd=DBT_PROJECT_DIR,
+    )
+    with psycopg.connect(dbname=postgres_database) as con:
+        assert _views(con) == views
+        (slots,) = con.execute("select count(*) from raw.slot_published").fetchone()
+
+    report = build("postgres")  # migrates the raw table; nothing new has landed
+    assert report.failed_checks == []
+    with psycopg.connect(dbname=postgres_database) as con:
+        columns = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'slot_published'"
+        ).fetchall()]  # fmt: skip
+        assert "_source_file" not in columns and "_load_id" not in columns and "_file" in columns
+        assert _views(con) == views
+        assert con.execute("select count(*) from staging.stg_operational__slots_published").fetchone() == (
+            slots,
+        )
+        # the files that left rows are listed again (an empty file left none to tell of it)
+        assert _slot_files(con) == files

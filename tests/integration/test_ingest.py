@@ -18,6 +18,8 @@ from services.contract import arrow_schema, table
 from services.contract.landing import landed_days, reference_dir, transaction_dir
 from warehouse.ingest import (
     REFERENCE_WINDOW_DAYS,
+    _footer_bounds,  # the footers' statistics, tested directly
+    _read_footer,
     load_days,
     load_order,
     load_outbox,
@@ -26,9 +28,10 @@ from warehouse.ingest import (
     reconcile_days,
     target_for,
 )
-from warehouse.raw import LOAD_LOG_DDL, RAW_SCHEMA
+from warehouse.raw import LOAD_LOG_DDL, RAW_SCHEMA, raw_table_ddl
 
 DAY = dt.date(2025, 1, 6)
+NEXT = DAY + dt.timedelta(days=1)
 T = dt.datetime(2025, 1, 6, 9, 0)
 GOOD_PATIENT = "0123456789abcdef"
 
@@ -263,13 +266,23 @@ def test_a_range_quarantines_each_kind_of_bad_row_and_loads_the_good_ones(target
 
 
 def _state(target) -> dict[str, list[tuple]]:
-    """Every row of the raw layer, its quarantine and its load log, without the load's id and time."""
+    """Every row of the raw layer with its file's label, its quarantine, its load log and its files,
+    without the load's id and time (and a file's number in its load)."""
     state = {}
     for t in load_order():
-        cols = ", ".join(c for c in _columns(target, t.name) if c not in ("_load_id", "_loaded_at"))
-        state[t.name] = sorted(target.execute(f"select {cols} from {RAW_SCHEMA}.{t.name}"), key=repr)
-    for name in ("raw_quarantine", "raw_load_log"):
-        cols = ", ".join(c for c in _columns(target, name) if c not in ("_load_id", "_loaded_at"))
+        cols = ", ".join(f"r.{c}" for c in _columns(target, t.name) if c not in ("_file", "_loaded_at"))
+        state[t.name] = sorted(
+            target.execute(
+                f"select {cols}, f.source_file from {RAW_SCHEMA}.{t.name} as r "
+                f"join {RAW_SCHEMA}.raw_load_files as f on f.file = r._file "
+                "and f.table_name = ?",
+                [t.name],
+            ),
+            key=repr,
+        )
+    for name in ("raw_quarantine", "raw_load_log", "raw_load_files"):
+        skip = ("load_id", "file", "_load_id", "_loaded_at")
+        cols = ", ".join(c for c in _columns(target, name) if c not in skip)
         state[name] = sorted(target.execute(f"select {cols} from {RAW_SCHEMA}.{name}"), key=repr)
     return state
 
@@ -352,7 +365,10 @@ def test_rerunning_one_day_of_a_range_replaces_only_that_day(target, tmp_path):
     (again,) = load_days(target, landing, table("slot_published"), [days[1]])
 
     assert (again.partition, again.landing_rows, again.loaded_rows) == (days[1], 1, 1)
-    rows = target.execute("select _partition_date, event_id, _load_id from raw.slot_published")
+    rows = target.execute(
+        "select r._partition_date, r.event_id, f.load_id from raw.slot_published as r "
+        "join raw.raw_load_files as f on f.file = r._file and f.table_name = 'slot_published'"
+    )
     assert sorted((d, e) for d, e, _ in rows) == [
         (days[0], 1), (days[0], 2), (days[1], 11), (days[1], 99), (days[2], 21), (days[2], 22)
     ]  # fmt: skip
@@ -394,6 +410,19 @@ def _okrugs(landing: Path, rows: list[tuple[str, str]]) -> None:
     )
 
 
+def test_a_repeated_text_key_of_a_snapshot_is_quarantined(target, tmp_path):
+    landing = tmp_path / "landing"
+    _okrugs(landing, [("SAO", "Northern"), ("CAO", "Central"), ("SAO", "Northern again")])
+    result = load_snapshot(target, landing, table("okrugs"))
+    assert (result.loaded_rows, result.quarantined_rows) == (2, 1)
+    assert target.execute("select row_number, reason from raw.raw_quarantine") == [
+        (2, "okrug_id: isPrimaryKey: duplicate of an earlier row")
+    ]
+    assert sorted(target.execute("select okrug_id, name_en from raw.okrugs")) == [
+        ("CAO", "Central"), ("SAO", "Northern")
+    ]  # fmt: skip
+
+
 def test_a_snapshot_is_reloaded_only_when_its_content_changed(target, tmp_path):
     landing = tmp_path / "landing"
     okrugs = table("okrugs")
@@ -416,6 +445,108 @@ def test_a_snapshot_is_reloaded_only_when_its_content_changed(target, tmp_path):
     target.execute("delete from raw.okrugs")  # emptied behind the log's back: loaded again
     assert load_snapshot(target, landing, okrugs).reloaded
     assert reconcile(target, landing, okrugs).ok
+
+
+def _lineage(target, name: str) -> list[tuple]:
+    """(file label, partition day, rows) of a raw table's rows, read through raw.raw_load_files."""
+    return sorted(
+        target.execute(
+            f"select f.source_file, f.partition_date, count(*) from {RAW_SCHEMA}.{name} as r "
+            f"join {RAW_SCHEMA}.raw_load_files as f on f.file = r._file "
+            "and f.table_name = ? group by 1, 2",
+            [name],
+        )
+    )
+
+
+def test_every_file_a_load_read_is_listed_and_names_its_rows(target, tmp_path):
+    landing = tmp_path / "landing"
+    _write(landing, "slot_published", [_slot(1, 10), _slot(2, 11)])
+    _write(landing, "slot_published", [_slot(3, 12)], part="part-1")
+    _write(landing, "slot_published", [_slot(4, 13, NEXT)], day=NEXT)
+    _write(landing, "slot_published", [], day=NEXT, part="part-1")  # read, holds no rows
+    load_days(target, landing, table("slot_published"), [DAY, NEXT])
+    files = target.execute(
+        "select table_name, file, partition_date, source_file, landing_rows from raw.raw_load_files "
+        "order by file"
+    )
+    assert files == [
+        ("slot_published", 0, DAY, "slot_published/date=2025-01-06/part-0.parquet", 2),
+        ("slot_published", 1, DAY, "slot_published/date=2025-01-06/part-1.parquet", 1),
+        ("slot_published", 2, NEXT, "slot_published/date=2025-01-07/part-0.parquet", 1),
+        ("slot_published", 3, NEXT, "slot_published/date=2025-01-07/part-1.parquet", 0),
+    ]
+    assert [c for c in _columns(target, "slot_published") if c.startswith("_")] == [
+        "_partition_date", "_file", "_loaded_at"
+    ]  # fmt: skip
+    load_days(target, landing, table("slot_published"), [NEXT])  # a reload replaces that day's files only
+    assert _lineage(target, "slot_published") == [
+        ("slot_published/date=2025-01-06/part-0.parquet", DAY, 2),
+        ("slot_published/date=2025-01-06/part-1.parquet", DAY, 1),
+        ("slot_published/date=2025-01-07/part-0.parquet", NEXT, 1),
+    ]
+    assert target.execute("select count(*) from raw.raw_load_files") == [(4,)]
+    load_days(target, landing, table("slot_published"), [DAY])  # numbered after the table's highest
+    assert target.execute("select file from raw.raw_load_files order by file") == [(2,), (3,), (4,), (5,)]
+    assert len(_lineage(target, "slot_published")) == 3
+
+
+def test_a_warehouse_from_before_the_files_table_is_migrated(target, tmp_path):
+    """Raw tables that carried a label and a load id per row (`_source_file`, `_load_id`) get a file
+    number (`_file`, one per file of the table) and the files table; landing files and outbox batches
+    keep their labels and loads, and a reload still spares the outbox."""
+    landing = tmp_path / "landing"
+    _write(landing, "slot_published", [_slot(1, 10)])
+    for name in ["slot_published", "raw_load_files"]:
+        target.execute(f"drop table {RAW_SCHEMA}.{name}")
+    target.execute(
+        raw_table_ddl(table("slot_published"), target.dialect).replace(
+            "_file integer not null", "_source_file varchar not null,\n    _load_id varchar not null"
+        )
+    )
+    old = [
+        (1, 10, DAY, "slot_published/date=2025-01-06/part-0.parquet", "a"),
+        (2, 11, DAY, "slot_published/date=2025-01-06/part-0.parquet", "a"),
+        (3, 12, NEXT, "slot_published/date=2025-01-07/part-0.parquet", "a"),
+        (4, 13, DAY, "outbox:api:seq 7-9", "b"),
+        (5, 14, NEXT, "outbox:api:seq 7-9", "b"),
+    ]
+    for event_id, slot_id, day, label, load_id in old:
+        row = _slot(event_id, slot_id, day)
+        cols = [*row, "_partition_date", "_source_file", "_load_id", "_loaded_at"]
+        marks = ", ".join("?" * len(cols))
+        target.execute(
+            f"insert into {RAW_SCHEMA}.slot_published ({', '.join(cols)}) values ({marks})",
+            [*row.values(), day, label, load_id, T],
+        )
+    # a view like dbt's staging (`select *`): PostgreSQL binds it to the label column, DuckDB does not
+    target.execute(
+        f"create view {RAW_SCHEMA}.staged as with s as (select * from {RAW_SCHEMA}.slot_published) "
+        "select event_id from s"
+    )
+    target.ensure_raw_schema()
+    target.ensure_raw_schema()  # idempotent
+    assert not {"_source_file", "_load_id"} & set(_columns(target, "slot_published"))
+    assert target.execute(
+        "select file, load_id, partition_date, source_file from raw.raw_load_files order by file"
+    ) == [
+        (-2, "b", NEXT, "outbox:api:seq 7-9"),
+        (-1, "b", DAY, "outbox:api:seq 7-9"),
+        (0, "a", DAY, "slot_published/date=2025-01-06/part-0.parquet"),
+        (1, "a", NEXT, "slot_published/date=2025-01-07/part-0.parquet"),
+    ]
+    assert _lineage(target, "slot_published") == [
+        ("outbox:api:seq 7-9", DAY, 1),
+        ("outbox:api:seq 7-9", NEXT, 1),
+        ("slot_published/date=2025-01-06/part-0.parquet", DAY, 2),
+        ("slot_published/date=2025-01-07/part-0.parquet", NEXT, 1),
+    ]
+    load_days(target, landing, table("slot_published"), [DAY, NEXT])  # the outbox's rows stay
+    assert _lineage(target, "slot_published") == [
+        ("outbox:api:seq 7-9", DAY, 1),
+        ("outbox:api:seq 7-9", NEXT, 1),
+        ("slot_published/date=2025-01-06/part-0.parquet", DAY, 1),
+    ]
 
 
 def test_a_warehouse_from_before_the_content_hash_gets_the_column(target):
@@ -455,8 +586,8 @@ def test_outbox_rows_are_checked_by_the_same_rules_and_stay_when_files_reload(ta
     ]
     load_days(target, landing, table("slot_published"), [DAY])  # reloading the files leaves them be
     load_days(target, landing, table("appointment_booked"), [DAY])
-    assert sorted(target.execute("select _source_file from raw.slot_published")) == [
-        ("outbox:api:seq 7-9",), ("slot_published/date=2025-01-06/part-0.parquet",)
+    assert _lineage(target, "slot_published") == [
+        ("outbox:api:seq 7-9", DAY, 1), ("slot_published/date=2025-01-06/part-0.parquet", DAY, 1)
     ]  # fmt: skip
     assert target.execute("select count(*) from raw.appointment_booked") == [(1,)]
     assert target.execute("select count(*) from raw.raw_quarantine") == [(1,)]
@@ -580,6 +711,35 @@ def test_events_outside_the_patients_life_are_quarantined_with_the_rule(target, 
         (DAY, "part-0.parquet", 0): f"{after_death} 2024-10-01"
     }
     assert sorted(target.execute("select event_id from raw.diagnosis_recorded")) == [(2,), (3,), (4,), (6,)]
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_the_look_up_takes_the_dates_from_the_footers_or_else_from_the_rows(target, tmp_path, statistics):
+    """The patients a load looks up are chosen by the first and last dates of its rows: read from the
+    Parquet footers' statistics, or from the rows when a file has none. The faults are caught either way."""
+    landing = tmp_path / "landing"
+    _patients(landing)
+    load_snapshot(target, landing, table("patients"))
+    later = dt.date(2025, 1, 20)
+    diagnoses = table("diagnosis_recorded")
+    paths = []
+    for day, rows in [
+        (DAY, [_diagnosis(1, DIED_OCTOBER, DAY), _diagnosis(3, "b000000000000001", DAY)]),
+        (later, [_diagnosis(5, BORN_JUNE, later, "J06.9")]),
+        (later + dt.timedelta(days=1), []),  # an empty file: a row group without statistics
+    ]:
+        folder = transaction_dir(landing, diagnoses.name, day)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths.append(folder / "part-0.parquet")
+        table_rows = pa.Table.from_pylist(rows, schema=arrow_schema(diagnoses))
+        pq.write_table(table_rows, paths[-1], write_statistics=statistics)
+    footers = [_read_footer(p, None) for p in paths]
+    told = (_at(DAY), _at(later)) if statistics else False
+    assert _footer_bounds(footers, diagnoses.column("occurred_at")) == told
+
+    results = load_days(target, landing, diagnoses, [DAY, later, later + dt.timedelta(days=1)])
+    assert [(r.loaded_rows, r.quarantined_rows) for r in results] == [(1, 1), (0, 1), (0, 0)]
+    assert sorted(target.execute("select event_id from raw.diagnosis_recorded")) == [(3,)]
 
 
 def test_outbox_rows_outside_the_patients_life_are_quarantined_too(target, tmp_path):

@@ -71,8 +71,9 @@ def test_api_activity_lands_in_the_marts_through_the_outbox_despite_a_kill(built
         ingest_outbox(target, url, batch_rows=7)  # the re-run resumes after the last committed batch
         for name, n in expected.items():
             loaded = target.execute(
-                f"select count(*), count(distinct event_id) from raw.{name} "
-                "where _source_file like 'outbox:%'"
+                f"select count(*), count(distinct event_id) from raw.{name} as r "
+                "join raw.raw_load_files as f on f.file = r._file "
+                f"and f.table_name = '{name}' where f.source_file like 'outbox:%' and r._file < 0"
             )
             assert loaded == [(n, n)], name
         assert target.execute("select count(*) from raw.raw_quarantine") == [(0,)]
@@ -83,6 +84,8 @@ def test_api_activity_lands_in_the_marts_through_the_outbox_despite_a_kill(built
             "select count(*) from marts.fct_appointments where booked_at >= ?", [clock]
         ).fetchone()[0]
         outbox_rows = con.execute(
-            "select count(*) from raw.appointment_booked where _source_file like 'outbox:%'"
+            "select count(*) from raw.appointment_booked as r join raw.raw_load_files as f "
+            "on f.file = r._file and f.table_name = 'appointment_booked' "
+            "where f.source_file like 'outbox:%'"
         ).fetchone()[0]
     assert api_appointments == outbox_rows == expected["appointment_booked"]
