@@ -104,8 +104,11 @@ def _open(page, url: str, key: str, facility_id: int) -> None:
     facility = f"&facility={facility_id}" if key.startswith("facility") else ""
     page.goto(f"{url}/{key}?period=All+data{facility}", wait_until="domcontentloaded")
     page.locator("h2").first.wait_for(timeout=60_000)
+    # the app's own script state: "initial" on a fresh load, "running", then "notRunning" once the page's
+    # script ended (the status widget alone is not there yet just after the load, on a slow machine)
     page.wait_for_function(
-        "!document.querySelector('[data-testid=stStatusWidget]')"
+        "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
+        " && !document.querySelector('[data-testid=stStatusWidget]')"
         " && [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))",
         timeout=120_000,
     )
