@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registers import margins, suppress_complementary
+from tests.disclosure import attack
 
 THRESHOLD = 5
 
@@ -84,47 +85,7 @@ def test_margins_of_a_cross_table():
     assert margins([]) == []
 
 
-# ------------------------------------------------------------------------------------ the attacker
-
-
-def _attack(out: pd.DataFrame, truth: pd.DataFrame, counts, nested, lines, small) -> dict:
-    """Everything subtraction gives: published cells, then repeatedly the one unknown cell of a line whose
-    total is published (all `lines`' totals of every count and of every nested difference, unless the totals'
-    own table suppresses it: small, or a part whose difference is small) and the one unknown of
-    part + difference = whole in a row. Returns {(column, row): value} of what is known."""
-    known = {(c, i): int(v) for c in counts for i, v in out[c].items() if not pd.isna(v)}
-    terms = list(counts) + [f"{w}-{p}" for p, w in nested]
-    value = {(c, i): int(truth.at[i, c]) for c in counts for i in truth.index}
-    for p, w in nested:
-        for i in truth.index:
-            value[(f"{w}-{p}", i)] = value[(w, i)] - value[(p, i)]
-    equations = []  # (cells that add up, their published total)
-    for keys in lines:
-        ids = truth.groupby(keys).ngroup() if keys else pd.Series(0, index=truth.index)
-        for group in ids.unique():
-            rows = ids.index[ids == group]
-            total = {t: sum(value[(t, i)] for i in rows) for t in terms}
-            shown = {c: not small(total[c]) for c in counts}
-            for p, w in nested:  # the totals are a table published under the same rule for parts
-                shown[p] = shown[p] and not (shown[w] and small(total[w] - total[p]))
-                shown[f"{w}-{p}"] = shown[p] and shown[w]
-            equations += [([(t, i) for i in rows], total[t]) for t in terms if shown[t]]
-    progress = True
-    while progress:
-        progress = False
-        for p, w in nested:
-            for i in truth.index:
-                cells = [(p, i), (f"{w}-{p}", i), (w, i)]
-                unknown = [c for c in cells if c not in known]
-                if len(unknown) == 1:
-                    known[unknown[0]] = value[unknown[0]]
-                    progress = True
-        for cells, _total in equations:
-            unknown = [c for c in cells if c not in known]
-            if len(unknown) == 1:
-                known[unknown[0]] = value[unknown[0]]  # total minus the known cells
-                progress = True
-    return known
+# ------------------------------------------------------------------------ generated tables, attacked
 
 
 @st.composite
@@ -159,7 +120,7 @@ def test_no_suppressed_cell_is_recoverable_by_subtraction(case):
     for c in counts:  # nothing small is shown
         assert not any(small(v) for v in out[c].dropna())
         assert (out[c].isna() == out[f"{c}_suppressed"]).all()
-    known = _attack(out, truth, counts, nested, lines, small)
+    known = attack(out, truth, counts, nested, lines, small)
     for c in counts:
         for i in out.index[out[f"{c}_suppressed"]]:
             assert (c, i) not in known, f"{c} of row {i} ({truth.at[i, c]}) recovered by subtraction"
