@@ -101,6 +101,9 @@ __all__ = [
 _QUARANTINE_FROM_FILES = f"not source_file like '{OUTBOX_PREFIX}%'"
 # an outbox batch logs its rows with no source files; a landing load logs its files (or an empty day)
 _LOG_FROM_FILES = "not (source_files = 0 and landing_rows > 0)"
+# A look-up relation with more rows than a tenth of the load's is narrowed to the keys of breaking rows
+# (`_Batch._breaking_only`): below that, building its hash table costs less than the pass that narrows it.
+_NARROW_SHARE = 10
 
 
 class LoadError(RuntimeError):
@@ -451,7 +454,43 @@ class _Batch:
                 if hop is lk.chain[0] and self.target.loaded_rows(hop.table, since, until) > 2 * rows:
                     wanted = self._wanted(hop.key)
             sql = " and ".join(f"({w})" for w in where)
-            self.looked_up[lk] = self.target.looked_up(lk, columns, sql, f"_load_{lookup_alias(lk)}", wanted)
+            relation = self.target.looked_up(lk, columns, sql, f"_load_{lookup_alias(lk)}", wanted)
+            self.looked_up[lk] = self._breaking_only(lk, relation)
+
+    def _breaking_only(self, lk: Lookup, relation: str) -> str:
+        """The look-up relation narrowed to the keys of the files' rows that break one of its rules.
+
+        The relation is read only by its rules, and a row whose key it lacks keeps them (a rule holds
+        where the looked-up row is null), as does a row whose looked-up row keeps them: the rows kept,
+        quarantined and their reasons stay the same. Where `could_break` cannot narrow the relation (a
+        range of days whose outcomes may precede any of its slots), it holds a row per key of the load:
+        one narrow pass over the files here spares the good rows' insert, the search for the bad rows
+        and the quarantine a hash table of every key each. A relation already small is kept as it is."""
+        (held,) = self.target.vcon.execute(f"select count(*) from {relation}").fetchone()
+        if held * _NARROW_SHARE <= sum(f.rows for f in self.files):
+            return relation
+        alias = lookup_alias(lk)
+        selects = []
+        for g in self.groups(self.files):
+            own = [
+                r
+                for r, declared in zip(
+                    cross_row_rules(self.table, g[0].types, self.loaded_at.date()),
+                    self.table.cross_row_rules,
+                    strict=True,
+                )
+                if declared.lookup == lk
+            ]
+            joins = lookup_joins({lk: relation}, lambda column, g=g: self.typed(g, column))
+            selects.append(
+                f"select {alias}.* from {self.source(g)} {joins} where not coalesce({kept_all(own)}, true)"
+            )
+        narrowed, breaking = f"_load_{alias}_breaking", " union all ".join(selects)
+        # (a key that several rows break stays once: the relation holds a row per key)
+        self.target.vcon.execute(
+            f"create or replace temp table {narrowed} as select distinct * from ({breaking}) as b"
+        )
+        return narrowed
 
     def find_set_breaks(self) -> None:
         """For each set rule of the table (one outcome per appointment, no overlapping slots), the temp
@@ -492,11 +531,10 @@ class _Batch:
         kept = [c for c in columns if c != "occurred_at"]
         starts = None
         if not isinstance(rule, OneRowPerKey):  # a NoOverlap: the rows starting near the load's
-            span = self.target.vcon.execute(
-                f'select min("{rule.start}"), max("{rule.start}") from {rows} as r'
-            )
-            first_start, last_start = span.fetchone()
-            starts = None if first_start is None else (first_start, last_start)
+            # from the footers where they tell (no pass over the rows); they may hold the starts of a
+            # file the rule does not read (a column missing): a wider span only lets in held rows that
+            # no checked row can reach
+            starts = self._range(rule.start, "timestamp")
         near = held_where(self.table, rule, starts)
         selects = []
         loaded = sum(f.rows for f in self.files)
@@ -720,7 +758,7 @@ class _Batch:
         for name in (
             ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"]
             + [f"_load_known_{c.name}" for c in self.references]
-            + [f"_load_{lookup_alias(lk)}" for lk in self.lookups]
+            + [f"_load_{lookup_alias(lk)}{end}" for lk in self.lookups for end in ("", "_breaking")]
             + [f"_load_set_breaks_{i}" for i in range(len(self.table.set_rules))]
             + [
                 f"_load_held_{i}_{j}"
