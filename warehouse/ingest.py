@@ -48,7 +48,6 @@ import pyarrow.parquet as pq
 from services.contract import Column, Table, arrow_schema
 from services.contract.landing import reference_dir, transaction_dir
 from services.contract.rules import (
-    IS_FOREIGN_KEY,
     IS_PRIMARY_KEY,
     REFERENCE_WINDOW_DAYS,
     Rule,
@@ -66,11 +65,11 @@ from services.contract.rules import (
     lookups,
     quote,
     reasons,
+    reference_rule,
     row_rules,
     set_rule_breaks,
     set_rule_columns,
     typed_value,
-    unknown_reference_reason,
 )
 from services.contract.schema import ARROW_TYPES, Lookup, OneRowPerKey, SetRule, sql_type
 from services.contract.tables import TABLES
@@ -597,21 +596,13 @@ class _Batch:
         rules = []
         for c in self.references:
             typed = self.typed(group, c.name)
-            rules.append(
-                Rule(
-                    f"({typed} is null or exists (select 1 from {self.known[c.name]} as k "
-                    f"where {self._points_at(group, c, 'k')}))",
-                    unknown_reference_reason(c, typed),
-                    IS_FOREIGN_KEY,
-                    c.name,
-                )
-            )
+            found = f"exists (select 1 from {self.known[c.name]} as k where {self._points_at(group, c, 'k')})"
+            rules.append(reference_rule(c, typed, found))
         if self.has_duplicates:
             key = ", ".join(self.table.primary_key)
             rules.append(Rule("d.row is null", duplicate_reason(self.table), IS_PRIMARY_KEY, key))
         for i, rule in enumerate(self.set_breaks):
-            column = rule.key if isinstance(rule, OneRowPerKey) else rule.start
-            rules.append(Rule(f"s{i}.row is null", f"s{i}.reason", rule.name, column))
+            rules.append(Rule(f"s{i}.row is null", f"s{i}.reason", rule.name, rule.column))
         return rules
 
     def _set_joins(self, how: str) -> str:

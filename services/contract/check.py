@@ -48,11 +48,11 @@ from services.contract.rules import (
     lookup_joins,
     lookups,
     quote,
+    reference_rule,
     row_rules,
     set_rule_breaks,
     set_rule_columns,
     typed_value,
-    unknown_reference_reason,
 )
 from services.contract.schema import (
     ARROW_TYPES,
@@ -202,20 +202,13 @@ def _run(con, plan: _Plan, data: pa.Table, given: dict[str, pa.Table], names: li
         if reason is not None
     ]
     result += [
-        Broken(row, rule.name, _set_rule_column(rule), reason, True)
-        for rule, rows in set_breaks
-        for row, reason in rows
+        Broken(row, rule.name, rule.column, reason, True) for rule, rows in set_breaks for row, reason in rows
     ]
     return sorted(result, key=lambda b: b.row)
 
 
 # the row-wise rules about other rows (the set rules all are)
 ABOUT_OTHER_ROWS = frozenset({IS_PRIMARY_KEY, IS_FOREIGN_KEY})
-
-
-def _set_rule_column(rule: SetRule) -> str:
-    """The column a set rule's reason names first (`services.contract.rules`)."""
-    return rule.key if isinstance(rule, OneRowPerKey) else rule.start
 
 
 class _Plan:
@@ -325,14 +318,7 @@ class _Plan:
             )
             typed = self._typed(col.name)
             found = self._found(f"_ref_{col.name}", f"_ctx_{ref_table}", points_at)
-            rules.append(
-                Rule(
-                    f"({typed} is null or {found})",
-                    unknown_reference_reason(col, typed),
-                    IS_FOREIGN_KEY,
-                    col.name,
-                )
-            )
+            rules.append(reference_rule(col, typed, found))
         return rules
 
     @staticmethod

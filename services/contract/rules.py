@@ -303,13 +303,20 @@ def reasons(rules: list[Rule]) -> str:
     return f"list_filter([{cases}], lambda r: r is not null)"
 
 
-def unknown_reference_reason(col: Column, typed: str) -> str:
-    """The reason of a reference to no earlier row (`col.references`)."""
+def reference_rule(col: Column, typed: str, found: str) -> Rule:
+    """The isForeignKey rule of a reference column (`col.references`): kept when the row's value `typed`
+    is null or `found` (SQL true when the value names a row of the referenced table the row may point at,
+    within REFERENCE_WINDOW_DAYS); the ingest and the executor each say how they find it."""
     ref_table, ref_col = col.references  # type: ignore[misc]
-    return _concat(
-        quote(f"{col.name}: {IS_FOREIGN_KEY}: "),
-        f"cast({typed} as varchar)",
-        quote(f" is unknown (no earlier {ref_table} row with this {ref_col})"),
+    return Rule(
+        f"({typed} is null or {found})",
+        _concat(
+            quote(f"{col.name}: {IS_FOREIGN_KEY}: "),
+            f"cast({typed} as varchar)",
+            quote(f" is unknown (no earlier {ref_table} row with this {ref_col})"),
+        ),
+        IS_FOREIGN_KEY,
+        col.name,
     )
 
 
@@ -392,7 +399,7 @@ def _one_row_per_key(table: Table, rule: OneRowPerKey, rows: str, held: str) -> 
     # are then compared pair by pair
     key = f'"{rule.key}"'
     says = _concat(
-        quote(f"{rule.key}: {rule.name}: "),
+        quote(f"{rule.column}: {rule.name}: "),
         f"cast(x.{key} as varchar)",
         quote(" already has a row in "),
         "first.tbl",
@@ -427,7 +434,7 @@ def _no_overlap(table: Table, rule: NoOverlap, rows: str, held: str) -> str:
     by = ", ".join(group)
     same = " and ".join(f"y.{g} = x.{g}" for g in group)
     says = _concat(
-        quote(f"{rule.start}: {rule.name}: "),
+        quote(f"{rule.column}: {rule.name}: "),
         f"cast(x.{start} as varchar)",
         quote(" to "),
         "cast(x.ends as varchar)",

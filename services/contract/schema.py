@@ -151,6 +151,11 @@ class OneRowPerKey:
     description: str
     action: Literal["quarantine"] = "quarantine"
 
+    @property
+    def column(self) -> str:
+        """The column a breaking row's reason names: the key."""
+        return self.key
+
 
 @dataclass(frozen=True)
 class NoOverlap:
@@ -173,6 +178,11 @@ class NoOverlap:
     key: str
     description: str
     action: Literal["quarantine"] = "quarantine"
+
+    @property
+    def column(self) -> str:
+        """The column a breaking row's reason names: the start."""
+        return self.start
 
 
 # The rules that compare a row with other rows of its own kind (not with one looked-up row)
