@@ -15,15 +15,20 @@ the date of its `occurred_at`.
 from services.contract.schema import CONTRACT_VERSION, Column, Table, arrow_schema
 from services.contract.tables import TABLES, reference_tables, table, transaction_tables
 from services.contract.vocabulary import (
+    ADMISSION_SOURCES,
+    ADMISSION_TYPES,
     AGE_BANDS,
+    BED_PROFILES,
     BENEFIT_CATEGORIES,
     CANCELLED_BY,
     CHANNELS,
     COST_CATEGORIES,
     DIAGNOSIS_KINDS,
+    DISCHARGE_OUTCOMES,
     DISPENSARY_ACTIONS,
     FACILITY_KINDS,
     FUNDING_SOURCES,
+    HOSPITAL_KINDS,
     INSURANCE_KINDS,
     REMOTE_CHANNELS,
     SEXES,
@@ -32,7 +37,10 @@ from services.contract.vocabulary import (
 )
 
 __all__ = [
+    "ADMISSION_SOURCES",
+    "ADMISSION_TYPES",
     "AGE_BANDS",
+    "BED_PROFILES",
     "BENEFIT_CATEGORIES",
     "CANCELLED_BY",
     "CHANNELS",
@@ -40,9 +48,11 @@ __all__ = [
     "COST_CATEGORIES",
     "Column",
     "DIAGNOSIS_KINDS",
+    "DISCHARGE_OUTCOMES",
     "DISPENSARY_ACTIONS",
     "FACILITY_KINDS",
     "FUNDING_SOURCES",
+    "HOSPITAL_KINDS",
     "INSURANCE_KINDS",
     "REMOTE_CHANNELS",
     "SEXES",

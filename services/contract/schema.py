@@ -9,7 +9,7 @@ import pyarrow as pa
 
 # Bump the minor version for an added nullable column, the major version for anything a reader must
 # change for. Files carry the version in their Parquet metadata.
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"
 
 LogicalType = Literal["string", "int64", "int32", "float64", "bool", "date", "timestamp"]
 

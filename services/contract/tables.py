@@ -12,15 +12,20 @@ from services.contract.schema import (
     Table,
 )
 from services.contract.vocabulary import (
+    ADMISSION_SOURCES,
+    ADMISSION_TYPES,
     AGE_BANDS,
+    BED_PROFILES,
     BENEFIT_CATEGORIES,
     CANCELLED_BY,
     CHANNELS,
     COST_CATEGORIES,
     DIAGNOSIS_KINDS,
+    DISCHARGE_OUTCOMES,
     DISPENSARY_ACTIONS,
     FACILITY_KINDS,
     FUNDING_SOURCES,
+    HOSPITAL_KINDS,
     INSURANCE_KINDS,
     SEXES,
     VISIT_TYPES,
@@ -485,7 +490,181 @@ TRANSACTION_TABLES: tuple[Table, ...] = (
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in REFERENCE_TABLES + TRANSACTION_TABLES}
+# ------------------------------------------------------------------ hospitals (issue 14)
+# A stay: admitted to a department (planned, by a polyclinic's referral, or emergency), moved between
+# departments, discharged once. The polyclinic books a follow-up visit after the discharge.
+
+HOSPITAL_REFERENCE_TABLES: tuple[Table, ...] = (
+    Table(
+        "hospitals",
+        "reference",
+        "City hospitals (inpatient care)",
+        (
+            Column("hospital_id", "int32", "Hospital id", min=1),
+            Column("name", "string", "Hospital name"),
+            Column("kind", "string", "Multi-profile, specialised or children's", allowed=HOSPITAL_KINDS),
+            Column("okrug_id", "string", "Okrug"),
+            Column("district_id", "int32", "District", min=1),
+        ),
+        primary_key=("hospital_id",),
+    ),
+    Table(
+        "hospital_departments",
+        "reference",
+        "Hospital departments with their bed profile and beds, dated: a change of beds or profile closes "
+        "one row and opens another (as doctors' posts do)",
+        (
+            Column("department_id", "int32", "Department id (stable across changes)", min=1),
+            Column("hospital_id", "int32", "Hospital", min=1),
+            Column("name", "string", "Department name"),
+            Column(
+                "bed_profile", "string", "Bed profile (Rosstat's bed-fund profiles)", allowed=BED_PROFILES
+            ),
+            Column("beds", "int32", "Staffed beds", min=1, max=1000),
+            Column("valid_from", "date", "First day of this bed count"),
+            Column("valid_to", "date", "Last day of this bed count; null while it lasts", nullable=True),
+        ),
+        primary_key=("department_id", "valid_from"),
+    ),
+)
+
+_STAY = Lookup("stay_id", "hospital_admitted", "stay_id")
+
+
+def _after_admission(event: str) -> CrossRowRule:
+    return CrossRowRule(
+        f"{event}AfterAdmission",
+        "occurred_at",
+        ">=",
+        "occurred_at",
+        f"A stay is {event} no earlier than it was admitted. Quarantined: the stay would get a negative "
+        "length and its bed-days would be counted before the patient came.",
+        lookup=_STAY,
+        compare="timestamp",
+    )
+
+
+REFERRAL_BEFORE_ADMISSION = CrossRowRule(
+    "referralBeforeAdmission",
+    "occurred_at",
+    ">=",
+    "occurred_at",
+    "A planned admission comes no earlier than the referral that led to it. Quarantined: the time from "
+    "referral to admission (the planned-care wait standard) would be negative.",
+    lookup=Lookup("referral_id", "referral_issued", "referral_id"),
+    compare="timestamp",
+)
+
+ONE_ADMISSION_PER_STAY = OneRowPerKey(
+    "oneAdmissionPerStay",
+    "stay_id",
+    ("hospital_admitted",),
+    "A stay begins once. A second admission of a stay (replayed with a new event id) is quarantined and "
+    "the first stands: counted twice it would double the stay's bed-days.",
+)
+
+ONE_DISCHARGE_PER_STAY = OneRowPerKey(
+    "oneDischargePerStay",
+    "stay_id",
+    ("hospital_discharged",),
+    "A stay ends once. A second discharge is quarantined and the first stands: the length of stay and "
+    "the readmission window start from the first.",
+)
+
+HOSPITAL_TRANSACTION_TABLES: tuple[Table, ...] = (
+    Table(
+        "hospital_admitted",
+        "transaction",
+        "A patient admitted to a hospital department: the start of a stay",
+        (
+            *_event_columns("admission"),
+            Column("stay_id", "int64", "Stay (hospitalisation) id", min=1),
+            _patient(),
+            Column("hospital_id", "int32", "Hospital", min=1),
+            Column("department_id", "int32", "Department admitted to", min=1),
+            Column("admission_type", "string", "Planned or emergency", allowed=ADMISSION_TYPES),
+            Column("admission_source", "string", "How the patient came", allowed=ADMISSION_SOURCES),
+            Column(
+                "referral_id",
+                "int64",
+                "The polyclinic's referral that led to a planned admission",
+                nullable=True,
+                min=1,
+                references=("referral_issued", "referral_id"),
+            ),
+            Column("primary_icd10", "string", "Admission diagnosis (ICD-10)", pattern=ICD10),
+            Column(
+                "attached_facility_id",
+                "int32",
+                "Polyclinic the patient was attached to when admitted (the population the admission counts "
+                "against); null if not attached",
+                nullable=True,
+                min=1,
+            ),
+        ),
+        primary_key=("event_id",),
+        cross_row_rules=(*_person_plausibility("admission"), REFERRAL_BEFORE_ADMISSION),
+        set_rules=(ONE_ADMISSION_PER_STAY,),
+    ),
+    Table(
+        "patient_transferred",
+        "transaction",
+        "A patient moved from one department to another within a stay",
+        (
+            *_event_columns("transfer"),
+            Column("stay_id", "int64", "Stay", min=1, references=("hospital_admitted", "stay_id")),
+            Column("from_department_id", "int32", "Department left", min=1),
+            Column("to_department_id", "int32", "Department entered", min=1),
+        ),
+        primary_key=("event_id",),
+        cross_row_rules=(_after_admission("transferred"),),
+    ),
+    Table(
+        "hospital_discharged",
+        "transaction",
+        "The end of a stay: discharged home, to another hospital, or died",
+        (
+            *_event_columns("discharge"),
+            Column("stay_id", "int64", "Stay", min=1, references=("hospital_admitted", "stay_id")),
+            Column("discharge_outcome", "string", "How the stay ended", allowed=DISCHARGE_OUTCOMES),
+            Column("primary_icd10", "string", "Main discharge diagnosis (ICD-10)", pattern=ICD10),
+            Column(
+                "secondary_icd10",
+                "string",
+                "Main comorbidity or complication, if any (the contract carries one secondary diagnosis)",
+                nullable=True,
+                pattern=ICD10,
+            ),
+        ),
+        primary_key=("event_id",),
+        cross_row_rules=(_after_admission("discharged"),),
+        set_rules=(ONE_DISCHARGE_PER_STAY,),
+    ),
+    Table(
+        "follow_up_booked",
+        "transaction",
+        "The polyclinic booked a follow-up visit after a discharge: links a booking to the stay",
+        (
+            *_event_columns("follow-up booking"),
+            Column(
+                "stay_id", "int64", "Stay followed up", min=1, references=("hospital_admitted", "stay_id")
+            ),
+            Column(
+                "appointment_id",
+                "int64",
+                "The booking made for the follow-up",
+                min=1,
+                references=("appointment_booked", "appointment_id"),
+            ),
+        ),
+        primary_key=("event_id",),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in REFERENCE_TABLES + HOSPITAL_REFERENCE_TABLES + TRANSACTION_TABLES + HOSPITAL_TRANSACTION_TABLES
+}
 
 
 def table(name: str) -> Table:
@@ -496,8 +675,8 @@ def table(name: str) -> Table:
 
 
 def reference_tables() -> list[Table]:
-    return list(REFERENCE_TABLES)
+    return [t for t in TABLES.values() if t.kind == "reference"]
 
 
 def transaction_tables() -> list[Table]:
-    return list(TRANSACTION_TABLES)
+    return [t for t in TABLES.values() if t.kind == "transaction"]

@@ -35,3 +35,28 @@ DISPENSARY_ACTIONS = ("start", "stop")
 BENEFIT_CATEGORIES = ("none", "federal", "regional", "high_cost_nosology")
 
 COST_CATEGORIES = ("payroll", "payroll_taxes", "drugs_consumables", "utilities", "equipment", "other")
+
+# ------------------------------------------------------------------ hospitals (issue 14)
+HOSPITAL_KINDS = ("multi_profile", "specialised", "children")
+
+# Bed profiles: the largest of Rosstat's bed-fund profiles (CALIBRATION.md, "Hospitals"), those a city
+# hospital network runs. Psychiatric and TB beds are a separate network and not modelled.
+BED_PROFILES = (
+    "therapeutic",
+    "surgical",
+    "cardiology",
+    "neurology",
+    "infectious",
+    "maternity",
+    "gynaecological",
+    "oncology",
+    "paediatric",
+)
+
+ADMISSION_TYPES = ("planned", "emergency")
+
+# How the patient came: a polyclinic's referral (planned), the ambulance, on their own, or transferred
+# from another hospital (AHRQ's PQIs and CMS's readmission measure both set transfers-in apart).
+ADMISSION_SOURCES = ("referral", "ambulance", "self_referral", "hospital_transfer")
+
+DISCHARGE_OUTCOMES = ("home", "other_hospital", "died")
