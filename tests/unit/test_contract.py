@@ -11,7 +11,7 @@ from warehouse.ingest import load_order
 def test_every_table_has_a_schema_with_its_version(name):
     schema = arrow_schema(TABLES[name])
     assert schema.names == TABLES[name].column_names
-    assert schema.metadata[b"emias.contract.version"] == b"1.0"
+    assert schema.metadata[b"emias.contract.version"] == b"1.1"
     assert all(isinstance(f.type, pa.DataType) for f in schema)
 
 
