@@ -705,7 +705,7 @@ class _Batch:
     def run(self, days: list[dt.date | None]) -> dict[dt.date | None, int]:
         """Insert the good rows, then quarantine the bad rows of the files that did not go in whole;
         returns the rows loaded per partition of `days`."""
-        if self.files:
+        if any(f.rows for f in self.files):  # files without rows (a quiet day) need no checks
             self.find_duplicates()
             self.look_up_references()
             self.look_up_rows()
@@ -756,18 +756,11 @@ class _Batch:
             )
 
     def cleanup(self) -> None:
-        for name in (
-            ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"]
-            + [f"_load_known_{c.name}" for c in self.references]
-            + [f"_load_{lookup_alias(lk)}{end}" for lk in self.lookups for end in ("", "_breaking")]
-            + [f"_load_set_breaks_{i}" for i in range(len(self.table.set_rules))]
-            + [
-                f"_load_held_{i}_{j}"
-                for i, r in enumerate(self.table.set_rules)
-                for j in range(len(r.tables) if isinstance(r, OneRowPerKey) else 1)
-            ]
-        ):  # (a known-keys relation that is a subquery has no table to drop)
-            self.target.vcon.execute(f"drop table if exists {name}")
+        """Drop the load's temp tables (`_load_*`; a known-keys relation that is a subquery has none)."""
+        for (name,) in self.target.vcon.execute(
+            "select table_name from duckdb_tables() where temporary and starts_with(table_name, '_load_')"
+        ).fetchall():
+            self.target.vcon.execute(f'drop table if exists "{name}"')
 
 
 def _counts(target: LoadTarget, sql: str, params: list) -> dict[dt.date | None, int]:
