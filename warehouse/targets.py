@@ -24,7 +24,7 @@ import duckdb
 
 from services.contract import Column
 from services.contract.rules import REFERENCE_WINDOW_DAYS, hop_aliases, quote
-from services.contract.schema import Lookup, sql_type
+from services.contract.schema import Lookup, Table, sql_type
 from services.contract.tables import TABLES
 from warehouse.raw import RAW_SCHEMA, lineage_migration, raw_schema_ddl
 
@@ -60,6 +60,19 @@ class LoadTarget:
                     for stmt in moves:
                         self.execute(stmt)
                 self.execute(not_null)
+
+    # True where a scan of the rows a load inserted costs less than hashing its files' keys before
+    # (`repeated_keys`): DuckDB's columnar tables; a PostgreSQL table scan does not
+    counts_loaded_keys = False
+
+    def repeated_keys(self, table: Table, where: str) -> bool:
+        """Whether two rows of raw.<table> meeting `where` may have the same primary key in one partition:
+        their keys' hashes repeat (a narrow aggregate; a collision only sends the load to the exact
+        check of the files)."""
+        part = ["_partition_date"] if table.kind == "transaction" else []
+        by = ", ".join(part + [f'"{k}"' for k in table.primary_key])
+        sql = f"select 1 from {RAW_SCHEMA}.{table.name} where {where} group by hash({by}) having count(*) > 1"
+        return bool(self.execute(f"{sql} limit 1"))
 
     def execute(self, sql: str, params: Sequence | None = None) -> list[tuple]:
         raise NotImplementedError
@@ -160,6 +173,7 @@ class LoadTarget:
 
 class DuckDBTarget(LoadTarget):
     dialect = "duckdb"
+    counts_loaded_keys = True
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         super().__init__(con)
