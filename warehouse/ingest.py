@@ -458,8 +458,44 @@ class _Batch:
                 if hop is lk.chain[0] and self.target.loaded_rows(hop.table, since, until) > 2 * rows:
                     wanted = self._wanted(hop.key)
             sql = " and ".join(f"({w})" for w in where)
-            relation = self.target.looked_up(lk, columns, sql, f"_load_{lookup_alias(lk)}", wanted)
-            self.looked_up[lk] = self._breaking_only(lk, relation)
+            name = f"_load_{lookup_alias(lk)}"
+            whole = wanted is None and lookup_windows(lk)[0] is not None
+            every = self.target.every_row(lk, columns, sql) if whole else None
+            if every is not None:
+                # a transaction table's window taken whole (a backfill): the keys of the rows that
+                # break a rule under any row of their key first (one join, no per-key aggregate of the
+                # window's rows), then the first row of those keys only, which decides
+                wanted = self._breaking_keys(lk, every)
+                self.looked_up[lk] = self.target.looked_up(lk, columns, sql, name, wanted)
+            else:
+                self.looked_up[lk] = self._breaking_only(lk, self.target.looked_up(lk, columns, sql, name))
+
+    def _own_rules(self, group: list[_File], lk: Lookup) -> list[Rule]:
+        """The group's cross-row rules that read the look-up `lk`."""
+        return [
+            r
+            for r, declared in zip(
+                cross_row_rules(self.table, group[0].types, self.loaded_at.date()),
+                self.table.cross_row_rules,
+                strict=True,
+            )
+            if declared.lookup == lk
+        ]
+
+    def _breaking_keys(self, lk: Lookup, every: str) -> str:
+        """SQL (column `key`) of the keys of the files' rows that break a rule of `lk` when checked
+        against any of the rows `every` (SQL: key, *columns) holds for their key: a superset of those
+        that break one against the key's first row."""
+        selects = []
+        for g in self.groups(self.files):
+            joins = lookup_joins({lk: f"({every})"}, lambda column, g=g: self.typed(g, column))
+            own = kept_all(self._own_rules(g, lk))
+            selects.append(
+                f"select {lookup_alias(lk)}.key from {self.source(g)} {joins} where not coalesce({own}, true)"
+            )
+        name = f"_load_{lookup_alias(lk)}_breaking_keys"
+        self.target.vcon.execute(f"create or replace temp table {name} as {' union '.join(selects)}")
+        return f"select key from {name}"
 
     def _breaking_only(self, lk: Lookup, relation: str) -> str:
         """The look-up relation narrowed to the keys of the files' rows that break one of its rules.
@@ -476,15 +512,7 @@ class _Batch:
         alias = lookup_alias(lk)
         selects = []
         for g in self.groups(self.files):
-            own = [
-                r
-                for r, declared in zip(
-                    cross_row_rules(self.table, g[0].types, self.loaded_at.date()),
-                    self.table.cross_row_rules,
-                    strict=True,
-                )
-                if declared.lookup == lk
-            ]
+            own = self._own_rules(g, lk)
             joins = lookup_joins({lk: relation}, lambda column, g=g: self.typed(g, column))
             selects.append(
                 f"select {alias}.* from {self.source(g)} {joins} where not coalesce({kept_all(own)}, true)"
