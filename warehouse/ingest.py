@@ -468,7 +468,8 @@ class _Batch:
                 wanted = self._breaking_keys(lk, every)
                 self.looked_up[lk] = self.target.looked_up(lk, columns, sql, name, wanted)
             else:
-                self.looked_up[lk] = self._breaking_only(lk, self.target.looked_up(lk, columns, sql, name))
+                relation = self.target.looked_up(lk, columns, sql, name, wanted)
+                self.looked_up[lk] = self._breaking_only(lk, relation)
 
     def _own_rules(self, group: list[_File], lk: Lookup) -> list[Rule]:
         """The group's cross-row rules that read the look-up `lk`."""
