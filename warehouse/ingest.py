@@ -354,11 +354,19 @@ class _Batch:
 
     # -- checks that need other rows
 
-    def find_duplicates(self) -> None:
-        """Temp table `_load_dup_rows` (file, row): rows whose key an earlier row of their partition has."""
+    def files_to_check_for_duplicates(self) -> list[_File]:
+        """The files whose rows' keys could repeat within their partition (`_files_to_check_...`) and
+        hold every column of the key."""
         key = self.table.primary_key
-        files = [f for f in self._files_to_check_for_duplicates() if all(k in f.types for k in key)]
-        if not key or not files:
+        if not key:
+            return []
+        return [f for f in self._files_to_check_for_duplicates() if all(k in f.types for k in key)]
+
+    def find_duplicates(self, files: list[_File]) -> None:
+        """Temp table `_load_dup_rows` (file, row): rows of these files whose key an earlier row of their
+        partition has."""
+        key = self.table.primary_key
+        if not files:
             return
         part = ["f.day as day"] if self.daily else []
         keyed = " union all ".join(
@@ -450,8 +458,45 @@ class _Batch:
                 if hop is lk.chain[0] and self.target.loaded_rows(hop.table, since, until) > 2 * rows:
                     wanted = self._wanted(hop.key)
             sql = " and ".join(f"({w})" for w in where)
-            relation = self.target.looked_up(lk, columns, sql, f"_load_{lookup_alias(lk)}", wanted)
-            self.looked_up[lk] = self._breaking_only(lk, relation)
+            name = f"_load_{lookup_alias(lk)}"
+            whole = wanted is None and lookup_windows(lk)[0] is not None
+            every = self.target.every_row(lk, columns, sql) if whole else None
+            if every is not None:
+                # a transaction table's window taken whole (a backfill): the keys of the rows that
+                # break a rule under any row of their key first (one join, no per-key aggregate of the
+                # window's rows), then the first row of those keys only, which decides
+                wanted = self._breaking_keys(lk, every)
+                self.looked_up[lk] = self.target.looked_up(lk, columns, sql, name, wanted)
+            else:
+                relation = self.target.looked_up(lk, columns, sql, name, wanted)
+                self.looked_up[lk] = self._breaking_only(lk, relation)
+
+    def _own_rules(self, group: list[_File], lk: Lookup) -> list[Rule]:
+        """The group's cross-row rules that read the look-up `lk`."""
+        return [
+            r
+            for r, declared in zip(
+                cross_row_rules(self.table, group[0].types, self.loaded_at.date()),
+                self.table.cross_row_rules,
+                strict=True,
+            )
+            if declared.lookup == lk
+        ]
+
+    def _breaking_keys(self, lk: Lookup, every: str) -> str:
+        """SQL (column `key`) of the keys of the files' rows that break a rule of `lk` when checked
+        against any of the rows `every` (SQL: key, *columns) holds for their key: a superset of those
+        that break one against the key's first row."""
+        selects = []
+        for g in self.groups(self.files):
+            joins = lookup_joins({lk: f"({every})"}, lambda column, g=g: self.typed(g, column))
+            own = kept_all(self._own_rules(g, lk))
+            selects.append(
+                f"select {lookup_alias(lk)}.key from {self.source(g)} {joins} where not coalesce({own}, true)"
+            )
+        name = f"_load_{lookup_alias(lk)}_breaking_keys"
+        self.target.vcon.execute(f"create or replace temp table {name} as {' union '.join(selects)}")
+        return f"select key from {name}"
 
     def _breaking_only(self, lk: Lookup, relation: str) -> str:
         """The look-up relation narrowed to the keys of the files' rows that break one of its rules.
@@ -468,15 +513,7 @@ class _Batch:
         alias = lookup_alias(lk)
         selects = []
         for g in self.groups(self.files):
-            own = [
-                r
-                for r, declared in zip(
-                    cross_row_rules(self.table, g[0].types, self.loaded_at.date()),
-                    self.table.cross_row_rules,
-                    strict=True,
-                )
-                if declared.lookup == lk
-            ]
+            own = self._own_rules(g, lk)
             joins = lookup_joins({lk: relation}, lambda column, g=g: self.typed(g, column))
             selects.append(
                 f"select {alias}.* from {self.source(g)} {joins} where not coalesce({kept_all(own)}, true)"
@@ -705,12 +742,22 @@ class _Batch:
     def run(self, days: list[dt.date | None]) -> dict[dt.date | None, int]:
         """Insert the good rows, then quarantine the bad rows of the files that did not go in whole;
         returns the rows loaded per partition of `days`."""
-        if self.files:
-            self.find_duplicates()
+        unsure: list[_File] = []
+        if any(f.rows for f in self.files):  # files without rows (a quiet day) need no checks
+            unsure = self.files_to_check_for_duplicates()
+            # Where the warehouse counts its own rows cheaply, the files' keys are not hashed before the
+            # insert: the rows inserted are, after it (a table scan, not a pass over the files). Only
+            # when that finds a repeat, or some rows were left out (a repeat may pair a left-out row
+            # with a kept one), are the files checked, and on a repeat the load inserted again.
+            later = unsure if self.target.counts_loaded_keys else []
+            if not later:
+                self.find_duplicates(unsure)
             self.look_up_references()
             self.look_up_rows()
             self.find_set_breaks()
             self.insert_good_rows()
+            if later:
+                self._check_duplicates_after_insert(later, days)
         by_file = self._loaded_by_file(days)
         short = [f for f in self.files if by_file.get(self.place[id(f)], 0) < f.rows]
         if short:
@@ -719,6 +766,28 @@ class _Batch:
         for f in self.files:
             loaded[f.day] = loaded.get(f.day, 0) + by_file.get(self.place[id(f)], 0)
         return loaded
+
+    def _check_duplicates_after_insert(self, files: list[_File], days: list[dt.date | None]) -> None:
+        """The duplicate check of files not hashed before the insert (`run`): the inserted rows first;
+        the files when rows were left out or a key repeats; the load inserted again without the repeats."""
+        by_file = self._loaded_by_file(days)
+        whole = all(by_file.get(self.place[id(f)], 0) == f.rows for f in self.files)
+        if whole and not self.target.repeated_keys(self.table, self._loaded_rows_where(days)):
+            return
+        self.find_duplicates(files)
+        if self.has_duplicates:
+            self.target.execute(
+                f"delete from {RAW_SCHEMA}.{self.table.name} where {self._loaded_rows_where(days)}"
+            )
+            self.insert_good_rows()
+
+    def _loaded_rows_where(self, days: list[dt.date | None]) -> str:
+        """SQL condition on the raw table: the rows this load inserted (its files' numbers are one range)."""
+        where = f"_file between {min(self.place.values())} and {max(self.place.values())}"
+        known = [d for d in days if d is not None]
+        if self.daily and known:
+            where += f" and _partition_date between date '{min(known)}' and date '{max(known)}'"
+        return where
 
     def _loaded_by_file(self, days: list[dt.date | None]) -> dict[int, int]:
         """Rows this load put in the raw table, by file number (the load's numbers are one range); the
@@ -756,18 +825,11 @@ class _Batch:
             )
 
     def cleanup(self) -> None:
-        for name in (
-            ["_load_dup_keys", "_load_dup_rows", "_load_bad_rows"]
-            + [f"_load_known_{c.name}" for c in self.references]
-            + [f"_load_{lookup_alias(lk)}{end}" for lk in self.lookups for end in ("", "_breaking")]
-            + [f"_load_set_breaks_{i}" for i in range(len(self.table.set_rules))]
-            + [
-                f"_load_held_{i}_{j}"
-                for i, r in enumerate(self.table.set_rules)
-                for j in range(len(r.tables) if isinstance(r, OneRowPerKey) else 1)
-            ]
-        ):  # (a known-keys relation that is a subquery has no table to drop)
-            self.target.vcon.execute(f"drop table if exists {name}")
+        """Drop the load's temp tables (`_load_*`; a known-keys relation that is a subquery has none)."""
+        for (name,) in self.target.vcon.execute(
+            "select table_name from duckdb_tables() where temporary and starts_with(table_name, '_load_')"
+        ).fetchall():
+            self.target.vcon.execute(f'drop table if exists "{name}"')
 
 
 def _counts(target: LoadTarget, sql: str, params: list) -> dict[dt.date | None, int]:

@@ -24,7 +24,7 @@ import duckdb
 
 from services.contract import Column
 from services.contract.rules import REFERENCE_WINDOW_DAYS, hop_aliases, quote
-from services.contract.schema import Lookup, sql_type
+from services.contract.schema import Lookup, Table, sql_type
 from services.contract.tables import TABLES
 from warehouse.raw import RAW_SCHEMA, lineage_migration, raw_schema_ddl
 
@@ -60,6 +60,19 @@ class LoadTarget:
                     for stmt in moves:
                         self.execute(stmt)
                 self.execute(not_null)
+
+    # True where a scan of the rows a load inserted costs less than hashing its files' keys before
+    # (`repeated_keys`): DuckDB's columnar tables; a PostgreSQL table scan does not
+    counts_loaded_keys = False
+
+    def repeated_keys(self, table: Table, where: str) -> bool:
+        """Whether two rows of raw.<table> meeting `where` may have the same primary key in one partition:
+        their keys' hashes repeat (a narrow aggregate; a collision only sends the load to the exact
+        check of the files)."""
+        part = ["_partition_date"] if table.kind == "transaction" else []
+        by = ", ".join(part + [f'"{k}"' for k in table.primary_key])
+        sql = f"select 1 from {RAW_SCHEMA}.{table.name} where {where} group by hash({by}) having count(*) > 1"
+        return bool(self.execute(f"{sql} limit 1"))
 
     def execute(self, sql: str, params: Sequence | None = None) -> list[tuple]:
         raise NotImplementedError
@@ -102,11 +115,7 @@ class LoadTarget:
         `name` is free for a temp table."""
         chain = lookup.chain
         aliases = hop_aliases(lookup)
-        source = f"{RAW_SCHEMA}.{chain[0].table} as {aliases[0]}"
-        for hop, alias, before in zip(chain[1:], aliases[1:], aliases, strict=False):
-            on = f'{alias}."{hop.table_key}" = {before}."{hop.key}"'
-            source += f" join {RAW_SCHEMA}.{hop.table} as {alias} on {on}"
-        key = f'{aliases[0]}."{chain[0].table_key}"'
+        source, key = _chain_source(lookup)
         transactions = [
             a
             for hop, a in zip(chain, aliases, strict=True)
@@ -120,6 +129,12 @@ class LoadTarget:
         first = TABLES[chain[0].table].column(chain[0].table_key).type
         types = {"key": first} | {c: TABLES[lookup.table].column(c).type for c in columns}
         return self._rows(select, source, (key, first, wanted), where, tail, name, types)
+
+    def every_row(self, lookup: Lookup, columns: list[str], where: str) -> str | None:
+        """SQL in `vcon` of every row `lookup` may find in raw.<lookup.table> (key, *columns; a key may
+        have several rows, the first one not picked out) under `where`, as in `looked_up`; None where
+        `vcon` cannot read the raw tables (the PostgreSQL target's in-memory DuckDB)."""
+        return None
 
     def _first_per_key(self, key: str, columns: list[str], order: list[str]) -> tuple[str, str]:
         """The select list and the tail (after WHERE) that keep, of the rows of each `key`, the first by
@@ -160,6 +175,7 @@ class LoadTarget:
 
 class DuckDBTarget(LoadTarget):
     dialect = "duckdb"
+    counts_loaded_keys = True
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         super().__init__(con)
@@ -190,6 +206,12 @@ class DuckDBTarget(LoadTarget):
         wanted_only = f"and r.{ref_col} in (select key from ({wanted}) as w)"
         self.con.execute(f"create or replace temp table {name} as {select} {wanted_only}")
         return name
+
+    def every_row(self, lookup, columns, where):
+        source, key = _chain_source(lookup)
+        return (
+            f"select {key} as key" + "".join(f', r."{c}"' for c in columns) + f" from {source} where {where}"
+        )
 
     def _first_per_key(self, key, columns, order):
         # a hash aggregate (DuckDB's DISTINCT ON sorts the rows), ordered by one number where it can be:
@@ -331,6 +353,19 @@ class PostgresTarget(LoadTarget):
 
     def append(self, table, columns, select):
         self._copy_in(f"{RAW_SCHEMA}.{table}", columns, select)
+
+
+def _chain_source(lookup: Lookup) -> tuple[str, str]:
+    """The FROM clause of a look-up's hops in the raw tables, joined (aliases `hop_aliases`), and the SQL
+    of its first hop's key."""
+    chain = lookup.chain
+    aliases = hop_aliases(lookup)
+    source = f"{RAW_SCHEMA}.{chain[0].table} as {aliases[0]}"
+    for hop, alias, before in zip(chain[1:], aliases[1:], aliases, strict=False):
+        source += (
+            f' join {RAW_SCHEMA}.{hop.table} as {alias} on {alias}."{hop.table_key}" = {before}."{hop.key}"'
+        )
+    return source, f'{aliases[0]}."{chain[0].table_key}"'
 
 
 def target_for(con: Any) -> LoadTarget:

@@ -423,6 +423,24 @@ def test_a_repeated_text_key_of_a_snapshot_is_quarantined(target, tmp_path):
     ]  # fmt: skip
 
 
+def test_a_repeat_of_a_quarantined_row_s_key_is_quarantined_too(target, tmp_path):
+    # the first row of the key breaks another rule and is left out, so the rows inserted hold the key
+    # once: the repeat is found in the files, as when every row is checked before the insert
+    landing = tmp_path / "landing"
+    folder = reference_dir(landing, "okrugs")
+    folder.mkdir(parents=True)
+    rows = [("SAO", None), ("CAO", "Central"), ("SAO", "Northern")]
+    data = [dict(okrug_id=o, name_en=n, name_ru="x") for o, n in rows]
+    pq.write_table(pa.Table.from_pylist(data), folder / "part-0.parquet")  # name_en nullable here
+    result = load_snapshot(target, landing, table("okrugs"))
+    assert (result.loaded_rows, result.quarantined_rows) == (1, 2)
+    assert target.execute("select row_number, reason from raw.raw_quarantine order by 1") == [
+        (0, "name_en: isRequired: must not be null"),
+        (2, "okrug_id: isPrimaryKey: duplicate of an earlier row"),
+    ]
+    assert target.execute("select okrug_id from raw.okrugs") == [("CAO",)]
+
+
 def test_a_snapshot_is_reloaded_only_when_its_content_changed(target, tmp_path):
     landing = tmp_path / "landing"
     okrugs = table("okrugs")
