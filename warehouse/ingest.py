@@ -742,7 +742,7 @@ class _Batch:
     def run(self, days: list[dt.date | None]) -> dict[dt.date | None, int]:
         """Insert the good rows, then quarantine the bad rows of the files that did not go in whole;
         returns the rows loaded per partition of `days`."""
-        unsure: list[_File] = []
+        later: list[_File] = []
         if any(f.rows for f in self.files):  # files without rows (a quiet day) need no checks
             unsure = self.files_to_check_for_duplicates()
             # Where the warehouse counts its own rows cheaply, the files' keys are not hashed before the
@@ -756,9 +756,9 @@ class _Batch:
             self.look_up_rows()
             self.find_set_breaks()
             self.insert_good_rows()
-            if later:
-                self._check_duplicates_after_insert(later, days)
         by_file = self._loaded_by_file(days)
+        if later and self._inserted_again(later, days, by_file):
+            by_file = self._loaded_by_file(days)
         short = [f for f in self.files if by_file.get(self.place[id(f)], 0) < f.rows]
         if short:
             self.insert_quarantine(short)
@@ -767,19 +767,23 @@ class _Batch:
             loaded[f.day] = loaded.get(f.day, 0) + by_file.get(self.place[id(f)], 0)
         return loaded
 
-    def _check_duplicates_after_insert(self, files: list[_File], days: list[dt.date | None]) -> None:
-        """The duplicate check of files not hashed before the insert (`run`): the inserted rows first;
-        the files when rows were left out or a key repeats; the load inserted again without the repeats."""
-        by_file = self._loaded_by_file(days)
+    def _inserted_again(
+        self, files: list[_File], days: list[dt.date | None], by_file: dict[int, int]
+    ) -> bool:
+        """The duplicate check of files not hashed before the insert (`run`): the inserted rows (counted
+        `by_file`) first; the files when rows were left out or a key repeats; True when a repeat was
+        found and the load inserted again without the repeats."""
         whole = all(by_file.get(self.place[id(f)], 0) == f.rows for f in self.files)
         if whole and not self.target.repeated_keys(self.table, self._loaded_rows_where(days)):
-            return
+            return False
         self.find_duplicates(files)
-        if self.has_duplicates:
-            self.target.execute(
-                f"delete from {RAW_SCHEMA}.{self.table.name} where {self._loaded_rows_where(days)}"
-            )
-            self.insert_good_rows()
+        if not self.has_duplicates:
+            return False
+        self.target.execute(
+            f"delete from {RAW_SCHEMA}.{self.table.name} where {self._loaded_rows_where(days)}"
+        )
+        self.insert_good_rows()
+        return True
 
     def _loaded_rows_where(self, days: list[dt.date | None]) -> str:
         """SQL condition on the raw table: the rows this load inserted (its files' numbers are one range)."""
@@ -922,29 +926,34 @@ def load_days(target: LoadTarget, landing: Path, table: Table, days: Sequence[dt
         return []
     files = _landing_files(landing, table, list(days))
     load_id, loaded_at = _new_load()
-    marks = ", ".join("?" * len(days))
     with target.transaction():
-        target.execute(
-            f"delete from {RAW_SCHEMA}.{table.name} where _partition_date between ? and ? "
-            f"and _partition_date in ({marks}) and {FROM_FILES}",
-            [days[0], days[-1], *days],
-        )
-        target.execute(
-            f"delete from {RAW_SCHEMA}.raw_quarantine where table_name = ? and partition_date in ({marks}) "
-            f"and {_QUARANTINE_FROM_FILES}",
-            [table.name, *days],
-        )
-        target.execute(
-            f"delete from {RAW_SCHEMA}.raw_load_log where table_name = ? and partition_date in ({marks}) "
-            f"and {_LOG_FROM_FILES}",
-            [table.name, *days],
-        )
-        target.execute(
-            f"delete from {RAW_SCHEMA}.raw_load_files where table_name = ? and partition_date in ({marks}) "
-            "and file >= 0",
-            [table.name, *days],
-        )
+        _clear_days(target, table, days)
         return _load_batch(target, table, files, list(days), load_id=load_id, loaded_at=loaded_at)
+
+
+def _clear_days(target: LoadTarget, table: Table, days: list[dt.date]) -> None:
+    """Delete what landing files put in these days: raw rows, quarantined rows, log and files rows."""
+    marks = ", ".join("?" * len(days))
+    target.execute(
+        f"delete from {RAW_SCHEMA}.{table.name} where _partition_date between ? and ? "
+        f"and _partition_date in ({marks}) and {FROM_FILES}",
+        [days[0], days[-1], *days],
+    )
+    target.execute(
+        f"delete from {RAW_SCHEMA}.raw_quarantine where table_name = ? and partition_date in ({marks}) "
+        f"and {_QUARANTINE_FROM_FILES}",
+        [table.name, *days],
+    )
+    target.execute(
+        f"delete from {RAW_SCHEMA}.raw_load_log where table_name = ? and partition_date in ({marks}) "
+        f"and {_LOG_FROM_FILES}",
+        [table.name, *days],
+    )
+    target.execute(
+        f"delete from {RAW_SCHEMA}.raw_load_files where table_name = ? and partition_date in ({marks}) "
+        "and file >= 0",
+        [table.name, *days],
+    )
 
 
 def snapshot_hash(table: Table, files: list[Path]) -> str:
