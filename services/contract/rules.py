@@ -403,9 +403,8 @@ def _one_row_per_key(table: Table, rule: OneRowPerKey, rows: str, held: str) -> 
         f"cast(x.{key} as varchar)",
         quote(" already has a row in "),
         "first.tbl",
-        quote(" (event "),
-        "cast(first.event_id as varchar)",
-        quote(")"),
+        # (an API store's row may have no event id yet: the reason still names the table)
+        "coalesce(' (event ' || cast(first.event_id as varchar) || ')', '')",
     )
     return (
         f"with repeats as (select {key} from {rows} where {key} is not null group by {key} "

@@ -157,6 +157,14 @@ def test_a_second_outcome_of_an_appointment():
     # two in the rows given: the later one breaks it
     found = check("appointment_attended", [attended, {**attended, "event_id": 22}], OUTCOME_CONTEXT)
     assert [(b.row, b.rule) for b in found] == [(1, "oneOutcomePerAppointment")]
+    # a held row with no event id (an API store's): the reason still says what holds the key
+    found = check(
+        "appointment_attended", [attended], {**held, "appointment_attended": [{**attended, "event_id": None}]}
+    )
+    assert (
+        found[0].reason
+        == "appointment_id: oneOutcomePerAppointment: 5 already has a row in appointment_attended"
+    )
 
 
 def test_overlapping_slots_of_one_doctor_across_midnight():
