@@ -44,7 +44,7 @@ visits as (
     inner join encounters
         on
             stays.patient_id = encounters.patient_id
-            and encounters.closed_at > stays.discharged_at
+            and stays.discharged_at < encounters.closed_at
             and encounters.encounter_date <= {{ dbt.dateadd('day', 7, 'stays.discharged_date') }}
     group by stays.stay_id
 ),

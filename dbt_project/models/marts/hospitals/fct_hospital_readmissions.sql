@@ -44,7 +44,7 @@ paired as (
     left join stays as next_stays
         on
             sequenced.next_stay_id = next_stays.stay_id
-            and next_stays.admitted_at >= stays.discharged_at
+            and stays.discharged_at <= next_stays.admitted_at
 ),
 
 flagged as (
@@ -58,7 +58,9 @@ flagged as (
             when substr(paired.discharge_primary_icd10, 1, 1) = 'C' then 'cancer_treatment'
             when substr(paired.discharge_primary_icd10, 1, 1) = 'F' then 'psychiatric'
             when substr(paired.discharge_primary_icd10, 1, 3) = 'Z50' then 'rehabilitation'
-            when paired.discharged_date > {{ dbt.dateadd('day', -30, 'span.last_day') }} then 'under_30_days_of_follow_up'
+            when
+                paired.discharged_date > {{ dbt.dateadd('day', -30, 'span.last_day') }}
+                then 'under_30_days_of_follow_up'
         end as exclusion_reason,
         coalesce(paired.days_to_next_admission <= 30, false) as is_followed_within_30_days
     from paired

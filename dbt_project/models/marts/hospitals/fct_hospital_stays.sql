@@ -99,8 +99,8 @@ final as (
     left join departments as admitting
         on
             stays.admitting_department_id = admitting.department_id
-            and admitting.valid_from <= stays.admitted_date
-            and (admitting.valid_to is null or admitting.valid_to >= stays.admitted_date)
+            and stays.admitted_date >= admitting.valid_from
+            and (admitting.valid_to is null or stays.admitted_date <= admitting.valid_to)
     left join departments as discharging
         on
             stays.discharging_department_id = discharging.department_id

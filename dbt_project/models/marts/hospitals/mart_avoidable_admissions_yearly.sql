@@ -30,13 +30,15 @@ span as (
 
 years as (
     select distinct
-        calendar_year as year,
-        cast({{ dbt.concat(["cast(calendar_year as " ~ dbt.type_string() ~ ")", "'-07-01'"]) }} as date) as mid_year
-    from {{ ref('dim_dates') }}
+        dates.calendar_year as year,  -- noqa: RF04
+        cast(
+            {{ dbt.concat(["cast(dates.calendar_year as " ~ dbt.type_string() ~ ")", "'-07-01'"]) }} as date
+        ) as mid_year
+    from {{ ref('dim_dates') }} as dates
     inner join span
         on
-            calendar_year >= cast(extract(year from span.first_day) as {{ dbt.type_int() }})
-            and calendar_year <= cast(extract(year from span.last_day) as {{ dbt.type_int() }})
+            dates.calendar_year >= cast(extract(year from span.first_day) as {{ dbt.type_int() }})
+            and dates.calendar_year <= cast(extract(year from span.last_day) as {{ dbt.type_int() }})
 ),
 
 residents as (
@@ -69,13 +71,18 @@ population as (
         on
             residents.age_years >= measures.min_age
             and (measures.max_age is null or residents.age_years <= measures.max_age)
-    group by 1, 2, 3, 4, 5
+    group by
+        residents.attached_facility_id,
+        residents.year,
+        measures.pqi_number,
+        residents.sex,
+        {{ esp_age_band('residents.age_years') }}
 ),
 
 admissions as (
     select
         attached_facility_id,
-        discharge_year as year,
+        discharge_year as year,  -- noqa: RF04
         pqi_number,
         sex,
         age_band,
@@ -86,9 +93,21 @@ admissions as (
 ),
 
 cells as (
-    select attached_facility_id, year, pqi_number, sex, age_band from population
+    select
+        attached_facility_id,
+        year,
+        pqi_number,
+        sex,
+        age_band
+    from population
     union
-    select attached_facility_id, year, pqi_number, sex, age_band from admissions
+    select
+        attached_facility_id,
+        year,
+        pqi_number,
+        sex,
+        age_band
+    from admissions
 ),
 
 final as (

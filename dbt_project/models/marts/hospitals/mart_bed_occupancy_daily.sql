@@ -39,7 +39,7 @@ census_nights as (
     inner join department_days
         on
             segments.department_id = department_days.department_id
-            and department_days.date_day >= segments.nights_from
+            and segments.nights_from <= department_days.date_day
             and department_days.date_day <= coalesce(segments.nights_to, span.last_day)
     group by department_days.hospital_id, department_days.bed_profile, department_days.date_day
 ),

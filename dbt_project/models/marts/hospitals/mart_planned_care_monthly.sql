@@ -39,9 +39,15 @@ follow_up_months as (
 ),
 
 cells as (
-    select facility_id, month_start from wait_months
+    select
+        facility_id,
+        month_start
+    from wait_months
     union
-    select facility_id, month_start from follow_up_months
+    select
+        facility_id,
+        month_start
+    from follow_up_months
 ),
 
 final as (

@@ -44,7 +44,7 @@ admitted as (
         on
             members.patient_id = stays.patient_id
             and cast(extract(year from stays.admitted_date) as {{ dbt.type_int() }}) = members.year
-            and stays.admitted_date <= members.reference_date
+            and members.reference_date >= stays.admitted_date
     group by members.year, members.register_code, members.patient_id
 ),
 
