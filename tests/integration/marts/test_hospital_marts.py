@@ -123,39 +123,66 @@ def _age(birth_month, day: dt.date) -> int:
     return ((day.year - born.year) * 12 + day.month - born.month) // 12
 
 
-def readmissions(raw: Raw) -> dict:
-    """(hospital, profile, discharge month) -> (index stays, unplanned readmissions within 30 days), after
-    CMS's hospital-wide measure as the project simplifies it (fct_hospital_readmissions' header)."""
+def _exclusion(raw: Raw, stay, left) -> str | None:
+    """Why a stay is not an index stay (None: it is one)."""
+    if left is None:
+        return "in_hospital"
+    if left["discharge_outcome"] != "home":
+        return {"died": "died", "other_hospital": "transferred_to_other_hospital"}[left["discharge_outcome"]]
+    code = left["primary_icd10"]
+    reasons = [
+        (
+            _age(raw.patients.at[stay["patient_id"], "birth_month"], _day(stay["occurred_at"])) < 18,
+            "under_18",
+        ),
+        (code[0] == "C", "cancer_treatment"),
+        (code[0] == "F", "psychiatric"),
+        (code[:3] == "Z50", "rehabilitation"),
+        (_day(left["occurred_at"]) > raw.last_day - 30 * DAY, "under_30_days_of_follow_up"),
+    ]
+    return next((reason for failed, reason in reasons if failed), None)
+
+
+def readmission_flags(raw: Raw) -> dict:
+    """stay -> (exclusion reason, the next admission when within 30 days of the discharge, whether that is
+    an unplanned readmission of an index stay), after CMS's hospital-wide measure as the project simplifies
+    it (fct_hospital_readmissions' header)."""
     stays = raw.admitted.sort_values(["occurred_at", "stay_id"])
     following = {}
     for _, mine in stays.groupby("patient_id"):
         ids = mine["stay_id"].tolist()
         following |= dict(zip(ids, [*ids[1:], None], strict=True))
     by_id = stays.set_index("stay_id")
-    out: dict = {}
+    flags = {}
     for stay_id, stay in by_id.iterrows():
         left = raw.discharge(stay_id)
-        if left is None or left["discharge_outcome"] != "home":
+        reason = _exclusion(raw, stay, left)
+        back = by_id.loc[following[stay_id]] if following[stay_id] is not None else None
+        within = (
+            left is not None
+            and back is not None
+            and back["occurred_at"] >= left["occurred_at"]
+            and (_day(back["occurred_at"]) - _day(left["occurred_at"])).days <= 30
+        )
+        readmission = following[stay_id] if within else None
+        flags[stay_id] = (
+            reason,
+            readmission,
+            reason is None and within and back["admission_type"] == "emergency",
+        )
+    return flags
+
+
+def readmissions(raw: Raw) -> dict:
+    """(hospital, profile, discharge month) -> (index stays, unplanned readmissions within 30 days)."""
+    out: dict = {}
+    for stay_id, (reason, _, readmitted) in readmission_flags(raw).items():
+        if reason is not None:
             continue
-        left_on = _day(left["occurred_at"])
-        code = left["primary_icd10"]
-        if (
-            _age(raw.patients.at[stay["patient_id"], "birth_month"], _day(stay["occurred_at"])) < 18
-            or code[0] in "CF"
-            or code[:3] == "Z50"
-            or left_on > raw.last_day - 30 * DAY
-        ):
-            continue
+        stay = raw.admitted.set_index("stay_id").loc[stay_id]
+        left_on = _day(raw.discharge(stay_id)["occurred_at"])
         last_department = raw.moves({**stay, "stay_id": stay_id})[-1][1]
         key = (stay["hospital_id"], raw.profile(last_department, left_on), left_on.replace(day=1))
-        readmitted = False
-        if (nxt := following[stay_id]) is not None:
-            back = by_id.loc[nxt]
-            readmitted = (
-                back["occurred_at"] >= left["occurred_at"]
-                and (_day(back["occurred_at"]) - left_on).days <= 30
-                and back["admission_type"] == "emergency"
-            )
         index, again = out.get(key, (0, 0))
         out[key] = (index + 1, again + int(readmitted))
     return out
@@ -168,11 +195,11 @@ def city(built_city):
     con.close()
 
 
-def test_the_small_city_has_stays_with_transfers_and_readmissions(city):
+def test_the_small_city_has_stays_with_transfers_and_admissions_within_30_days(city):
     con, raw = city
     assert len(raw.admitted) > 0 and len(raw.transfers) > 0 and len(raw.discharged) > 0
-    readmitted = "select count(*) from marts.fct_hospital_readmissions where is_unplanned_readmission_30d"
-    assert con.execute(readmitted).fetchone()[0] > 0
+    followed = "select count(*) from marts.fct_hospital_readmissions where readmission_stay_id is not null"
+    assert con.execute(followed).fetchone()[0] > 0
     assert con.execute("select count(*) from marts.fct_hospital_stays").fetchone()[0] == len(raw.admitted)
 
 
@@ -205,6 +232,11 @@ def test_length_of_stay_equals_a_recomputation_from_raw(city):
 
 def test_readmissions_equal_a_recomputation_from_raw(city):
     con, raw = city
+    rows = con.execute(
+        "select stay_id, exclusion_reason, readmission_stay_id, is_unplanned_readmission_30d"
+        " from marts.fct_hospital_readmissions"
+    ).fetchall()
+    assert {r[0]: tuple(r[1:]) for r in rows} == readmission_flags(raw)
     rows = con.execute(
         "select hospital_id, bed_profile, discharge_month, index_stays, unplanned_readmissions_30d"
         " from marts.mart_readmissions_monthly"
