@@ -104,13 +104,15 @@ def test_bed_occupancy_from_the_midnight_census(year):
     occupied = one(
         con,
         f"""select sum(greatest(0, date_diff('day', greatest(admitted_at::date, date '{START}'),
-                                            least(coalesce(discharged_at::date, date '{END}'), date '{END}'))))
+                                            least(coalesce(discharged_at::date, date '{END}'),
+                                                  date '{END}'))))
         from stays""",
     )[0]
     capacity = one(
         con,
         f"""select sum(beds * greatest(0, date_diff('day', greatest(valid_from, date '{START}'),
-                                                    least(coalesce(valid_to + 1, date '{END}'), date '{END}'))))
+                                                    least(coalesce(valid_to + 1, date '{END}'),
+                                                          date '{END}'))))
         from hospital_departments""",
     )[0]
     _close(occupied / capacity, cal.BED_OCCUPANCY, "bed occupancy")
@@ -137,7 +139,8 @@ def test_30_day_readmissions_of_index_stays(year):
                 and r.admitted_at > i.discharged_at and r.admitted_at <= i.discharged_at + interval 30 day)
             then 1 else 0 end)
         from stays i
-        where i.discharge_outcome = 'home' and i.discharged_at >= {W0} and i.discharged_at < {W1} - interval 30 day""",
+        where i.discharge_outcome = 'home' and i.discharged_at >= {W0}
+          and i.discharged_at < {W1} - interval 30 day""",
     )[0]
     _close(rate, cal.READMISSION_30D, "30-day readmission rate")
 
@@ -203,8 +206,10 @@ def test_follow_up_visits_after_a_discharge_home(year):
     booked, within7, after, attended = one(
         con,
         f"""select avg((f.stay_id is not null)::int),
-                   avg(case when date_diff('day', s.discharged_at::date, sl.starts_at::date) <= 7 then 1 else 0 end),
-                   bool_and(f.stay_id is null or (b.occurred_at >= s.discharged_at and sl.starts_at > b.occurred_at)),
+                   avg(case when date_diff('day', s.discharged_at::date, sl.starts_at::date) <= 7
+                       then 1 else 0 end),
+                   bool_and(f.stay_id is null
+                            or (b.occurred_at >= s.discharged_at and sl.starts_at > b.occurred_at)),
                    avg((att.appointment_id is not null)::int) filter (where f.stay_id is not null)
         from stays s
         left join follow_up_booked f using (stay_id)
@@ -226,7 +231,8 @@ def test_avoidable_admissions_come_more_often_from_patients_without_dispensary_o
     _, con = year
     share = one(
         con,
-        """select avg((regexp_matches(primary_icd10, '^(E1[0-4]|J4[4-6]|I1[0-5]|I50|J1[3-8]|N39\\.0|N10|N30|E86)'))::int)
+        """select avg((regexp_matches(primary_icd10,
+                                     '^(E1[0-4]|J4[4-6]|I1[0-5]|I50|J1[3-8]|N39\\.0|N10|N30|E86)'))::int)
         from hospital_admitted where admission_type = 'emergency'""",
     )[0]
     assert 0.08 < share < 0.25
@@ -238,7 +244,8 @@ def test_avoidable_admissions_come_more_often_from_patients_without_dispensary_o
         adm as (
             select patient_id, count(*) as n from hospital_admitted
             where regexp_matches(primary_icd10, '^(E1[0-4]|I1[0-5]|I50)') group by patient_id)
-        select observed, sum(coalesce(n, 0)) / count(*) from reg left join adm using (patient_id) group by observed"""
+        select observed, sum(coalesce(n, 0)) / count(*)
+        from reg left join adm using (patient_id) group by observed"""
     ).fetchall()
     by = dict(rates)
     assert by[False] > 1.3 * by[True]
@@ -248,7 +255,8 @@ def test_transfers_and_secondary_diagnoses(year):
     _, con = year
     moved, stays = one(
         con,
-        """select (select count(distinct stay_id) from patient_transferred), count(*) from hospital_admitted""",
+        """select (select count(distinct stay_id) from patient_transferred), count(*)
+        from hospital_admitted""",
     )
     assert 0.03 < moved / stays < 0.12
     assert one(
