@@ -36,8 +36,8 @@ from services.contract import (
     HOSPITAL_KINDS,
 )
 from services.simulator import calibration as cal
-from services.simulator.codes import HOSPITAL_ICD_INDEX, ID_CODES, make_ids
-from services.simulator.workdays import WORKING, _calendar, working_day_index, working_day_ordinal
+from services.simulator.codes import HOSPITAL_ICD_INDEX, make_ids
+from services.simulator.workdays import WORKING, kinds_of_days, working_day_index, working_day_ordinal
 
 DAY_S = 86_400
 ORD_1970 = dt.date(1970, 1, 1).toordinal()
@@ -149,6 +149,7 @@ def build_hospitals(city) -> Hospitals:
     """The hospitals, their departments, the admission streams; then the beds, from the first year's stays."""
     h = _network(city)
     h.streams = _streams(city)
+    city.hospitals = h
     _size_beds(city, h)
     return h
 
@@ -230,7 +231,14 @@ def _network(city) -> Hospitals:
     in_year = (city.pat_death >= city.epoch_ord) & (city.pat_death < city.epoch_ord + 365)
     deaths_a_year = max(int(in_year.sum()), 1)
     p_in_hospital = min(0.9, cal.IN_HOSPITAL_MORTALITY * cal.ADMISSIONS_PER_RESIDENT * n / deaths_a_year)
-    terminal = rng_t.random(n) < p_in_hospital
+    # systematic sampling over the deaths in date order: the share holds in any stretch of days, even in a
+    # small city (independent draws would let a year's in-hospital deaths wander by a few standard errors)
+    dying = np.flatnonzero(city.pat_death < NEVER)
+    dying = dying[np.lexsort((rng_t.random(len(dying)), city.pat_death[dying]))]
+    offset, i = rng_t.random(), np.arange(len(dying))
+    step = np.floor((i + 1) * p_in_hospital + offset) - np.floor(i * p_in_hospital + offset)
+    terminal = np.zeros(n, bool)
+    terminal[dying[step > 0]] = True
     free_until = np.where(terminal, city.pat_death.astype(np.int64) - terminal_los, city.pat_death).astype(
         np.int32
     )
@@ -273,10 +281,12 @@ def _stream(members, weights, per_year, em_share, profile, codes) -> list[Stream
     return out
 
 
-def patient_ages(city) -> np.ndarray:
+def patient_ages(city, pat: np.ndarray | None = None) -> np.ndarray:
+    """Age in whole years at the city's epoch of every resident (or of residents `pat`)."""
     from services.simulator.city import month_index
 
-    return (month_index(city.epoch) - city.pat_birth_mi) // 12
+    birth = city.pat_birth_mi if pat is None else city.pat_birth_mi[pat]
+    return (month_index(city.epoch) - birth) // 12
 
 
 def _streams(city) -> list[Stream]:
@@ -308,6 +318,7 @@ def _streams(city) -> list[Stream]:
         expected[s.adm_type] += s.per_year
     total = cal.ADMISSIONS_PER_RESIDENT * n
     terminal = cal.IN_HOSPITAL_MORTALITY * total
+    total *= cal.ADMISSIONS_FIT
     # the index admissions bring linked readmissions and transfers to other hospitals on top
     index_total = total / (1 + cal.READMISSION_LINKED_PROB + cal.TRANSFER_OUT_SHARE)
     general = max(index_total - expected[EMERGENCY] - expected[PLANNED] - terminal, 0.0)
@@ -335,8 +346,7 @@ def _gamma_los(rng: np.random.Generator, alos: np.ndarray) -> np.ndarray:
 
 def _general_profile(rng, city, pat, adm_type) -> np.ndarray:
     """A general admission's profile by the patient's age group and sex, and the admission's type."""
-    age = patient_ages_of(city, pat)
-    profiles = np.array(BED_PROFILES)
+    age = patient_ages(city, pat)
     out = np.zeros(len(pat), np.int8)
     groups = (
         (age < cal.ADULT_AGE, cal.CHILD_PROFILE_MIX),
@@ -354,14 +364,7 @@ def _general_profile(rng, city, pat, adm_type) -> np.ndarray:
             p = w * share
             pick = np.searchsorted(np.cumsum(p / p.sum()), rng.random(len(sel)), side="right")
             out[sel] = idx[np.minimum(pick, len(idx) - 1)]
-    del profiles
     return out
-
-
-def patient_ages_of(city, pat: np.ndarray) -> np.ndarray:
-    from services.simulator.city import month_index
-
-    return (month_index(city.epoch) - city.pat_birth_mi[pat]) // 12
 
 
 def _department(rng, city, h: Hospitals, pat: np.ndarray, profile: np.ndarray) -> np.ndarray:
@@ -385,8 +388,7 @@ def _index_stays(city, h: Hospitals, rng, d0: int) -> dict[str, np.ndarray]:
     """The index admissions of the block's days from every stream: patient, day, type, profile, code."""
     days = np.arange(d0, d0 + BLOCK_DAYS)
     season = season_factor(days)
-    kinds = _calendar()[0][days - _calendar_base()]
-    working = (kinds == WORKING).astype(float)
+    working = (kinds_of_days(days) == WORKING).astype(float)
     parts = []
     for st in h.streams:
         if st.adm_type == EMERGENCY:
@@ -416,19 +418,13 @@ def _index_stays(city, h: Hospitals, rng, d0: int) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _calendar_base() -> int:
-    from services.contract.calendar import FIRST_YEAR
-
-    return dt.date(FIRST_YEAR, 1, 1).toordinal()
-
-
 def _terminal_stays(city, h: Hospitals, rng, d0: int) -> dict[str, np.ndarray]:
     """The stays of the residents who die in hospital on one of the block's days."""
     pat = np.flatnonzero(h.terminal & (city.pat_death >= d0) & (city.pat_death < d0 + BLOCK_DAYS)).astype(
         np.int32
     )
     n = len(pat)
-    child = patient_ages_of(city, pat) < cal.ADULT_AGE
+    child = patient_ages(city, pat) < cal.ADULT_AGE
     idx = np.array([PROFILE_INDEX[p] for p, _ in cal.TERMINAL_PROFILES])
     w = np.array([x for _, x in cal.TERMINAL_PROFILES])
     profile = idx[
@@ -553,7 +549,7 @@ def _with_readmissions(city, h: Hospitals, rng, s) -> dict[str, np.ndarray]:
     r["los"] = _gamma_los(rng, ALOS[r["profile"]])
     r["disch_day"] = r["day"] + r["los"]
     r["cont_of"] = np.full(len(go), -2, np.int64)  # a readmission
-    planned_ok = (r["type"] == EMERGENCY) | (_calendar()[0][r["day"] - _calendar_base()] == WORKING)
+    planned_ok = (r["type"] == EMERGENCY) | (kinds_of_days(r["day"]) == WORKING)
     keep = (r["disch_day"] < h.free_until[r["pat"]]) & planned_ok
     r = {k: v[keep] for k, v in r.items()}
     return {k: np.concatenate([s[k], r[k]]) for k in s}
@@ -589,13 +585,15 @@ def _finish(city, h: Hospitals, rng, s, d0: int) -> dict[str, np.ndarray]:
     second = np.where(rng.random(n) < cal.SECONDARY_DIAGNOSIS_SHARE, _pick(rng, _SECONDARY, n), -1).astype(
         np.int16
     )
-    ref_day, wait = _referral_days(rng, s)
+    ref_day = _referral_days(rng, s)
     attached = city.pat_fac[s["pat"]] >= 0
     fu = _follow_up_delays(rng, n)
-    fu = np.where((s["outcome"] == HOME) & attached, fu, 0).astype(np.int8)
+    # a visit that would fall on a day off is booked for the next working day
+    fu_day = working_day_ordinal(working_day_index(s["disch_day"] + np.maximum(fu, 1)))
+    fu_day = np.where((s["outcome"] == HOME) & attached & (fu > 0), fu_day, -1).astype(np.int32)
     # the city's records start at the epoch; the stays in hospital on it were admitted in the forward book
     keep = (s["disch_day"] >= city.epoch_ord) & (s["day"] >= city.epoch_ord - cal.PUBLISH_AHEAD_SPECIALIST)
-    stay_seq = np.arange(n, dtype=np.int64)
+    keep &= s["day"] >= _birth_day(city, s["pat"])  # a baby of the epoch's month was born in it
     out = {
         "stay_id": make_ids(d0, "stay", n),
         "referral_id": np.where(
@@ -619,14 +617,19 @@ def _finish(city, h: Hospitals, rng, s, d0: int) -> dict[str, np.ndarray]:
         "disch_day": s["disch_day"].astype(np.int32),
         "outcome": s["outcome"],
         "second": second,
-        "fu_delay": fu,
+        "fu_day": fu_day,
         "kind": s["cont_of"],  # -1 index, -2 linked readmission, >= 0 continued from another hospital
     }
-    del stay_seq, wait
     return {k: v[keep] for k, v in out.items()}
 
 
-def _referral_days(rng, s) -> tuple[np.ndarray, np.ndarray]:
+def _birth_day(city, pat: np.ndarray) -> np.ndarray:
+    """Ordinal of the first day of each resident's month of birth (all the contract knows of it)."""
+    months = (city.pat_birth_mi[pat].astype(np.int64) - 1970 * 12).astype("datetime64[M]")
+    return months.astype("datetime64[D]").astype(np.int64) + ORD_1970
+
+
+def _referral_days(rng, s) -> np.ndarray:
     """The working day each planned stay's referral was issued: within the standard for most."""
     n = len(s["pat"])
     std = _WAIT_STD[s["profile"]]
@@ -637,7 +640,7 @@ def _referral_days(rng, s) -> tuple[np.ndarray, np.ndarray]:
         1 + (rng.random(n) * std).astype(np.int64),
     )
     ref_day = working_day_ordinal(working_day_index(s["day"]) - wait)
-    return np.where(s["type"] == PLANNED, ref_day, -1).astype(np.int32), wait
+    return np.where(s["type"] == PLANNED, ref_day, -1).astype(np.int32)
 
 
 def _follow_up_delays(rng, n: int) -> np.ndarray:
@@ -678,10 +681,12 @@ def hospital_events(city, s: int) -> dict[str, dict[str, np.ndarray]]:
         return (st["adm_day"] == s) | (first & (st["adm_day"] < epoch))
 
     a = stays_around(city, s, admitted)
-    tr_day = lambda st: (st["tr_at"] // DAY_S) + ORD_1970  # noqa: E731
-    t = stays_around(
-        city, s, lambda st: (st["tr_to"] >= 0) & ((tr_day(st) == s) | (first & (tr_day(st) < epoch)))
-    )
+
+    def transferred(st):
+        day = st["tr_at"] // DAY_S + ORD_1970
+        return (st["tr_to"] >= 0) & ((day == s) | (first & (day < epoch)))
+
+    t = stays_around(city, s, transferred)
     d = stays_around(city, s, lambda st: st["disch_day"] == s)
     na, nt, nd = len(a["pat"]), len(t["pat"]), len(d["pat"])
     att = city.pat_fac[a["pat"]]
@@ -727,7 +732,7 @@ def referral_visits(city, s: int) -> dict[str, np.ndarray]:
 def follow_ups_due(city, s: int) -> dict[str, np.ndarray]:
     """Discharges home whose follow-up visit the polyclinic books on a slot of day s: patient, stay, and the
     moment of booking (an hour or a few after the discharge)."""
-    f = stays_around(city, s, lambda st: (st["fu_delay"] > 0) & (st["disch_day"] + st["fu_delay"] == s))
+    f = stays_around(city, s, lambda st: st["fu_day"] == s)
     rng = np.random.default_rng([city.seed, s, 41])
     at = f["disch_at"] + rng.integers(1800, 5 * 3600, len(f["pat"]))
     alive = city.pat_death[f["pat"]] > s
@@ -741,8 +746,10 @@ def _size_beds(city, h: Hospitals) -> None:
 
     w0, w1 = city.epoch_ord, city.epoch_ord + 365
     bed_days = np.zeros(len(h.dept_hosp))
-    for b in range(w0 // BLOCK_DAYS - BLOCKS_BACK, w1 // BLOCK_DAYS + BLOCKS_AHEAD + 1):
-        st = _make_block(city, h, b)
+    # latest first: the cache keeps the earliest blocks, which the run's first days need (and the forked
+    # workers inherit)
+    for b in range(w1 // BLOCK_DAYS + BLOCKS_AHEAD, w0 // BLOCK_DAYS - BLOCKS_BACK - 1, -1):
+        st = block_stays(city, b)
         tr = st["tr_to"] >= 0
         split = np.where(tr, st["tr_at"] // DAY_S + ORD_1970, st["disch_day"])
         for dept, lo, hi in (
@@ -758,6 +765,3 @@ def _size_beds(city, h: Hospitals) -> None:
     )
     h.dept_beds = np.minimum(beds, 1000)
     h.dept_beds_after = np.minimum(after, 1000)
-
-
-ID_CODES_USED = (ID_CODES["stay"], ID_CODES["hospital_referral"])
