@@ -746,9 +746,14 @@ def _size_beds(city, h: Hospitals) -> None:
 
     w0, w1 = city.epoch_ord, city.epoch_ord + 365
     bed_days = np.zeros(len(h.dept_hosp))
-    # latest first: the cache keeps the earliest blocks, which the run's first days need (and the forked
-    # workers inherit)
-    for b in range(w1 // BLOCK_DAYS + BLOCKS_AHEAD, w0 // BLOCK_DAYS - BLOCKS_BACK - 1, -1):
+    # the blocks whose stays can be in hospital in the year: a stay admitted before the forward book is
+    # dropped (a block's readmissions and continued stays start at most 30 + MAX_LOS days after its last
+    # admission), and a later block's stay admitted within the year is a terminal stay (at most MAX_LOS
+    # days before the death); latest first: the cache keeps the earliest blocks, which the run's first
+    # days need (and the forked workers inherit)
+    first = (w0 - cal.PUBLISH_AHEAD_SPECIALIST - 30 - cal.MAX_LOS_DAYS) // BLOCK_DAYS - 1
+    last = (w1 + cal.MAX_LOS_DAYS) // BLOCK_DAYS
+    for b in range(last, first - 1, -1):
         st = block_stays(city, b)
         tr = st["tr_to"] >= 0
         split = np.where(tr, st["tr_at"] // DAY_S + ORD_1970, st["disch_day"])
