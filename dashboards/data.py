@@ -798,6 +798,100 @@ def register_coverage(register: str, year: int) -> pl.DataFrame:
     return publish(frame, rules["also"], totals=rules["totals"], nested=rules["nested"])
 
 
+# ------------------------------------------------------------------------------------------ hospitals
+# Inpatient care (issue 14): the marts of dbt_project/models/marts/hospitals, aggregated to the grain a page
+# shows and published like every reader. Admissions, discharges, index stays and readmissions count stays of
+# patients; occupied bed-days count patient-nights: each below 5 is suppressed with what is computed from it.
+
+HOSPITAL_OCCUPANCY_SUPPRESS = {
+    "occupied_bed_days": ["occupancy_pct"],
+    "admissions": [],
+    "discharges": ["bed_turnover"],
+}
+HOSPITAL_LOS_SUPPRESS = {"discharges": ["alos_days", "median_los_days", "p90_los_days", "share_over_30_days"]}
+READMISSION_SUPPRESS = {
+    "index_stays": ["readmission_rate"],
+    "unplanned_readmissions_30d": ["readmission_rate"],
+}
+AVOIDABLE_SUPPRESS_KEYS = ("pqi_number", "year")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def hospital_occupancy(start: dt.date, end: dt.date, by_month: bool = False) -> pl.DataFrame:
+    """Bed occupancy by hospital x bed profile (x month) over [start, end]: occupied bed-days (the midnight
+    census summed), available bed-days (the staffed beds summed), occupancy % (their ratio x 100),
+    admissions, discharges and bed turnover (discharges per average staffed bed)."""
+    by = ["hospital_id", "bed_profile", *(["month_start"] if by_month else [])]
+    frame = _summed(
+        "mart_bed_occupancy_daily",
+        by,
+        ["midnight_census", "beds", "admissions", "discharges"],
+        {"date_day": (start, end)},
+        extra=["count(distinct date_day) as days"],
+    ).rename({"midnight_census": "occupied_bed_days", "beds": "available_bed_days"})
+    frame = frame.with_columns(
+        occupancy_pct=100 * pl.col("occupied_bed_days") / pl.col("available_bed_days"),
+        bed_turnover=pl.col("discharges") * pl.col("days") / pl.col("available_bed_days"),
+    ).sort(by)
+    totals = [["hospital_id", "bed_profile"], []] if by_month else list(WHOLE_TABLE)
+    return publish(frame, HOSPITAL_OCCUPANCY_SUPPRESS, totals=totals)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def hospital_length_of_stay(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Length of stay of the stays discharged in [start, end] by hospital x bed profile x admission type
+    (planned, emergency): discharges, ALOS, median, 90th percentile (days) and the share over 30 days.
+    Percentiles are not additive across months: computed here from the stays (fct_hospital_stays)."""
+    require_marts("fct_hospital_stays")
+    where, params = where_clause({"discharged_date": (start, end)})
+    sql = (
+        "select hospital_id, discharging_bed_profile as bed_profile, admission_type, count(*) as discharges,"
+        " avg(length_of_stay_days) as alos_days,"
+        " percentile_cont(0.5) within group (order by length_of_stay_days) as median_los_days,"
+        " percentile_cont(0.9) within group (order by length_of_stay_days) as p90_los_days,"
+        " avg(case when length_of_stay_days > 30 then 1.0 else 0.0 end) as share_over_30_days"
+        f" from marts.fct_hospital_stays{where} group by 1, 2, 3 order by 1, 2, 3"
+    )
+    try:
+        frame = read_sql(sql, params)
+    except WarehouseNotBuiltError as e:
+        raise NoData(str(e)) from e
+    return publish(frame, HOSPITAL_LOS_SUPPRESS, totals=[["hospital_id", "bed_profile"], []])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def hospital_readmissions(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """30-day unplanned readmissions of the index stays discharged in the months of [start, end], by
+    hospital x bed profile: index stays, readmissions (within them) and the rate."""
+    frame = _summed(
+        "mart_readmissions_monthly",
+        ["hospital_id", "bed_profile"],
+        ["index_stays", "unplanned_readmissions_30d"],
+        {"discharge_month": (_month_start(start), end)},
+    )
+    frame = frame.with_columns(
+        readmission_rate=pl.col("unplanned_readmissions_30d") / pl.col("index_stays")
+    ).sort("hospital_id", "bed_profile")
+    return publish(frame, READMISSION_SUPPRESS, nested=[("unplanned_readmissions_30d", "index_stays")])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def avoidable_admissions(year: int, pqi: str, facility_kind: str) -> pl.DataFrame:
+    """A PQI's avoidable admissions per 100,000 attached adults of each polyclinic of a kind, crude and
+    age-sex standardised, placed on the funnel of those peers (`registers.avoidable`), published."""
+    from registers.avoidable import avoidable_admissions as rates
+
+    require_marts("mart_avoidable_admissions_yearly")
+    peers = facilities().filter(pl.col("facility_kind") == facility_kind)["facility_id"].to_list()
+    try:
+        frame = rates(pqi, year, facilities=peers, suppress=False, con=_con())
+    except LookupError as e:
+        raise NoData(str(e)) from e
+    frame = pl.from_pandas(frame)
+    derived = [c for c in frame.columns if c.startswith(("crude_", "dsr")) and c != "dsr_note"]
+    return publish(frame, {"admissions": [*derived, "significance"]}, totals=[list(AVOIDABLE_SUPPRESS_KEYS)])
+
+
 # -------------------------------------------------------------------------------------- data quality
 
 

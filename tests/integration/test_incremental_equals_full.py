@@ -3,8 +3,9 @@
 The small city of tests/conftest.py (its first 15 days) is built in full, then its landing files are
 edited the way a re-export would change them, and each changed day is rebuilt through the orchestration's
 entry point, `pipelines.build.build(target, partition=day)`:
-- 15 January: a cancellation taken back, a booking added, a dispensing taken back, a diabetes diagnosis
-  added, a visit's minutes corrected; a facility moved to another okrug (facilities snapshot);
+- 15 January: a booking added, a dispensing taken back, a diabetes diagnosis added, a visit's minutes
+  corrected; a facility moved to another okrug (facilities snapshot);
+- the latest day from 10 to 17 January with a cancellation of a late slot: the cancellation taken back;
 - 14 January: a booking taken back, a slot taken back, a walk-in visit taken back with its diagnoses,
   prescriptions and referrals, the only diagnosis behind a register entry taken back; a doctor moved to
   another facility from 9 January (doctors snapshot, valid_from/valid_to); a wait standard changed
@@ -65,19 +66,26 @@ def _set(rows: pl.DataFrame, where: pl.Expr, column: str, value) -> pl.DataFrame
     return rows.with_columns(pl.when(where).then(pl.lit(value)).otherwise(pl.col(column)).alias(column))
 
 
-def day_a(landing: Path) -> dt.date:
-    day, until = f"date '{DAY_A}'", f"date '{LAST - dt.timedelta(days=2)}'"
-    # a cancellation taken back: the booking stands again (its slot late enough to be open, booked once)
-    (appointment,) = _one(
+def a_cancellation_taken_back(landing: Path) -> dt.date:
+    """The booking stands again (its slot late enough to be open, booked once); the day is the latest of a
+    few with such a cancellation (a small city has few cancellations a day)."""
+    until = f"date '{LAST - dt.timedelta(days=2)}'"
+    day, appointment = _one(
         landing,
-        f"""select c.appointment_id from appointment_cancelled as c
+        f"""select c.day, c.appointment_id from appointment_cancelled as c
             inner join appointment_booked as b on c.appointment_id = b.appointment_id
             inner join slot_published as s on b.slot_id = s.slot_id
-            where c.day = {day} and cast(s.starts_at as date) >= {until}
+            where c.day between date '2025-01-10' and date '2025-01-17'
+              and cast(s.starts_at as date) >= {until}
               and (select count(*) from appointment_booked as o where o.slot_id = b.slot_id) = 1
-            order by 1 limit 1""",
+            order by c.day desc, 2 limit 1""",
     )
-    _drop(landing, "appointment_cancelled", DAY_A, "appointment_id", appointment)
+    _drop(landing, "appointment_cancelled", day, "appointment_id", appointment)
+    return day
+
+
+def day_a(landing: Path) -> dt.date:
+    day = f"date '{DAY_A}'"
     # a booking added, of a slot published earlier and never booked
     slot, patient = _one(
         landing,
@@ -153,6 +161,8 @@ def day_b(landing: Path) -> dt.date:
                   inner join prescription_dispensed as d on p.prescription_id = d.prescription_id)
               and e.encounter_id not in (select r.encounter_id from referral_issued as r
                   inner join appointment_booked as b on r.referral_id = b.referral_id)
+              and e.encounter_id not in (select r.encounter_id from referral_issued as r
+                  inner join hospital_admitted as a on r.referral_id = a.referral_id)
             order by 1 limit 1""",
     )
     for table in ["encounter_closed", "diagnosis_recorded", "prescription_issued", "referral_issued"]:
@@ -203,7 +213,7 @@ def last_day_emptied(landing: Path) -> dt.date:
     return LAST
 
 
-STEPS = [day_a, day_b, last_day_emptied]
+STEPS = [day_a, a_cancellation_taken_back, day_b, last_day_emptied]
 
 
 def _fetch(con):

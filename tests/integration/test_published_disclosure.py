@@ -109,7 +109,12 @@ READERS = {
     "prescribing_by_group": ("start", "end", "okrug"),
     "register_rates": ("register", "year", "measure", "by"),
     "register_coverage": ("register", "year"),
+    "hospital_occupancy": ("start", "end", "by_month"),
+    "hospital_length_of_stay": ("start", "end"),
+    "hospital_readmissions": ("start", "end"),
+    "avoidable_admissions": ("span_year", "pqi", "kind"),
 }
+PQI_CHOICES = ["01", "03", "05", "07", "08", "11", "12", "14", "15", "90", "91", "92"]
 
 
 @st.composite
@@ -132,6 +137,9 @@ def reader_calls(draw, city):
         "year": draw(st.sampled_from(city["years"])),
         "measure": draw(st.sampled_from(["prevalence", "incidence"])),
         "by": draw(st.sampled_from([("okrug",), ("sex", "age_band"), ("sex",), ()])),
+        "by_month": draw(st.booleans()),
+        "span_year": draw(st.sampled_from(sorted({first.year, last.year}))),
+        "pqi": draw(st.sampled_from(PQI_CHOICES)),
     }
     return reader, [values[kind] for kind in READERS[reader]]
 
