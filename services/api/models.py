@@ -246,6 +246,8 @@ class Stay(Base):
     discharge_outcome: Mapped[str | None] = mapped_column(String(20))
     discharge_icd10: Mapped[str | None] = mapped_column(String(8))
     discharge_secondary_icd10: Mapped[str | None] = mapped_column(String(8))
+    # the hospital_discharged row's event id: a second discharge's refusal names the one that stands
+    discharge_event_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Transfer(Base):

@@ -106,6 +106,7 @@ STORE_SHAPES: dict[str, StoreShape] = {
     "hospital_discharged": StoreShape(
         Stay,
         {
+            "event_id": Stay.discharge_event_id,
             "occurred_at": Stay.discharged_at,
             "stay_id": Stay.stay_id,
             "discharge_outcome": Stay.discharge_outcome,

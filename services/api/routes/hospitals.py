@@ -454,12 +454,14 @@ def discharge(stay_id: IdPath, body: DischargeIn, session: SessionDep, who: Prin
         check_row(session, "hospital_discharged", row, body_fields=DischargeIn.model_fields)
         raise conflict(f"the stay ended on {stay.discharged_at}")  # the very same discharge, replayed
     _after_last_transfer(session, stay, at)
-    stay.discharged_at, stay.discharge_outcome = at, body.discharge_outcome
-    stay.discharge_icd10, stay.discharge_secondary_icd10 = body.primary_icd10, body.secondary_icd10
-    if body.discharge_outcome == "died":
+    if body.discharge_outcome == "died":  # before the outbox lock: no row lock is awaited under it
         patient = session.get(Patient, stay.patient_id)
         patient.death_date = min(patient.death_date or at.date(), at.date())
-    emit(session, "hospital_discharged", row, body_fields=DischargeIn.model_fields)
+    event_id = emit(session, "hospital_discharged", row, body_fields=DischargeIn.model_fields)
+    # after the row is checked (the stay's row is locked by this transaction already): kept with its
+    # event id, so a later discharge's refusal names the one that stands
+    stay.discharged_at, stay.discharge_outcome, stay.discharge_event_id = at, body.discharge_outcome, event_id
+    stay.discharge_icd10, stay.discharge_secondary_icd10 = body.primary_icd10, body.secondary_icd10
     session.commit()
     return stay_out(session, stay)
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from services.api.cli import app as cli
 from services.api.db import upgrade
 from services.api.main import create_app
-from services.api.models import Doctor, Facility, Patient, Slot, Specialty
+from services.api.models import Doctor, Facility, Hospital, HospitalDepartment, Patient, Slot, Specialty
 from services.api.outbox import moscow_now, read_outbox, set_clock
 from services.api.seed import seed_from_landing
 from services.api.settings import Settings
@@ -29,7 +29,7 @@ def counts(url: str) -> dict[str, int]:
     with engine.connect() as conn:
         out = {
             m.__tablename__: conn.execute(select(func.count()).select_from(m)).scalar_one()
-            for m in (Facility, Specialty, Doctor, Patient, Slot)
+            for m in (Facility, Specialty, Doctor, Hospital, HospitalDepartment, Patient, Slot)
         }
     engine.dispose()
     return out
@@ -38,7 +38,15 @@ def counts(url: str) -> dict[str, int]:
 def test_seed_loads_the_directory_and_future_slots_once(landing, tmp_path):
     url = f"sqlite:///{tmp_path / 'api.sqlite'}"
     report = seed_from_landing(landing, url)
-    expected = {"facilities": 2, "specialties": 2, "doctors": 4, "patients": 120, "slots": 80}
+    expected = {
+        "facilities": 2,
+        "specialties": 2,
+        "doctors": 4,
+        "hospitals": 2,
+        "hospital_departments": 5,  # every dated row: department 102's beds changed today
+        "patients": 120,
+        "slots": 80,
+    }
     assert report.read == report.added == expected  # the past slot is left out, doctor 21's lasting post kept
     tomorrow = moscow_now().date() + dt.timedelta(days=1)
     assert report.slots_from == tomorrow - dt.timedelta(days=1)  # the day after the last landed day

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("discharge_outcome", sa.String(length=20), nullable=True),
         sa.Column("discharge_icd10", sa.String(length=8), nullable=True),
         sa.Column("discharge_secondary_icd10", sa.String(length=8), nullable=True),
+        sa.Column("discharge_event_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(["patient_id"], ["patients.patient_id"]),
         sa.ForeignKeyConstraint(["hospital_id"], ["hospitals.hospital_id"]),
         sa.PrimaryKeyConstraint("stay_id"),
