@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from pipelines.assets.outbox import ingest_outbox
 from services.api.db import make_engine, session_factory
 from services.api.main import create_app
-from services.api.models import Doctor, HospitalDepartment, Patient, Slot, Specialty
+from services.api.models import Doctor, Facility, HospitalDepartment, Patient, Slot, Specialty
 from services.api.outbox import read_outbox, set_clock
 from services.api.security import issue_token
 from services.api.seed import seed_from_landing
@@ -61,16 +61,21 @@ def _cast(session, clock: dt.datetime, follow_up_from: dt.datetime) -> dict:
     """Who plays: a living patient attached to a polyclinic with a doctor and a free slot after
     `follow_up_from`, that polyclinic's doctor and registry, two departments of one hospital."""
     free = select(Slot).where(Slot.is_booked.is_(False), Slot.starts_at > follow_up_from)
-    slot = session.scalars(free.order_by(Slot.starts_at)).first()
-    assert slot is not None, "the seeded city has no free slot after the discharge"
-    patient = session.scalars(
-        select(Patient).where(
-            Patient.attached_facility_id == slot.facility_id,
-            Patient.death_date.is_(None),
-            Patient.birth_month < dt.date(2000, 1, 1),
-        )
-    ).first()
-    doctor = session.scalars(select(Doctor).where(Doctor.facility_id == slot.facility_id)).first()
+    patient = None
+    for slot in session.scalars(free.order_by(Slot.starts_at).limit(5000)):
+        # patients are attached to a head polyclinic; its branches' slots are theirs too
+        facility = session.get(Facility, slot.facility_id)
+        patient = session.scalars(
+            select(Patient).where(
+                Patient.attached_facility_id == (facility.parent_facility_id or facility.facility_id),
+                Patient.death_date.is_(None),
+                Patient.birth_month < dt.date(2000, 1, 1),
+            )
+        ).first()
+        if patient is not None:
+            break
+    assert patient is not None, "the seeded city has no free slot after the discharge near an attached adult"
+    doctor = session.get(Doctor, slot.doctor_id)
     valid = (HospitalDepartment.valid_from <= clock.date()) & (
         HospitalDepartment.valid_to.is_(None) | (HospitalDepartment.valid_to >= follow_up_from.date())
     )
@@ -86,11 +91,11 @@ def _cast(session, clock: dt.datetime, follow_up_from: dt.datetime) -> dict:
             HospitalDepartment.department_id != first.department_id,
         )
     ).first()
-    assert patient is not None and doctor is not None and other is not None
+    assert other is not None, "no second department in the hospital"
     specialty = session.scalar(select(func.min(Specialty.specialty_id)))
     return dict(
         patient=patient.patient_id,
-        facility=slot.facility_id,
+        facility=patient.attached_facility_id,
         slot=slot.slot_id,
         specialty=specialty,
         hospital=hospital_id,
