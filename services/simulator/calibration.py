@@ -362,3 +362,149 @@ def register_targets() -> list[dict]:
         }
         for r in REGISTERS
     ]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Hospitals (CALIBRATION.md, "Hospitals"). One department per (hospital, bed profile).
+HOSPITAL_COUNTS = {"multi_profile": 45, "specialised": 15, "children": 10}  # ~70 city hospitals (EST)
+# Departments of each kind of hospital. A specialised hospital runs one profile (taken in turn from
+# SPECIALISED_PROFILES, EST: infectious-disease hospitals, perinatal centres, oncology and cardiology
+# centres); where the city has no specialised hospital of a profile (small scales) every multi-profile
+# hospital runs it, so every profile has beds at any scale.
+MULTI_PROFILE_PROFILES = ("therapeutic", "surgical", "cardiology", "neurology", "gynaecological")
+SPECIALISED_PROFILES = ("maternity", "infectious", "oncology", "maternity", "cardiology", "infectious")
+CHILDREN_PROFILES = ("paediatric",)
+BED_OCCUPANCY = 313 / 365  # 313 bed-days a bed a year (Russia 2018, naukaru.ru 34956): beds are sized to it
+DEPARTMENT_BED_CHANGE_SHARE = 0.05  # departments whose beds change within 3 years of the epoch (EST)
+DEPARTMENT_BED_CHANGE = (0.8, 1.2)  # the new beds against the old (EST)
+
+ADMISSIONS_PER_RESIDENT = 0.20  # ~20 admissions per 100 residents a year (EST; Russia's rate ~21)
+EMERGENCY_SHARE = 0.60  # of admissions (EST): the profiles' emergency shares below are fitted to it
+IN_HOSPITAL_MORTALITY = 0.019  # died / discharges (Russia 2018, naukaru.ru 34956)
+READMISSION_30D = 0.10  # unplanned readmissions within 30 days of an index stay discharged home (EST 8-12%)
+# Probability an index stay discharged home brings a related readmission within 30 days; the rest of the
+# 30-day readmissions are chance admissions of the same (often chronic) patients. Fitted so that the rate
+# above is what the simulated files show (EST).
+READMISSION_LINKED_PROB = 0.075
+READMISSION_GAP_MEAN_DAYS = 9.0  # days from discharge to a linked readmission, exponential, at most 30 (EST)
+READMISSION_EMERGENCY_SHARE = 0.85  # EST
+TRANSFER_WITHIN_SHARE = 0.08  # stays moved to another department of the hospital (EST)
+TRANSFER_OUT_SHARE = 0.02  # stays ending with a transfer to another hospital (EST)
+MAX_LOS_DAYS = 60  # a stay's length is capped here (EST: long stays belong to other bed networks)
+LOS_GAMMA_SHAPE = 2.5  # length of stay ~ Gamma(shape, ALOS / shape), at least one day (EST)
+HOSPITAL_WINTER_AMPLITUDE = 0.3  # emergencies at the respiratory-season peak against the year (EST)
+# A planned admission follows a polyclinic's referral by this many working days: within the standard of
+# the programme of state guarantees (14 working days; oncology 7) for most, later for a few (EST share).
+PLANNED_WAIT_STANDARD_WD = {"oncology": 7}
+PLANNED_WAIT_STANDARD_DEFAULT_WD = 14
+PLANNED_WAIT_BEYOND_SHARE = 0.08  # EST
+PLANNED_WAIT_BEYOND_MAX_WD = 10  # extra working days at most beyond the standard (EST)
+# The follow-up visit the attached polyclinic books after a discharge home: days from discharge to the
+# visit (within 7 days for ~65%, EST), or never booked (EST). The booking is made by the polyclinic
+# the day before the visit (or within hours of the discharge, when that comes later), with the district
+# doctor (children: the pediatrician).
+FOLLOW_UP_NEVER_SHARE = 0.15
+FOLLOW_UP_WITHIN_7_SHARE = 0.65  # of all discharges home of attached patients (EST)
+FOLLOW_UP_MAX_DAYS = 14
+FOLLOW_UP_CHANNEL = "call_centre"  # the polyclinic books it and calls the patient (EST)
+# Relative admission risk of a register patient not under dispensary observation against an observed one:
+# poor follow-up drives avoidable admissions (EST; the register streams below are drawn with it).
+POOR_FOLLOW_UP_RR = 2.0
+# General admissions by age (relative weight per resident, EST): the young rarely, the old often.
+ADMISSION_AGE_WEIGHT = ((0, 0.55), (18, 0.5), (40, 0.9), (60, 1.8), (75, 2.8))  # (from age, weight)
+# Births: admissions to maternity per 1,000 women aged 18-44 a year (EST: Moscow ~125k births a year).
+MATERNITY_PER_1000_WOMEN = 55.0
+# Share of deaths that happen in hospital is set so that died / discharges = IN_HOSPITAL_MORTALITY; the
+# terminal stay's profile (adults; children: paediatric), EST.
+TERMINAL_PROFILES = (("therapeutic", 0.4), ("cardiology", 0.25), ("neurology", 0.15), ("oncology", 0.15),
+                     ("surgical", 0.05))  # fmt: skip
+SECONDARY_DIAGNOSIS_SHARE = 0.4  # stays discharged with a comorbidity (EST)
+SECONDARY_CODES = (("I10", 0.25), ("E11.9", 0.15), ("I25.1", 0.15), ("E78.0", 0.1), ("E66.0", 0.1),
+                   ("N18.3", 0.08), ("I48.9", 0.1), ("D64.9", 0.07))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BedProfile:
+    """A bed profile's stays: average length (days, EST for Moscow's multi-profile hospitals, ~7-8 days
+    overall), emergency share (EST) and the admission diagnoses (ICD-10, none of them an AHRQ PQI code: the
+    avoidable admissions come from `ACSC_STREAMS`), with the specialty a polyclinic refers to."""
+
+    profile: str
+    alos_days: float
+    emergency_share: float
+    refer_to: str
+    emergency_codes: tuple[tuple[str, float], ...]
+    planned_codes: tuple[tuple[str, float], ...]
+
+
+BED_PROFILE_STAYS: tuple[BedProfile, ...] = (
+    BedProfile("therapeutic", 8.0, 0.7, "therapist",
+               (("K92.2", 0.15), ("K85.9", 0.12), ("R55", 0.1), ("D64.9", 0.1), ("I26.9", 0.1), ("A41.9", 0.08),
+                ("J20.9", 0.15), ("K70.3", 0.1), ("K29.1", 0.1)),
+               (("K21.0", 0.2), ("M06.9", 0.2), ("D50.9", 0.2), ("K74.6", 0.2), ("J84.1", 0.2))),
+    BedProfile("surgical", 6.5, 0.55, "surgeon",
+               (("K35.8", 0.2), ("K80.0", 0.2), ("K56.6", 0.12), ("K40.3", 0.1), ("S72.0", 0.18), ("S06.0", 0.1),
+                ("K25.4", 0.1)),
+               (("K40.9", 0.25), ("K80.2", 0.25), ("K60.3", 0.1), ("I83.9", 0.15), ("M17.1", 0.15), ("N20.0", 0.1))),
+    BedProfile("cardiology", 8.5, 0.7, "cardiologist",
+               (("I21.9", 0.35), ("I20.0", 0.35), ("I48.9", 0.2), ("I47.1", 0.1)),
+               (("I25.1", 0.5), ("I48.9", 0.3), ("I35.0", 0.2))),
+    BedProfile("neurology", 10.0, 0.75, "neurologist",
+               (("I63.9", 0.55), ("I61.9", 0.1), ("G40.9", 0.15), ("G45.9", 0.2)),
+               (("G35", 0.3), ("G20", 0.3), ("M51.1", 0.4))),
+    BedProfile("infectious", 6.0, 0.9, "infectious_disease",
+               (("A09.9", 0.35), ("A08.4", 0.2), ("J10.1", 0.25), ("B01.9", 0.1), ("A46", 0.1)),
+               (("B18.2", 0.6), ("B20.9", 0.4))),
+    BedProfile("maternity", 4.0, 0.7, "obstetrician_gynaecologist",
+               (("O80.0", 0.7), ("O47.0", 0.15), ("O42.0", 0.15)),
+               (("O82.0", 0.6), ("O34.2", 0.4))),
+    BedProfile("gynaecological", 4.5, 0.4, "obstetrician_gynaecologist",
+               (("O03.9", 0.4), ("N70.1", 0.3), ("N83.2", 0.3)),
+               (("D25.9", 0.5), ("N80.0", 0.3), ("N83.2", 0.2))),
+    BedProfile("oncology", 9.0, 0.1, "oncologist",
+               (("C34.9", 0.3), ("C18.9", 0.3), ("C16.9", 0.4)),
+               (("C50.9", 0.25), ("C18.9", 0.15), ("C34.9", 0.15), ("C61", 0.15), ("C16.9", 0.15), ("C67.9", 0.15))),
+    BedProfile("paediatric", 5.5, 0.6, "pediatrician",
+               (("J18.9", 0.25), ("J20.9", 0.25), ("A09.9", 0.2), ("J06.9", 0.1), ("K59.0", 0.1), ("R56.0", 0.1)),
+               (("J45.9", 0.3), ("N10", 0.3), ("E10.9", 0.2), ("K29.7", 0.2))),
+)  # fmt: skip
+
+# General admissions of adults by profile (relative weights, EST after Rosstat's beds by profile); women
+# add gynaecological; children go to paediatric beds, a few to infectious.
+ADULT_PROFILE_MIX = {"therapeutic": 0.32, "surgical": 0.26, "cardiology": 0.12, "neurology": 0.09,
+                     "oncology": 0.10, "infectious": 0.04, "gynaecological": 0.07}  # fmt: skip
+CHILD_PROFILE_MIX = {"paediatric": 0.92, "infectious": 0.08}
+
+
+@dataclass(frozen=True)
+class AcscStream:
+    """Emergency admissions for an ambulatory-care-sensitive condition (AHRQ Prevention Quality
+    Indicators, ICD-10 by their WHO 4-character codes): a rate per 100,000 of a population a year (EST,
+    US AHRQ national rates scaled to Russia's higher admission rate), drawn from a register's patients
+    (those without dispensary observation `POOR_FOLLOW_UP_RR` times as often) or from all residents of an
+    age by `ADMISSION_AGE_WEIGHT`."""
+
+    pqi: str
+    per_100k: float
+    denominator: tuple[int, int]  # ages (from, to) of the population the rate is per
+    register: str | None  # drawn from this register's patients; None: from all residents of those ages
+    profile: str
+    codes: tuple[tuple[str, float], ...]
+
+
+ACSC_STREAMS: tuple[AcscStream, ...] = (
+    AcscStream("PQI01", 90, (18, 200), "diabetes", "therapeutic",
+               (("E10.1", 0.3), ("E11.0", 0.2), ("E11.1", 0.4), ("E10.0", 0.1))),
+    AcscStream("PQI03", 150, (18, 200), "diabetes", "therapeutic",
+               (("E11.2", 0.25), ("E11.4", 0.2), ("E11.5", 0.25), ("E11.7", 0.15), ("E10.5", 0.15))),
+    AcscStream("PQI14", 30, (18, 200), "diabetes", "therapeutic", (("E11.9", 0.8), ("E10.9", 0.2))),
+    AcscStream("PQI05", 500, (40, 200), "copd", "therapeutic", (("J44.1", 0.6), ("J44.0", 0.25), ("J44.9", 0.15))),
+    AcscStream("PQI05", 60, (40, 200), "asthma", "therapeutic", (("J45.9", 0.6), ("J46", 0.4))),
+    AcscStream("PQI15", 40, (18, 39), "asthma", "therapeutic", (("J45.9", 0.6), ("J46", 0.4))),
+    AcscStream("PQI07", 200, (18, 200), "hypertension", "cardiology", (("I10", 0.6), ("I11.9", 0.3), ("I12.9", 0.1))),
+    AcscStream("PQI08", 400, (18, 200), "heart_failure", "cardiology", (("I50.0", 0.6), ("I50.9", 0.2), ("I11.0", 0.2))),
+    AcscStream("PQI11", 350, (18, 200), None, "therapeutic", (("J18.9", 0.6), ("J18.1", 0.2), ("J15.9", 0.1), ("J13", 0.1))),
+    AcscStream("PQI12", 180, (18, 200), None, "therapeutic", (("N39.0", 0.7), ("N10", 0.2), ("N30.0", 0.1))),
+    AcscStream("PQI10", 60, (18, 200), None, "therapeutic", (("E86", 1.0),)),
+)  # fmt: skip
+ACSC_EMERGENCY_SHARE = 0.9  # the rest are planned (referred) admissions for the same conditions (EST)

@@ -136,6 +136,7 @@ class City:
     incident_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     incident_w: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     n_pharmacies: int = 1
+    hospitals: object = None  # hospitals.Hospitals: the hospitals, their departments and the stays' streams
 
     @property
     def n_patients(self) -> int:
@@ -329,7 +330,7 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
     by_day = np.argsort(incident_w, kind="stable")
     posts = _doctors(seed, epoch_ord, base_demand, planned, hosts)
 
-    return City(
+    city = City(
         seed=seed,
         scale=scale,
         epoch=epoch,
@@ -367,6 +368,10 @@ def build_city(seed: int, scale: float, epoch: dt.date) -> City:
         incident_w=incident_w[by_day],
         n_pharmacies=max(10, int(round(cal.PHARMACIES * scale))),
     )
+    from services.simulator.hospitals import build_hospitals  # hospitals are drawn from the city's residents
+
+    city.hospitals = build_hospitals(city)
+    return city
 
 
 def cycle_working_days(every_days: int) -> int:

@@ -194,17 +194,22 @@ def clinical_events(city: City, s: int, enc: dict) -> dict[str, dict[str, np.nda
 
     # --- referrals from primary care to specialists ---------------------------------------------------
     rng = np.random.default_rng([city.seed, s, P_REFERRAL])
-    ref = np.flatnonzero(primary & (vt == VT["disease"]) & (rng.random(ne) < cal.REFERRAL_PROB_PRIMARY))
+    ref = np.flatnonzero(
+        primary & (vt == VT["disease"]) & (rng.random(ne) < cal.REFERRAL_PROB_PRIMARY) & (enc["href"] == 0)
+    )
     w = SPECIALIST_WEIGHT / SPECIALIST_WEIGHT.sum()
     to = SPECIALIST_IDX[
         np.minimum(np.searchsorted(np.cumsum(w), rng.random(len(ref)), side="right"), len(w) - 1)
     ]
+    # and the referrals for a planned admission (their ids are the stays' own: hospitals.py)
+    hosp = np.flatnonzero(enc["href"] > 0)
+    ref_all = np.concatenate([ref, hosp])
     out["referral_issued"] = {
-        "event_id": make_ids(s, "referral_issued", len(ref)),
-        "occurred_at": np.minimum(enc["at"][ref] + 60, day_end),
-        "referral_id": make_ids(s, "referral", len(ref)),
-        "encounter_id": enc["ids"][ref],
-        "patient": enc["pat"][ref],
-        "to_specialty_id": to.astype(np.int16),
+        "event_id": make_ids(s, "referral_issued", len(ref_all)),
+        "occurred_at": np.minimum(enc["at"][ref_all] + 60, day_end),
+        "referral_id": np.concatenate([make_ids(s, "referral", len(ref)), enc["href"][hosp]]),
+        "encounter_id": enc["ids"][ref_all],
+        "patient": enc["pat"][ref_all],
+        "to_specialty_id": np.concatenate([to, enc["href_to"][hosp]]).astype(np.int16),
     }
     return out

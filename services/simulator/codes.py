@@ -9,10 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from services.contract import (
+    ADMISSION_SOURCES,
+    ADMISSION_TYPES,
     BENEFIT_CATEGORIES,
     CANCELLED_BY,
     CHANNELS,
     DIAGNOSIS_KINDS,
+    DISCHARGE_OUTCOMES,
     DISPENSARY_ACTIONS,
     FUNDING_SOURCES,
     VISIT_TYPES,
@@ -51,7 +54,20 @@ def _collect_atc() -> tuple[str, ...]:
     return tuple(codes)
 
 
+def _collect_hospital_icd() -> tuple[str, ...]:
+    codes: list[str] = []
+    groups = [p.emergency_codes + p.planned_codes for p in cal.BED_PROFILE_STAYS]
+    groups += [a.codes for a in cal.ACSC_STREAMS] + [cal.SECONDARY_CODES]
+    for g in groups:
+        for c, _ in g:
+            if c not in codes:
+                codes.append(c)
+    return tuple(codes)
+
+
 ICD_CODES = _collect_icd()
+HOSPITAL_ICD_CODES = _collect_hospital_icd()  # the codes of admission and discharge diagnoses
+HOSPITAL_ICD_INDEX = {c: i for i, c in enumerate(HOSPITAL_ICD_CODES)}
 ICD_INDEX = {c: i for i, c in enumerate(ICD_CODES)}
 ATC_CODES = _collect_atc()
 DRUG_INDEX = {c: i for i, c in enumerate(ATC_CODES)}
@@ -70,6 +86,11 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "dispensary_action": DISPENSARY_ACTIONS,
     "atc_code": ATC_CODES,
     "benefit_category": BENEFIT_CATEGORIES,
+    "admission_type": ADMISSION_TYPES,
+    "admission_source": ADMISSION_SOURCES,
+    "discharge_outcome": DISCHARGE_OUTCOMES,
+    "primary_icd10": HOSPITAL_ICD_CODES,
+    "secondary_icd10": HOSPITAL_ICD_CODES,
 }
 
 # Each kind of id gets its own code, so ids never collide across tables and kinds.
@@ -80,7 +101,8 @@ ID_CODES = {
             "slot_published", "appointment_booked", "appointment_cancelled", "appointment_attended",
             "appointment_no_show", "encounter_closed", "diagnosis_recorded", "prescription_issued",
             "prescription_dispensed", "referral_issued", "slot", "appointment", "encounter", "prescription",
-            "referral",
+            "referral", "hospital_admitted", "patient_transferred", "hospital_discharged", "follow_up_booked",
+            "stay", "hospital_referral",
         )
     )
 }  # fmt: skip

@@ -33,19 +33,21 @@ from services.simulator.codes import (
     VISIT_INDEX,
     make_ids,
 )
+from services.simulator.hospitals import follow_ups_due, hospital_events, referral_visits
 from services.simulator.workdays import HOLIDAY, WEEKEND, WORKING, day_kind, working_day_index
 
 DAY_S = 86_400
 # purposes of the per-day random streams (clinical.py uses 21-24); each stage draws from its own stream, so
 # the look-ahead days that stop after booking draw exactly what a full day would
-P_WORK, P_DEMAND, P_BOOK, P_PATIENT, P_CANCEL, P_OUTCOME, P_WALKIN, P_ENCOUNTER = range(1, 9)
+P_WORK, P_DEMAND, P_BOOK, P_PATIENT, P_CANCEL, P_OUTCOME, P_WALKIN, P_ENCOUNTER, P_HREF = range(1, 10)
 DISPENSE_MAX_DELAY = 7  # days: the engine regenerates this many days before a run for their dispensing
 VT_DISEASE, VT_PREVENTIVE, VT_DISPENSARY, VT_URGENT, VT_SCREENING = (
     VISIT_INDEX[v] for v in ("disease", "preventive", "dispensary", "urgent", "screening")
 )
 # kinds of booking: ordinary demand, a planned dispensary visit, same-day urgent use of a reserve slot, and
 # the yearly review of a registered patient who is not under dispensary observation
-KIND_ORDINARY, KIND_DISPENSARY, KIND_URGENT, KIND_REVIEW = 0, 1, 2, 3
+# and the follow-up visit the polyclinic books after a discharge from hospital
+KIND_ORDINARY, KIND_DISPENSARY, KIND_URGENT, KIND_REVIEW, KIND_FOLLOW_UP = 0, 1, 2, 3, 4
 _ALWAYS_OBSERVED = np.array([r.always_observed for r in cal.REGISTERS])
 
 
@@ -248,33 +250,89 @@ def generate_day(city: City, s: int, full: bool = True) -> dict[str, dict[str, n
         "channel": b["channel"],
         "referral_id": np.zeros(len(b["slot"]), dtype=np.int64),  # null: see the module notes of engine.py
     }
+    fu = np.flatnonzero(b["stay"] > 0)
+    out["follow_up_booked"] = {
+        "event_id": make_ids(s, "follow_up_booked", len(fu)),
+        "occurred_at": b["at"][fu],
+        "stay_id": b["stay"][fu],
+        "appointment_id": b["id"][fu],
+    }
     out["appointment_cancelled"] = _cancellations(city, s, b)
     if not full:
         return out
     outcomes, arrived = _outcomes(city, s, sl, b)
     out.update(outcomes)
-    enc, out["encounter_closed"] = _encounters(city, s, sl, b, arrived, _walk_ins(city, s, sl, b, arrived))
+    walk_ins = _with_referral_visits(city, s, sl, _walk_ins(city, s, sl, b, arrived))
+    enc, out["encounter_closed"] = _encounters(city, s, sl, b, arrived, walk_ins)
     from services.simulator.clinical import clinical_events  # the diagnoses, prescriptions and referrals
 
     out.update(clinical_events(city, s, enc))
+    out.update(hospital_events(city, s))
     return out
+
+
+def _with_referral_visits(city: City, s: int, sl: dict, w: dict) -> dict[str, np.ndarray]:
+    """The visits at which a polyclinic refers a patient for a planned admission: the patient comes to
+    their district doctor (a walk-in to a doctor holding primary-care slots that day at the attached unit,
+    else at its head, else anywhere in the city), who issues the referral the admission will name."""
+    r = referral_visits(city, s)
+    n = len(r["pat"])
+    prim_idx = np.flatnonzero(IS_PRIMARY[sl["spec"]])
+    w["href"] = np.zeros(len(w["slot"]), np.int64)
+    w["href_to"] = np.zeros(len(w["slot"]), np.int16)
+    if n == 0 or len(prim_idx) == 0:
+        return w
+    prim_idx = prim_idx[np.argsort(sl["key"][prim_idx], kind="stable")]
+    keys = sl["key"][prim_idx]
+    rng = day_rng(city, s, P_HREF)
+    date_s = dt.date.fromordinal(s)
+    child = (date_s.year * 12 + date_s.month - 1 - city.pat_birth_mi[r["pat"]]) // 12 < cal.ADULT_AGE
+    spec = np.where(child, SPEC_INDEX["pediatrician"], SPEC_INDEX["therapist"])
+    home = np.maximum(city.pat_fac[r["pat"]], 0)
+    head = np.where(city.fac_parent[home] >= 0, city.fac_parent[home], home)
+    u = rng.random(n)
+    slot = prim_idx[(u * len(prim_idx)).astype(np.int64)]  # anywhere: the last resort
+    for fac in (head, home):  # the attached unit wins over its head
+        k = fac.astype(np.int64) * NSPEC + spec
+        lo, hi = np.searchsorted(keys, k), np.searchsorted(keys, k, side="right")
+        found = hi > lo
+        slot = np.where(
+            found, prim_idx[np.minimum(lo + (u * (hi - lo)).astype(np.int64), len(prim_idx) - 1)], slot
+        )
+    arrived = sl["starts"][slot] + (rng.random(n) * sl["dur"][slot] * 60).astype(np.int64)
+    return {
+        "slot": np.concatenate([w["slot"], slot]),
+        "pat": np.concatenate([w["pat"], r["pat"]]),
+        "arrived": np.concatenate([w["arrived"], arrived]),
+        "urgent": np.concatenate([w["urgent"], np.zeros(n, bool)]),
+        "href": np.concatenate([w["href"], r["referral_id"]]),
+        "href_to": np.concatenate([w["href_to"], r["to"]]),
+    }
 
 
 def _planned_bookings(city: City, s: int, order, skey, free_count) -> dict[str, np.ndarray]:
     """Planned visits (dispensary and yearly reviews) take ordinary slots first: the register's own doctor
-    (reviews: the district doctor), else the district doctor or GP of the home unit, else of its head."""
+    (reviews: the district doctor), else the district doctor or GP of the home unit, else of its head.
+    Then the follow-ups after a discharge from hospital, with the district doctor of the attached unit (else
+    its GP, else the head's district doctor); one that finds no free slot is never booked."""
     n_keys = len(city.base_demand)
     due = planned_due(city, s)
-    dcond = due["cond"]
-    dpat = city.cond_patient[dcond].astype(np.int64)
-    observed = city.cond_observed[dcond]
+    fu = follow_ups_due(city, s)
+    n_planned, n_fu = len(due["cond"]), len(fu["pat"])
+    dcond = np.concatenate([due["cond"], np.full(n_fu, -1, np.int64)])
+    dpat = np.concatenate([city.cond_patient[due["cond"]].astype(np.int64), fu["pat"]])
+    observed = np.concatenate([city.cond_observed[due["cond"]], np.zeros(n_fu, bool)])
+    is_fu = np.r_[np.zeros(n_planned, bool), np.ones(n_fu, bool)]
+    # ties within a key go by condition, then by the order of the follow-ups
+    tie = np.where(is_fu, len(city.cond_patient) + np.arange(len(dcond)) - n_planned, dcond)
     date_s = dt.date.fromordinal(s)
     child = (date_s.year * 12 + date_s.month - 1 - city.pat_birth_mi[dpat]) // 12 < cal.ADULT_AGE
     district_doctor = np.where(child, SPEC_INDEX["pediatrician"], SPEC_INDEX["therapist"])
     gp = np.where(child, SPEC_INDEX["pediatrician"], SPEC_INDEX["general_practitioner"])
-    reg_spec = np.array([SPEC_INDEX[r.specialty] for r in cal.REGISTERS])[city.cond_reg[dcond]]
+    reg_spec = np.array([SPEC_INDEX[r.specialty] for r in cal.REGISTERS])[city.cond_reg[np.maximum(dcond, 0)]]
     dspec = np.where(observed, reg_spec, district_doctor)
     dspec = np.where(child, SPEC_INDEX[cal.CHILD_REGISTER_SPECIALTY], dspec)
+    dspec = np.where(is_fu, district_doctor, dspec)
     home = city.pat_fac[dpat]
     head = np.where(city.fac_parent[home] >= 0, city.fac_parent[home], home)
     dfac = np.where(child | IS_PRIMARY[dspec], home, head)
@@ -284,7 +342,7 @@ def _planned_bookings(city: City, s: int, order, skey, free_count) -> dict[str, 
     todo = np.arange(len(dcond))
     for fac_r, spec_r in ((dfac, dspec), (home, district_doctor), (home, gp), (head, district_doctor)):
         k = fac_r[todo].astype(np.int64) * NSPEC + spec_r[todo]
-        o = np.lexsort((dcond[todo], k))
+        o = np.lexsort((tie[todo], k))
         ks = k[o]
         r = _ranks(ks) + n_taken[ks]
         ok = r < free_count[ks]
@@ -293,15 +351,17 @@ def _planned_bookings(city: City, s: int, order, skey, free_count) -> dict[str, 
         n_taken += np.bincount(ks[ok], minlength=n_keys)
         todo = np.sort(todo[o[~ok]])
     rows = np.concatenate(rows_parts)
+    flags = {k: np.r_[due[f"is_{k}"], np.zeros(n_fu, bool)][rows] for k in ("start", "new", "kept", "stop")}
+    stay = np.r_[np.zeros(n_planned, np.int64), fu["stay"]][rows]
+    kind = np.where(observed[rows], KIND_DISPENSARY, KIND_REVIEW)
     return {
         "slot": np.concatenate(slot_parts),
-        "kind": np.where(observed[rows], KIND_DISPENSARY, KIND_REVIEW).astype(np.int8),
+        "kind": np.where(stay > 0, KIND_FOLLOW_UP, kind).astype(np.int8),
         "pat": dpat[rows],
         "cond": dcond[rows],
-        "start": due["is_start"][rows],
-        "new": due["is_new"][rows],
-        "kept": due["is_kept"][rows],
-        "stop": due["is_stop"][rows],
+        **flags,
+        "stay": stay,
+        "fu_at": np.r_[np.zeros(n_planned, np.int64), fu["at"]][rows],
         "taken": n_taken,
     }
 
@@ -358,6 +418,8 @@ def _bookings(city: City, s: int, sl: dict) -> dict[str, np.ndarray]:
         "new": np.concatenate([planned["new"], np.zeros(len(others), bool)]),
         "kept": np.concatenate([planned["kept"], np.zeros(len(others), bool)]),
         "stop": np.concatenate([planned["stop"], np.zeros(len(others), bool)]),
+        "stay": np.concatenate([planned["stay"], np.zeros(len(others), np.int64)]),
+        "fu_at": np.concatenate([planned["fu_at"], np.zeros(len(others), np.int64)]),
     }
     keep = b["pat"] >= 0
     return {k: v[keep] for k, v in b.items()}
@@ -387,6 +449,14 @@ def _booking_times(city: City, s: int, sl: dict, b: dict) -> dict[str, np.ndarra
     )
     booked_at = day_s - lead * DAY_S + np.where(lead == 0, same_day_tod, tod)
     booked_at = np.maximum(booked_at, sl["pub"][b["slot"]])
+    # the polyclinic books a follow-up the day before the visit, or within hours of a discharge after that
+    fu = b["stay"] > 0
+    eve = day_s - DAY_S + 9 * 3600 + (rng.random(nb) * 9 * 3600).astype(np.int64)
+    booked_at = np.where(fu, np.maximum(np.maximum(b["fu_at"], eve), sl["pub"][b["slot"]]), booked_at)
+    # nobody books for a baby before the month it is born in (the forward book reaches weeks back)
+    birth_day = (city.pat_birth_mi[b["pat"]].astype(np.int64) - 1970 * 12).astype("datetime64[M]")
+    booked_at = np.maximum(booked_at, birth_day.astype("datetime64[D]").astype(np.int64) * DAY_S)
+    lead = np.where(fu, s - ORD_1970 - booked_at // DAY_S, lead)
     ch_ord = _choice(rng, list(cal.CHANNELS_ORDINARY.values()), nb)
     ch_spec = _choice(rng, list(cal.CHANNELS_SPECIALIST.values()), nb)
     ch_urg = _choice(rng, list(cal.CHANNELS_URGENT.values()), nb)
@@ -398,6 +468,7 @@ def _booking_times(city: City, s: int, sl: dict, b: dict) -> dict[str, np.ndarra
     channel = np.where(primary, _lut(cal.CHANNELS_ORDINARY)[ch_ord], _lut(cal.CHANNELS_SPECIALIST)[ch_spec])
     channel = np.where(kind == KIND_URGENT, _lut(cal.CHANNELS_URGENT)[ch_urg], channel)
     channel = np.where(kind == KIND_DISPENSARY, _lut(cal.CHANNELS_DISPENSARY)[ch_disp], channel)
+    channel = np.where(kind == KIND_FOLLOW_UP, CHANNEL_INDEX[cal.FOLLOW_UP_CHANNEL], channel)
     return {"lead": lead, "at": booked_at, "channel": channel, "starts": starts}
 
 
@@ -502,6 +573,7 @@ def _encounters(city: City, s: int, sl: dict, b: dict, arrived: np.ndarray, w: d
     vt = np.where(e_walk, np.where(walk_urgent, VT_URGENT, VT_DISEASE), vt)
     vt = np.where(e_kind == KIND_DISPENSARY, VT_DISPENSARY, vt)
     vt = np.where(e_kind == KIND_REVIEW, VT_DISEASE, vt)  # a yearly review is a visit about the disease
+    vt = np.where(e_kind == KIND_FOLLOW_UP, VT_DISEASE, vt)  # after a discharge: about the disease
     norm = MINUTES[e_spec].astype(float)
     minutes = (
         norm * np.where(vt == VT_PREVENTIVE, cal.PREVENTIVE_MINUTES_SHARE, 1.0) * rng.uniform(0.6, 1.3, ne)
@@ -536,6 +608,8 @@ def _encounters(city: City, s: int, sl: dict, b: dict, arrived: np.ndarray, w: d
         "stop": np.concatenate([b["stop"][ai], np.zeros(nw, bool)]),
         "doctor": sl["doctor"][e_slot],
         "bump": season_bump(s),
+        "href": np.concatenate([np.zeros(len(ai), np.int64), w["href"]]),  # a referral for admission
+        "href_to": np.concatenate([np.zeros(len(ai), np.int16), w["href_to"]]),
     }
     return enc, columns
 

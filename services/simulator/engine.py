@@ -57,7 +57,15 @@ MAX_SCALE = 2.0
 MAX_DEFAULT_WORKERS = 4  # each worker holds a day's arrays (~0.5 GB at scale 1.0) beside the shared city
 PART = "part-0.parquet"
 STAGING = "_staging"
-FORWARD_BOOK_TABLES = ("slot_published", "appointment_booked", "appointment_cancelled")
+# the forward book: what happened before the first day for later services, and the stays still in hospital
+# on the first day (their admissions and transfers)
+FORWARD_BOOK_TABLES = (
+    "slot_published",
+    "appointment_booked",
+    "appointment_cancelled",
+    "hospital_admitted",
+    "patient_transferred",
+)
 
 _CITY: City | None = None  # the city of the running simulation, inherited by the forked workers
 # Workers are forked (they share the city's memory); fork is safe on Linux only (macOS frameworks are not

@@ -9,6 +9,7 @@ its content changed. What changes, and how often:
   snapshot of 13M residents changes once a month, not with every day's deaths;
 - `doctors`: when a post opens or closes (a doctor's move);
 - `population`: each new year; `facility_expenses`: each day (the month in progress is spent to date);
+- `hospital_departments`: when a department's beds change;
 - the others never, for a given city.
 """
 
@@ -22,8 +23,10 @@ import pyarrow as pa
 
 from services.contract import (
     AGE_BANDS,
+    BED_PROFILES,
     COST_CATEGORIES,
     FUNDING_SOURCES,
+    HOSPITAL_KINDS,
     SEXES,
     VISIT_TYPES,
     arrow_schema,
@@ -158,7 +161,47 @@ def reference_tables(city: City, end: dt.date) -> dict[str, pa.Table]:
         },
     )
     out["facility_expenses"] = _expenses(city, end)
+    out.update(_hospitals(city, end))
     return out
+
+
+def _hospitals(city: City, end: dt.date) -> dict[str, pa.Table]:
+    """The hospitals, and their departments' beds known by the last day (a change of beds closes the old
+    row the day before and opens a new one, as a doctor's move does)."""
+    h = city.hospitals
+    okrug_ids = [o[0] for o in cal.OKRUGS]
+    hospitals = _table(
+        "hospitals",
+        {
+            "hospital_id": np.arange(1, len(h.kind) + 1),
+            "name": h.names,
+            "kind": [HOSPITAL_KINDS[k] for k in h.kind],
+            "okrug_id": [okrug_ids[o] for o in h.okrug],
+            "district_id": h.district + 1,
+        },
+    )
+    end_ord = end.toordinal()
+    changed = h.dept_change <= end_ord  # the new beds are known
+    n = len(h.dept_hosp)
+    dept = np.concatenate([np.arange(n), np.flatnonzero(changed)])
+    valid_from = np.concatenate([h.dept_from, h.dept_change[changed]])
+    valid_to = np.concatenate(
+        [np.where(changed, h.dept_change - 1, NEVER), np.full(int(changed.sum()), NEVER)]
+    )
+    beds = np.concatenate([h.dept_beds, h.dept_beds_after[changed]])
+    departments = pa.Table.from_arrays(
+        [
+            pa.array(dept + 1, pa.int32()),
+            pa.array(h.dept_hosp[dept] + 1, pa.int32()),
+            pa.array([h.dept_names[d] for d in dept], pa.string()),
+            pa.array([BED_PROFILES[h.dept_profile[d]] for d in dept], pa.string()),
+            pa.array(beds, pa.int32()),
+            _dates(valid_from, np.ones(len(dept), bool)),
+            _dates(np.minimum(valid_to, end_ord), valid_to < NEVER),
+        ],
+        schema=arrow_schema(table("hospital_departments")),
+    )
+    return {"hospitals": hospitals, "hospital_departments": departments}
 
 
 def _funding_uplift() -> float:

@@ -21,7 +21,15 @@ import numpy as np
 
 from services.contract.calendar import FIRST_YEAR, HOLIDAY, WEEKEND, WORKING, day_kinds
 
-__all__ = ["HOLIDAY", "WEEKEND", "WORKING", "day_kind", "working_day_index", "working_days_in"]
+__all__ = [
+    "HOLIDAY",
+    "WEEKEND",
+    "WORKING",
+    "day_kind",
+    "working_day_index",
+    "working_day_ordinal",
+    "working_days_in",
+]
 
 LAST_YEAR = 2100
 _BASE = dt.date(FIRST_YEAR, 1, 1).toordinal()
@@ -57,3 +65,13 @@ def working_days_in(first: dt.date, last: dt.date) -> int:
     """Number of working days from first to last, both included."""
     kind = _calendar()[0][_index(first.toordinal()) : _index(last.toordinal()) + 1]
     return int((kind == WORKING).sum())
+
+
+@lru_cache(maxsize=1)
+def _working_ordinals() -> np.ndarray:
+    return np.flatnonzero(_calendar()[0] == WORKING).astype(np.int64) + _BASE
+
+
+def working_day_ordinal(index: int | np.ndarray) -> np.ndarray:
+    """The ordinal day of working day number `index` (the inverse of `working_day_index` on working days)."""
+    return _working_ordinals()[np.asarray(index, dtype=np.int64)]

@@ -14,6 +14,9 @@ MARTS = [
     "mart_access_weekly", "mart_capacity_daily", "mart_facility_load_daily", "mart_doctor_load_weekly",
     "mart_load_weekday_hour", "mart_finance_monthly", "mart_finance_cost_per_visit",
     "mart_prescribing_monthly",
+    "fct_hospital_stays", "fct_hospital_readmissions", "mart_bed_occupancy_daily",
+    "mart_length_of_stay_monthly", "mart_readmissions_monthly", "mart_avoidable_admissions_yearly",
+    "mart_planned_care_monthly", "mart_register_admissions",
 ]  # fmt: skip
 
 
