@@ -8,6 +8,7 @@ import shutil
 import threading
 from collections import Counter
 
+import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -20,6 +21,8 @@ from services.api.models import Doctor, Facility, Hospital, HospitalDepartment, 
 from services.api.outbox import moscow_now, read_outbox, set_clock
 from services.api.seed import seed_from_landing
 from services.api.settings import Settings
+from services.contract.landing import reference_dir
+from tests.integration.api.conftest import write
 
 NARROW = {"COLUMNS": "40"}  # a narrow terminal: a message that wraps breaks the phrases searched for
 
@@ -62,6 +65,33 @@ def test_seed_loads_the_directory_and_future_slots_once(landing, tmp_path):
         booked = conn.execute(select(Slot.slot_id).where(Slot.is_booked)).scalars().all()
         assert booked == [80]  # booked in the simulation; slot 79's booking was cancelled
     engine.dispose()
+
+
+def test_a_reseed_closes_a_department_row_the_city_closed(landing, tmp_path):
+    """Department rows are dated: when the city's newer snapshot closes a row (its beds changed), a seed
+    over it sets the stored row's valid_to and adds the new row, so bed availability follows."""
+    url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+    seed_from_landing(landing, url)
+    newer = tmp_path / "landing"
+    shutil.copytree(landing, newer)
+    folder = reference_dir(newer, "hospital_departments")
+    rows = pq.read_table(folder / "part-0.parquet").to_pylist()
+    today = moscow_now().date()
+    yesterday = today - dt.timedelta(days=1)
+    closed = [dict(r, valid_to=yesterday) if r["department_id"] == 201 else r for r in rows]
+    closed.append(dict(closed[-1], beds=25, valid_from=today, valid_to=None))
+    write(folder, "hospital_departments", closed)
+    again = seed_from_landing(newer, url)
+    assert again.added["hospital_departments"] == 1
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        dated = conn.execute(
+            select(HospitalDepartment.valid_from, HospitalDepartment.valid_to, HospitalDepartment.beds)
+            .where(HospitalDepartment.department_id == 201)
+            .order_by(HospitalDepartment.valid_from)
+        ).all()
+    engine.dispose()
+    assert [(to, beds) for _, to, beds in dated] == [(yesterday, 20), (None, 25)]
 
 
 def test_the_embedded_default_is_a_sqlite_file_in_the_data_dir(tmp_path, monkeypatch):
