@@ -496,11 +496,12 @@ def list_stays(session: SessionDep, who: PrincipalDep, patient_id: PatientId | N
     q = select(Stay).where(Stay.patient_id == patient_id).order_by(Stay.admitted_at.desc())
     if who.role == "hospital":
         q = q.where(Stay.hospital_id == who.hospital_id)
-    elif who.role == "registry":
+    elif who.role == "registry":  # the patient's polyclinic now: every stay; another: those it was then
         attached = session.scalar(
             select(Patient.attached_facility_id).where(Patient.patient_id == patient_id)
         )
-        q = q.where(or_(Stay.attached_facility_id == who.facility_id, attached == who.facility_id))
+        if attached != who.facility_id:
+            q = q.where(Stay.attached_facility_id == who.facility_id)
     return [stay_out(session, s) for s in session.scalars(q)]
 
 

@@ -252,6 +252,9 @@ def test_hospital_staff_act_for_their_own_hospital_only(api):
         s["stay_id"] for s in api.get("hospital1", "/stays", params={"patient_id": api.patients[10]}).json()
     ] == [sid]
     assert api.get("hospital2", "/stays", params={"patient_id": api.patients[10]}).json() == []
+    assert len(api.get("registry1", "/stays", params={"patient_id": api.patients[10]}).json()) == 1
+    assert api.get("registry2", "/stays", params={"patient_id": api.patients[10]}).json() == []
+    assert api.get("pharmacist", "/stays", params={"patient_id": api.patients[10]}).status_code == 403
     assert discharge(api, sid).status_code == 200
     # the follow-up goes into a slot of the caller's own facility
     r = api.post("registry2", f"/stays/{sid}/follow-up", json={"slot_id": free_slot(api, 1)})
