@@ -98,7 +98,11 @@ def _use_referral(
         raise field_error("body", "referral_id", f"the referral is to {referral.to_specialty_id}")
     used = session.execute(
         update(Referral)
-        .where(Referral.referral_id == referral_id, Referral.used_by_appointment_id.is_(None))
+        .where(
+            Referral.referral_id == referral_id,
+            Referral.used_by_appointment_id.is_(None),
+            Referral.admitted_stay_id.is_(None),  # a referral leads to one booking or one stay
+        )
         .values(used_by_appointment_id=appt_id)
         .execution_options(synchronize_session=False)
     )

@@ -203,6 +203,14 @@ def test_a_planned_admission_needs_the_patients_unused_referral(api):
     assert discharge(api, stay["stay_id"]).status_code == 200
     r = admit(api, 2, admission_type="planned", referral_id=other["referral_id"])
     assert r.status_code == 409 and r.json()["detail"] == "referral already used"
+    cardiology = api.get("admin", "/slots", params={"facility_id": 1, "specialty_id": "cardiologist"}).json()
+    booking = {
+        "slot_id": cardiology[0]["slot_id"],
+        "patient_id": api.patients[2],
+        "referral_id": other["referral_id"],
+    }
+    r = api.post("registry1", "/appointments", json=booking)  # nor then books a visit
+    assert r.status_code == 409 and r.json()["detail"] == "referral already used"
 
 
 def test_one_stay_at_a_time_and_the_stays_own_hospital(api):
