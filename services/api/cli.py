@@ -124,7 +124,7 @@ def _print_seed_report(report: SeedReport, landing: Path, db_url: str) -> None:
     landed = f"landed days {report.landed[0]} to {report.landed[1]}" if report.landed else "no slots landed"
     typer.echo(f"Seeded {_store(db_url)} from {landing} ({landed}):")
     for table, n in report.read.items():
-        typer.echo(f"  {table:<12} {n:>9,} ({report.added[table]:,} new)")
+        typer.echo(f"  {table:<20} {n:>9,} ({report.added[table]:,} new)")
     if report.first_slot is None:
         raise _fail(f"no slots start on or after {report.slots_from} in {landing}: choose --from within them")
     typer.echo(
@@ -143,11 +143,12 @@ def _print_seed_report(report: SeedReport, landing: Path, db_url: str) -> None:
 
 @app.command()
 def token(
-    role: Annotated[str, typer.Argument(help="patient, registry, doctor, pharmacist or admin")],
+    role: Annotated[str, typer.Argument(help="patient, registry, doctor, pharmacist, hospital or admin")],
     patient_id: Annotated[str | None, typer.Option(help="For a patient token")] = None,
     facility_id: Annotated[int | None, typer.Option(help="For a registry token")] = None,
     doctor_id: Annotated[int | None, typer.Option(help="For a doctor token")] = None,
     pharmacy_id: Annotated[int | None, typer.Option(help="For a pharmacist token")] = None,
+    hospital_id: Annotated[int | None, typer.Option(help="For a hospital staff token")] = None,
     label: Annotated[str | None, typer.Option(help="Who holds it (kept beside the hash)")] = None,
     db_url: DbUrl = None,
 ) -> None:
@@ -168,6 +169,7 @@ def token(
                     facility_id=facility_id,
                     doctor_id=doctor_id,
                     pharmacy_id=pharmacy_id,
+                    hospital_id=hospital_id,
                     label=label,
                 )
             except ValueError as e:

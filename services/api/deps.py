@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from services.api.schemas import RefusalOut
 from services.api.security import Principal, hash_token, resolve_token
 from services.api.settings import Settings
 
@@ -87,3 +88,15 @@ def field_error(where: str, field: str, msg: str) -> HTTPException:
 def require_role(principal: Principal, *roles: str) -> None:
     if principal.role not in roles:
         raise forbidden(f"role {principal.role} may not do this")
+
+
+UNAUTHORISED = "No bearer token, or an unknown or revoked one"
+
+
+def refusals(why: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """A route's refusals for its OpenAPI `responses`: 401 always, then each code given with when it
+    comes. The body is `RefusalOut`: a sentence, or FastAPI's validation-error list when a contract rule
+    is broken (type = the rule's name)."""
+    return {
+        code: {"model": RefusalOut, "description": text} for code, text in {401: UNAUTHORISED, **why}.items()
+    }

@@ -17,7 +17,7 @@ from fastapi_offline import FastAPIOffline
 
 from services.api.db import make_engine, session_factory, upgrade
 from services.api.outbox import set_clock
-from services.api.routes import booking, directory, patients, prescriptions, records, referrals
+from services.api.routes import booking, directory, hospitals, patients, prescriptions, records, referrals
 from services.api.rules import RuleBroken
 from services.api.security import TokenCache
 from services.api.settings import Settings
@@ -101,7 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPIOffline(
         title="EMIAS operational API",
-        summary="Booking, outpatient records, e-prescriptions, referrals; every change feeds the warehouse.",
+        summary="Booking, outpatient records, e-prescriptions, referrals, hospital stays; every change feeds "
+        "the warehouse.",
         version="1.0",
         lifespan=lifespan,
     )
@@ -110,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.token_cache = TokenCache(settings.token_cache_seconds)
     # Booking first: routers are matched in order, and booking is the busiest.
-    for module in (booking, directory, patients, records, prescriptions, referrals):
+    for module in (booking, directory, patients, records, prescriptions, referrals, hospitals):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.exception_handler(RuleBroken)

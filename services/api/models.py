@@ -190,6 +190,85 @@ class Referral(Base):
     to_specialty_id: Mapped[str] = mapped_column(ForeignKey("specialties.specialty_id"))
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
     used_by_appointment_id: Mapped[int | None] = mapped_column(BigInteger)
+    # the stay a planned admission by this referral began (a referral is used once: a booking or a stay)
+    admitted_stay_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- hospitals (issue 14) ----------------------------------------------------------------------------------
+
+
+class Hospital(Base):
+    __tablename__ = "hospitals"
+    hospital_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40))
+    okrug_id: Mapped[str] = mapped_column(String(10))
+    district_id: Mapped[int] = mapped_column(Integer)
+
+
+class HospitalDepartment(Base):
+    """A department's dated row (the contract's hospital_departments): its profile and staffed beds from
+    `valid_from` to `valid_to` (inclusive; null while it lasts). Every row is kept: the beds on a day are
+    those of the rows valid that day."""
+
+    __tablename__ = "hospital_departments"
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    valid_from: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospitals.hospital_id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    bed_profile: Mapped[str] = mapped_column(String(40))
+    beds: Mapped[int] = mapped_column(Integer)
+
+
+class Stay(Base):
+    """A hospital stay (hospitalisation): admitted once, moved between departments, discharged once.
+    `department_id` is where the patient lies now; `admitted_department_id` where the stay began (the
+    contract's hospital_admitted.department_id). The discharge columns are null while the patient is in."""
+
+    __tablename__ = "stays"
+    __table_args__ = (
+        Index("ix_stays_hospital_in", "hospital_id", "discharged_at"),
+        {"sqlite_autoincrement": True},
+    )
+    stay_id: Mapped[int] = _minted_id()
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.patient_id"), index=True)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospitals.hospital_id"))
+    admitted_department_id: Mapped[int] = mapped_column(Integer)
+    department_id: Mapped[int] = mapped_column(Integer)
+    admission_type: Mapped[str] = mapped_column(String(12))
+    admission_source: Mapped[str] = mapped_column(String(20))
+    referral_id: Mapped[int | None] = mapped_column(BigInteger)
+    primary_icd10: Mapped[str] = mapped_column(String(8))
+    attached_facility_id: Mapped[int | None] = mapped_column(Integer)
+    admitted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    discharged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    discharge_outcome: Mapped[str | None] = mapped_column(String(20))
+    discharge_icd10: Mapped[str | None] = mapped_column(String(8))
+    discharge_secondary_icd10: Mapped[str | None] = mapped_column(String(8))
+    # the hospital_discharged row's event id: a second discharge's refusal names the one that stands
+    discharge_event_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Transfer(Base):
+    __tablename__ = "stay_transfers"
+    __table_args__ = {"sqlite_autoincrement": True}
+    transfer_id: Mapped[int] = _minted_id()
+    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.stay_id"), index=True)
+    from_department_id: Mapped[int] = mapped_column(Integer)
+    to_department_id: Mapped[int] = mapped_column(Integer)
+    transferred_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class FollowUp(Base):
+    """A follow-up visit a polyclinic booked after a discharge: the booking linked to the stay."""
+
+    __tablename__ = "stay_follow_ups"
+    __table_args__ = {"sqlite_autoincrement": True}
+    follow_up_id: Mapped[int] = _minted_id()
+    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.stay_id"), index=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.appointment_id"))
+    booked_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class ApiToken(Base):
@@ -202,6 +281,7 @@ class ApiToken(Base):
     facility_id: Mapped[int | None] = mapped_column(Integer)
     doctor_id: Mapped[int | None] = mapped_column(Integer)
     pharmacy_id: Mapped[int | None] = mapped_column(Integer)
+    hospital_id: Mapped[int | None] = mapped_column(Integer)
     label: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

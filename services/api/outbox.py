@@ -165,6 +165,20 @@ def _from_json(t: Table, payload: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def check_row(
+    session: Session, table_name: str, row: dict[str, Any], *, body_fields: Collection[str] = ()
+) -> None:
+    """Check one contract row (all columns but event_id) as `emit` does before writing it: ValueError
+    when it is not a contract row at all (a bug), RuleBroken when it breaks a contract rule with its
+    context from the store. For a refusal found by the store's state (a second discharge) to answer with
+    the rule it breaks, without writing anything."""
+    checked = {"event_id": event_id(0), **row}  # the real id is drawn with the seq, in emit
+    problems = type_problems(table_name, checked)
+    if problems:
+        raise ValueError("outbox row breaks the contract: " + "; ".join(problems))
+    enforce(session, table_name, checked, today=moscow_now().date(), body_fields=body_fields)
+
+
 def emit(session: Session, table_name: str, row: dict[str, Any], *, body_fields: Collection[str] = ()) -> int:
     """Write one contract row (all columns but event_id) to the outbox in the session's transaction.
 
@@ -176,11 +190,7 @@ def emit(session: Session, table_name: str, row: dict[str, Any], *, body_fields:
     """
     session.flush()  # the business rows first: no row lock may be awaited while holding the outbox lock
     now = moscow_now()
-    checked = {"event_id": event_id(0), **row}  # the real id is drawn with the seq, below
-    problems = type_problems(table_name, checked)
-    if problems:
-        raise ValueError("outbox row breaks the contract: " + "; ".join(problems))
-    enforce(session, table_name, checked, today=now.date(), body_fields=body_fields)
+    check_row(session, table_name, row, body_fields=body_fields)
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         payload = _payload(table_name, 1, row)  # checked with a stand-in event id; the real one is set in SQL

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
-from services.api.models import Appointment, Patient, Prescription, Slot
+from services.api.models import Appointment, FollowUp, Patient, Prescription, Referral, Slot, Stay, Transfer
 from services.contract.check import Broken, check
 from services.contract.rules import lookups
 from services.contract.schema import NoOverlap, OneRowPerKey
@@ -82,6 +82,41 @@ STORE_SHAPES: dict[str, StoreShape] = {
             "prescription_id encounter_id patient_id doctor_id atc_code quantity days_supply "
             "benefit_category",
         ),
+    ),
+    "referral_issued": StoreShape(
+        Referral,
+        {"occurred_at": Referral.issued_at}
+        | _same(Referral, "referral_id encounter_id patient_id to_specialty_id"),
+    ),
+    # a stay is its admission, and once discharged its discharge too
+    "hospital_admitted": StoreShape(
+        Stay,
+        {"occurred_at": Stay.admitted_at, "department_id": Stay.admitted_department_id}
+        | _same(
+            Stay,
+            "stay_id patient_id hospital_id admission_type admission_source referral_id primary_icd10 "
+            "attached_facility_id",
+        ),
+    ),
+    "patient_transferred": StoreShape(
+        Transfer,
+        {"occurred_at": Transfer.transferred_at}
+        | _same(Transfer, "stay_id from_department_id to_department_id"),
+    ),
+    "hospital_discharged": StoreShape(
+        Stay,
+        {
+            "event_id": Stay.discharge_event_id,
+            "occurred_at": Stay.discharged_at,
+            "stay_id": Stay.stay_id,
+            "discharge_outcome": Stay.discharge_outcome,
+            "primary_icd10": Stay.discharge_icd10,
+            "secondary_icd10": Stay.discharge_secondary_icd10,
+        },
+        (Stay.discharged_at.is_not(None),),
+    ),
+    "follow_up_booked": StoreShape(
+        FollowUp, {"occurred_at": FollowUp.booked_at} | _same(FollowUp, "stay_id appointment_id")
     ),
 }
 

@@ -9,9 +9,13 @@ from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.contract import (
+    ADMISSION_SOURCES,
+    ADMISSION_TYPES,
+    BED_PROFILES,
     BENEFIT_CATEGORIES,
     CHANNELS,
     DIAGNOSIS_KINDS,
+    DISCHARGE_OUTCOMES,
     DISPENSARY_ACTIONS,
     FUNDING_SOURCES,
     INSURANCE_KINDS,
@@ -251,6 +255,7 @@ class ReferralOut(Out):
     to_specialty_id: str
     issued_at: dt.datetime
     used_by_appointment_id: int | None
+    admitted_stay_id: int | None = Field(description="The stay a planned admission by this referral began")
 
 
 class CardOut(BaseModel):
@@ -261,3 +266,145 @@ class CardOut(BaseModel):
     encounters: list[EncounterOut]
     prescriptions: list[PrescriptionOut]
     referrals: list[ReferralOut]
+
+
+# --- hospitals (issue 14) --------------------------------------------------------------------------------
+
+Icd10 = Annotated[str, Field(pattern=ICD10, examples=["I21.0"])]
+
+
+def _local_time(v: dt.datetime | None) -> dt.datetime | None:
+    if v is not None and v.tzinfo is not None:
+        raise ValueError("give local Moscow time without a zone")
+    return v
+
+
+OCCURRED_AT = Field(
+    default=None,
+    description="When it happened, local Moscow time without a zone (recorded after the fact); "
+    "defaults to now, never after now",
+)
+
+
+class HospitalOut(Out):
+    hospital_id: int
+    name: str
+    kind: str
+    okrug_id: str
+    district_id: int
+
+
+class DepartmentOut(Out):
+    department_id: int
+    hospital_id: int
+    name: str
+    bed_profile: str
+    beds: int = Field(description="Staffed beds from valid_from to valid_to")
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+class ProfileBedsOut(BaseModel):
+    bed_profile: Literal[BED_PROFILES]
+    beds: int = Field(description="Staffed beds of the profile's department rows valid today")
+    occupied: int = Field(description="Patients in hospital now whose department has the profile")
+    available: int = Field(description="beds - occupied (negative when the profile is over capacity)")
+
+
+class BedsOut(BaseModel):
+    hospital_id: int
+    as_of: dt.datetime = Field(description="The service's clock, local Moscow time")
+    profiles: list[ProfileBedsOut]
+
+
+class AdmitIn(Body):
+    patient_id: PatientId
+    department_id: Id32 = Field(description="Department admitted to (its hospital is the stay's)")
+    admission_type: Literal[ADMISSION_TYPES]
+    admission_source: Literal[ADMISSION_SOURCES] | None = Field(
+        default=None,
+        description="planned: referral (the default; the only one). emergency: ambulance (the default), "
+        "self_referral or hospital_transfer",
+    )
+    referral_id: Id | None = Field(
+        default=None, description="The polyclinic's referral: required for a planned admission, none else"
+    )
+    primary_icd10: Icd10 = Field(description="Admission diagnosis (ICD-10)")
+    occurred_at: dt.datetime | None = OCCURRED_AT
+
+    _naive = field_validator("occurred_at")(_local_time)
+
+
+class TransferIn(Body):
+    to_department_id: Id32 = Field(description="A department of the stay's hospital")
+    occurred_at: dt.datetime | None = OCCURRED_AT
+
+    _naive = field_validator("occurred_at")(_local_time)
+
+
+class DischargeIn(Body):
+    discharge_outcome: Literal[DISCHARGE_OUTCOMES]
+    primary_icd10: Icd10 = Field(description="Main discharge diagnosis")
+    secondary_icd10: Icd10 | None = Field(default=None, description="Main comorbidity or complication")
+    occurred_at: dt.datetime | None = OCCURRED_AT
+
+    _naive = field_validator("occurred_at")(_local_time)
+
+
+class FollowUpIn(Body):
+    slot_id: Id
+    channel: Channel | None = Field(default=None, description="Defaults by role: registry_desk...")
+
+
+class TransferOut(Out):
+    transfer_id: int
+    from_department_id: int
+    to_department_id: int
+    transferred_at: dt.datetime
+
+
+class FollowUpOut(Out):
+    follow_up_id: int
+    stay_id: int
+    appointment_id: int
+    booked_at: dt.datetime
+
+
+class StayOut(Out):
+    """A stay: its admission, where the patient lies now, its transfers, its discharge (null while the
+    patient is in) and the follow-up visits booked after it. Times are local Moscow time."""
+
+    stay_id: int
+    patient_id: str
+    hospital_id: int
+    admitted_department_id: int
+    department_id: int = Field(description="The department now (or at discharge)")
+    admission_type: str
+    admission_source: str
+    referral_id: int | None
+    primary_icd10: str
+    attached_facility_id: int | None = Field(description="The patient's polyclinic when admitted")
+    admitted_at: dt.datetime
+    discharged_at: dt.datetime | None
+    discharge_outcome: str | None
+    discharge_icd10: str | None
+    discharge_secondary_icd10: str | None
+    transfers: list[TransferOut] = []
+    follow_ups: list[FollowUpOut] = []
+
+
+class FollowUpBookedOut(BaseModel):
+    follow_up: FollowUpOut
+    appointment: AppointmentOut
+
+
+class RuleViolationOut(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str = Field(description="The contract rule's name (e.g. oneDischargePerStay), or pydantic's type")
+
+
+class RefusalOut(BaseModel):
+    """A refusal: a sentence, or (a contract rule broken) FastAPI's validation-error list."""
+
+    detail: str | list[RuleViolationOut]

@@ -1,7 +1,8 @@
 """Who is calling: bearer tokens per role (stored hashed), and the patient pseudonym.
 
 Roles: `patient` (bound to a patient), `registry` (registry staff of a facility), `doctor` (bound to a
-doctor, and through the doctor's post to a facility), `pharmacist` (bound to a pharmacy), `admin`.
+doctor, and through the doctor's post to a facility), `pharmacist` (bound to a pharmacy), `hospital`
+(hospital staff: admissions desk and wards, bound to one hospital), `admin`.
 """
 
 from __future__ import annotations
@@ -17,11 +18,19 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.api.models import ApiToken, Doctor, Patient
+from services.api.models import ApiToken, Doctor, Hospital, Patient
 from services.api.outbox import moscow_now
 
-Role = Literal["patient", "registry", "doctor", "pharmacist", "admin"]
-ROLES: tuple[str, ...] = ("patient", "registry", "doctor", "pharmacist", "admin")
+Role = Literal["patient", "registry", "doctor", "pharmacist", "hospital", "admin"]
+ROLES: tuple[str, ...] = ("patient", "registry", "doctor", "pharmacist", "hospital", "admin")
+# the id each bound role's token needs
+BOUND_TO = {
+    "patient": "patient_id",
+    "registry": "facility_id",
+    "doctor": "doctor_id",
+    "pharmacist": "pharmacy_id",
+    "hospital": "hospital_id",
+}
 
 
 def pseudonym(key: str, identity: str) -> str:
@@ -40,6 +49,7 @@ class Principal:
     facility_id: int | None = None
     doctor_id: int | None = None
     pharmacy_id: int | None = None
+    hospital_id: int | None = None
 
 
 def issue_token(
@@ -50,19 +60,25 @@ def issue_token(
     facility_id: int | None = None,
     doctor_id: int | None = None,
     pharmacy_id: int | None = None,
+    hospital_id: int | None = None,
     label: str | None = None,
 ) -> str:
     """Create a token for a role and return it (only its hash is stored; the caller commits)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
-    needs = {"patient": patient_id, "registry": facility_id, "doctor": doctor_id, "pharmacist": pharmacy_id}
-    if role in needs and needs[role] is None:
-        field = {"patient": "patient_id", "registry": "facility_id", "doctor": "doctor_id"}.get(
-            role, "pharmacy_id"
-        )
-        raise ValueError(f"a {role} token needs {field}")
+    given = {
+        "patient_id": patient_id,
+        "facility_id": facility_id,
+        "doctor_id": doctor_id,
+        "pharmacy_id": pharmacy_id,
+        "hospital_id": hospital_id,
+    }
+    if role in BOUND_TO and given[BOUND_TO[role]] is None:
+        raise ValueError(f"a {role} token needs {BOUND_TO[role]}")
     if role == "patient" and session.get(Patient, patient_id) is None:
         raise ValueError("no such patient")
+    if role == "hospital" and session.get(Hospital, hospital_id) is None:
+        raise ValueError("no such hospital")
     if role == "doctor":
         doctor = session.get(Doctor, doctor_id)
         if doctor is None:
@@ -77,6 +93,7 @@ def issue_token(
             facility_id=facility_id if role in ("registry", "doctor") else None,
             doctor_id=doctor_id if role == "doctor" else None,
             pharmacy_id=pharmacy_id if role == "pharmacist" else None,
+            hospital_id=hospital_id if role == "hospital" else None,
             label=label,
             created_at=moscow_now(),
         )
@@ -115,7 +132,7 @@ def resolve_token(session: Session, token: str, cache: TokenCache | None = None)
     ).scalar_one_or_none()
     if row is None:
         return None
-    p = Principal(row.role, row.patient_id, row.facility_id, row.doctor_id, row.pharmacy_id)
+    p = Principal(row.role, row.patient_id, row.facility_id, row.doctor_id, row.pharmacy_id, row.hospital_id)
     if cache is not None:
         cache.put(h, p)
     return p

@@ -1,6 +1,7 @@
 """Seed the service's directory from a simulated city's landing folder, so a demo has real data.
 
-Loads facilities, specialties, doctors (current posts), patients and the slots published for days from
+Loads facilities, specialties, doctors (current posts), hospitals and their departments (every dated
+row: the beds of a day are those of the rows valid that day), patients and the slots published for days from
 `from_date` on (default: the city's today, the day after the landing's last day of published slots: a
 simulated city's future, whatever the calendar says). The rows keep the simulator's ids (all below 2**62,
 so they never meet ids the API mints). Seeding writes nothing to the outbox: these rows reached the
@@ -25,7 +26,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.api.db import make_engine, upgrade
-from services.api.models import Doctor, Facility, Patient, Slot, Specialty
+from services.api.models import Doctor, Facility, Hospital, HospitalDepartment, Patient, Slot, Specialty
 from services.api.outbox import moscow_now
 from services.contract.landing import landed_days, reference_dir, transaction_dir
 
@@ -76,14 +77,27 @@ def _reference(landing: Path, table: str, columns: list[str], key) -> dict:
     return {key(r): r for r in _parquet_rows(files, columns)}
 
 
+# Reference rows a later snapshot may change under the same key: a dated department row is closed (its
+# valid_to set) when its beds or profile change, so a seed over a newer landing updates them.
+UPDATED_ON_RESEED = {HospitalDepartment: ("valid_to", "beds", "bed_profile", "name", "hospital_id")}
+
+
 def _insert_new(engine: Engine, model, rows: list[dict]) -> int:
-    """Insert rows whose primary key is not there yet; returns how many were new."""
+    """Insert rows whose primary key is not there yet (for a model of UPDATED_ON_RESEED, update the
+    changeable columns of those that are); returns how many were new."""
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[engine.dialect.name]
     count = select(func.count()).select_from(model)
+    statement = dialect.insert(model)
+    if model in UPDATED_ON_RESEED:
+        keys = [c.name for c in model.__table__.primary_key]
+        changed = {c: statement.excluded[c] for c in UPDATED_ON_RESEED[model]}
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=changed)
+    else:
+        statement = statement.on_conflict_do_nothing()
     with engine.begin() as conn:
         before = conn.execute(count).scalar_one()
         for i in range(0, len(rows), BATCH):
-            conn.execute(dialect.insert(model).on_conflict_do_nothing(), rows[i : i + BATCH])
+            conn.execute(statement, rows[i : i + BATCH])
         return conn.execute(count).scalar_one() - before
 
 
@@ -146,6 +160,18 @@ def seed_from_landing(landing: Path, db_url: str, from_date: dt.date | None = No
                 doctors[post["doctor_id"]] = {
                     k: post[k] for k in ("doctor_id", "facility_id", "specialty_id", "rate")
                 }
+        hospitals = _reference(
+            landing,
+            "hospitals",
+            ["hospital_id", "name", "kind", "okrug_id", "district_id"],
+            lambda r: r["hospital_id"],
+        )
+        departments = _reference(
+            landing,
+            "hospital_departments",
+            ["department_id", "valid_from", "valid_to", "hospital_id", "name", "bed_profile", "beds"],
+            lambda r: (r["department_id"], r["valid_from"]),
+        )
         patients = _reference(
             landing,
             "patients",
@@ -181,6 +207,11 @@ def seed_from_landing(landing: Path, db_url: str, from_date: dt.date | None = No
             "facilities": (Facility, list(facilities.values())),
             "specialties": (Specialty, list(specialties.values())),
             "doctors": (Doctor, list(doctors.values())),
+            "hospitals": (Hospital, list(hospitals.values())),
+            "hospital_departments": (
+                HospitalDepartment,
+                [d for d in departments.values() if d["hospital_id"] in hospitals],
+            ),
             "patients": (Patient, list(patients.values())),
             "slots": (Slot, slots),
         }

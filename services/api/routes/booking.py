@@ -2,7 +2,7 @@
 
 Who books: a patient for themselves; registry staff (and doctors) for any patient, into slots of their own
 facility; admin anywhere. The race for a slot is settled by a conditional UPDATE in the database (see
-`_take_slot`), never by a check in Python.
+`take_slot`), never by a check in Python.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ TAKE_SLOT = (
 INSERT_APPOINTMENT = insert(APPOINTMENTS).returning(APPOINTMENTS.c.appointment_id)
 
 
-def _take_slot(session: Session, slot_id: int):
+def take_slot(session: Session, slot_id: int):
     """Mark a free slot booked; the one transaction whose UPDATE matches wins, the others get 409.
 
     On PostgreSQL a concurrent UPDATE of the same row waits for the first to commit or roll back, then
@@ -72,12 +72,12 @@ def _take_slot(session: Session, slot_id: int):
     return row
 
 
-def _check_facility(who: Principal, facility_id: int, doing: str) -> None:
+def check_facility(who: Principal, facility_id: int, doing: str) -> None:
     if who.role in STAFF and who.facility_id != facility_id:
         raise forbidden(f"{who.role} staff {doing} at their own facility only")
 
 
-def _booking_row(appt: dict) -> dict:
+def booking_row(appt: dict) -> dict:
     return {
         "occurred_at": appt["booked_at"],
         "appointment_id": appt["appointment_id"],
@@ -98,7 +98,11 @@ def _use_referral(
         raise field_error("body", "referral_id", f"the referral is to {referral.to_specialty_id}")
     used = session.execute(
         update(Referral)
-        .where(Referral.referral_id == referral_id, Referral.used_by_appointment_id.is_(None))
+        .where(
+            Referral.referral_id == referral_id,
+            Referral.used_by_appointment_id.is_(None),
+            Referral.admitted_stay_id.is_(None),  # a referral leads to one booking or one stay
+        )
         .values(used_by_appointment_id=appt_id)
         .execution_options(synchronize_session=False)
     )
@@ -106,7 +110,7 @@ def _use_referral(
         raise conflict("referral already used")
 
 
-def _insert_appointment(session: Session, **values) -> dict:
+def insert_appointment(session: Session, **values) -> dict:
     appt = {**values, "status": "booked", "booked_at": moscow_now()}
     try:
         appt["appointment_id"] = session.connection().execute(INSERT_APPOINTMENT, appt).scalar_one()
@@ -129,9 +133,9 @@ def book_slot(body: BookingIn, session: SessionDep, who: PrincipalDep):
         patient_id = body.patient_id
         if session.get(Patient, patient_id) is None:
             raise field_error("body", "patient_id", "no such patient")
-    slot = _take_slot(session, body.slot_id)
-    _check_facility(who, slot.facility_id, "book")
-    appt = _insert_appointment(
+    slot = take_slot(session, body.slot_id)
+    check_facility(who, slot.facility_id, "book")
+    appt = insert_appointment(
         session,
         slot_id=body.slot_id,
         patient_id=patient_id,
@@ -140,7 +144,7 @@ def book_slot(body: BookingIn, session: SessionDep, who: PrincipalDep):
     )
     if body.referral_id is not None:
         _use_referral(session, body.referral_id, patient_id, slot.specialty_id, appt["appointment_id"])
-    emit(session, "appointment_booked", _booking_row(appt), body_fields=BookingIn.model_fields)
+    emit(session, "appointment_booked", booking_row(appt), body_fields=BookingIn.model_fields)
     session.commit()
     return appt
 
@@ -155,7 +159,7 @@ def _own_appointment(session: Session, who: Principal, appointment_id: int) -> t
             raise forbidden("not your appointment")
     else:
         require_role(who, "registry", "doctor", "admin")
-        _check_facility(who, slot.facility_id, "manage appointments")
+        check_facility(who, slot.facility_id, "manage appointments")
     return appt, slot
 
 
@@ -206,13 +210,13 @@ def reschedule_appointment(
 ):
     """Move a booking to a free slot of the same specialty: the old one is cancelled, a new one booked."""
     appt, old_slot = _own_appointment(session, who, appointment_id)
-    new_slot = _take_slot(session, body.slot_id)
-    _check_facility(who, new_slot.facility_id, "book")
+    new_slot = take_slot(session, body.slot_id)
+    check_facility(who, new_slot.facility_id, "book")
     if new_slot.specialty_id != old_slot.specialty_id:
         raise field_error("body", "slot_id", f"the new slot must be of {old_slot.specialty_id}")
     by = "patient" if who.role == "patient" else "facility"
     cancelled = _cancel(session, appt, old_slot, by, "rescheduled")
-    new = _insert_appointment(
+    new = insert_appointment(
         session,
         slot_id=body.slot_id,
         patient_id=appt.patient_id,
@@ -224,7 +228,7 @@ def reschedule_appointment(
             session, appt.referral_id, appt.patient_id, new_slot.specialty_id, new["appointment_id"]
         )
     emit(session, "appointment_cancelled", cancelled)
-    emit(session, "appointment_booked", _booking_row(new))
+    emit(session, "appointment_booked", booking_row(new))
     session.commit()
     return new
 

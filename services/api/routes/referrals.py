@@ -1,16 +1,25 @@
-"""Referrals: a doctor refers a patient to another specialty; a booking may then use the referral."""
+"""Referrals: a doctor refers a patient to another specialty; a booking, or a planned hospital admission,
+may then use the referral (once); its read shows the booking or the stay it led to."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from services.api.deps import PrincipalDep, SessionDep, field_error
+from services.api.deps import (
+    PrincipalDep,
+    SessionDep,
+    field_error,
+    forbidden,
+    not_found,
+    refusals,
+    require_role,
+)
 from services.api.models import Referral, Specialty
 from services.api.outbox import emit, moscow_now
 from services.api.routes.booking import patient_for_reading
 from services.api.routes.records import doctors_encounter
-from services.api.schemas import PatientId, ReferralIn, ReferralOut
+from services.api.schemas import IdPath, PatientId, ReferralIn, ReferralOut
 
 router = APIRouter(tags=["referrals"])
 
@@ -46,6 +55,24 @@ def issue_referral(body: ReferralIn, session: SessionDep, who: PrincipalDep):
 
 @router.get("/referrals", response_model=list[ReferralOut])
 def list_referrals(session: SessionDep, who: PrincipalDep, patient_id: PatientId | None = None):
-    patient_id = patient_for_reading(who, patient_id, "registry", "doctor", "admin")
+    patient_id = patient_for_reading(who, patient_id, "registry", "doctor", "hospital", "admin")
     q = select(Referral).where(Referral.patient_id == patient_id).order_by(Referral.issued_at.desc())
     return session.scalars(q).all()
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    response_model=ReferralOut,
+    responses=refusals({403: "Another patient's referral; a pharmacist", 404: "No such referral"}),
+)
+def get_referral(referral_id: IdPath, session: SessionDep, who: PrincipalDep):
+    """A referral, with the booking (`used_by_appointment_id`) or the stay (`admitted_stay_id`) it led to."""
+    ref = session.get(Referral, referral_id)
+    if ref is None:
+        raise not_found("referral")
+    if who.role == "patient":
+        if ref.patient_id != who.patient_id:
+            raise forbidden("a patient reads only their own records")
+    else:
+        require_role(who, "registry", "doctor", "hospital", "admin")
+    return ref

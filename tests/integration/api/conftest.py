@@ -40,6 +40,36 @@ def patient_ids() -> list[str]:
     return [pseudonym(KEY, f"sim:{i}") for i in range(N_PATIENTS)]
 
 
+def write_hospitals(root: Path, today: dt.date) -> None:
+    """Two hospitals. Hospital 1: therapeutic department 101 (10 beds); cardiology 102, whose beds went
+    from 5 to 8 today (two dated rows); surgical 103, closed in 2021. Hospital 2: therapeutic 201 (20)."""
+    write(
+        reference_dir(root, "hospitals"),
+        "hospitals",
+        [
+            dict(hospital_id=1, name="City Hospital 1", kind="multi_profile", okrug_id="CAO", district_id=1),
+            dict(hospital_id=2, name="City Hospital 2", kind="multi_profile", okrug_id="SAO", district_id=2),
+        ],
+    )
+    long_ago = dt.date(2020, 1, 1)
+    yesterday = today - dt.timedelta(days=1)
+    write(
+        reference_dir(root, "hospital_departments"),
+        "hospital_departments",
+        [
+            dict(department_id=department_id, hospital_id=hospital_id, name=name, bed_profile=profile,
+                 beds=beds, valid_from=start, valid_to=end)
+            for department_id, hospital_id, name, profile, beds, start, end in (
+                (101, 1, "Therapy", "therapeutic", 10, long_ago, None),
+                (102, 1, "Cardiology", "cardiology", 5, long_ago, yesterday),
+                (102, 1, "Cardiology", "cardiology", 8, today, None),
+                (103, 1, "Surgery", "surgical", 30, long_ago, dt.date(2021, 1, 1)),
+                (201, 2, "Therapy", "therapeutic", 20, long_ago, None),
+            )
+        ],
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def landing(tmp_path_factory) -> Path:
     """Two facilities, two specialties, four doctors, 120 patients, slots from tomorrow (and a past one)."""
@@ -140,6 +170,7 @@ def landing(tmp_path_factory) -> Path:
             ),
         ],
     )
+    write_hospitals(root, today)
     write(
         reference_dir(root, "patients"),
         "patients",
@@ -272,6 +303,8 @@ def prepare_template(db_url: str, landing: Path) -> Template:
             "cardio1": issue_token(s, "doctor", doctor_id=11),
             "doctor2": issue_token(s, "doctor", doctor_id=20),
             "pharmacist": issue_token(s, "pharmacist", pharmacy_id=7),
+            "hospital1": issue_token(s, "hospital", hospital_id=1),
+            "hospital2": issue_token(s, "hospital", hospital_id=2),
         }
         patient_tokens = [issue_token(s, "patient", patient_id=p) for p in patient_ids()[:100]]
         s.commit()

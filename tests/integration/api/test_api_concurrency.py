@@ -168,3 +168,46 @@ def test_concurrent_reschedules_onto_one_slot_leave_the_losers_booked(make_api):
             )
         tables = [r.table_name for r in read_outbox(api.app.state.engine, 0, 1000)]
         assert tables == ["appointment_booked"] * 10 + ["appointment_cancelled", "appointment_booked"]
+
+
+async def same_request_race(port: int, token: str, path: str, bodies: list[dict]):
+    """One request per body, each on its own connection, released at once."""
+    clients = [await RawHttp("127.0.0.1", port).connect() for _ in bodies]
+    go = asyncio.Event()
+
+    async def send(i: int):
+        await go.wait()
+        return await clients[i].request("POST", path, bodies[i], token)
+
+    tasks = [asyncio.create_task(send(i)) for i in range(len(bodies))]
+    await asyncio.sleep(0.01)
+    go.set()
+    try:
+        return await asyncio.gather(*tasks)
+    finally:
+        for c in clients:
+            await c.close()
+
+
+def test_concurrent_admissions_and_discharges_of_one_stay(make_api):
+    """Ten admissions of one patient at once: one stay, nine 409s (the patient's row is locked while the
+    first is checked). Then ten discharges of that stay at once: one stands, nine answer the contract's
+    oneDischargePerStay; one row of each in the outbox."""
+    with make_api("postgres") as api:
+        token = api.tokens["hospital1"]
+        admit = {"patient_id": api.patients[0], "department_id": 101, "admission_type": "emergency"}
+        bodies = [{**admit, "primary_icd10": f"J18.{i}"} for i in range(10)]
+        with live_server(api.app) as port:
+            admitted = asyncio.run(same_request_race(port, token, "/api/v1/stays", bodies))
+            assert Counter(status for status, _ in admitted) == {201: 1, 409: 9}, admitted
+            [stay] = [body for status, body in admitted if status == 201]
+            assert all("in hospital already" in body["detail"] for status, body in admitted if status == 409)
+            outcomes = ["home", "other_hospital"] * 5
+            path = f"/api/v1/stays/{stay['stay_id']}/discharge"
+            bodies = [{"discharge_outcome": o, "primary_icd10": "J18.9"} for o in outcomes]
+            discharged = asyncio.run(same_request_race(port, token, path, bodies))
+        assert Counter(status for status, _ in discharged) == {200: 1, 409: 9}, discharged
+        refusals = [body["detail"] for status, body in discharged if status == 409]
+        assert all(d[0]["type"] == "oneDischargePerStay" for d in refusals), refusals
+        tables = Counter(r.table_name for r in read_outbox(api.app.state.engine, 0, 1000))
+        assert tables == {"hospital_admitted": 1, "hospital_discharged": 1}

@@ -32,6 +32,30 @@ def a_day_of_activity(api) -> None:
     # the day of the visits: outcomes are recorded when their slots' time has come
     with clock_at(dt.datetime.fromisoformat(slots[1]["starts_at"]) + dt.timedelta(minutes=20)):
         visits(api, appt, a2, published)
+        a_stay(api)
+
+
+def a_stay(api) -> None:
+    """Patient 2's emergency stay in hospital 1, moved once, discharged home, then followed up."""
+    stay = api.post(
+        "hospital1",
+        "/stays",
+        json={
+            "patient_id": api.patients[2],
+            "department_id": 101,
+            "admission_type": "emergency",
+            "primary_icd10": "J18.9",
+        },
+    )
+    assert stay.status_code == 201, stay.text
+    stay_id = stay.json()["stay_id"]
+    moved = api.post("hospital1", f"/stays/{stay_id}/transfer", json={"to_department_id": 102})
+    assert moved.status_code == 200, moved.text
+    home = {"discharge_outcome": "home", "primary_icd10": "J18.9"}
+    assert api.post("hospital1", f"/stays/{stay_id}/discharge", json=home).status_code == 200
+    slot = api.get("admin", "/slots", params={"facility_id": 1}).json()[0]["slot_id"]
+    follow_up = api.post("registry1", f"/stays/{stay_id}/follow-up", json={"slot_id": slot})
+    assert follow_up.status_code == 201, follow_up.text
 
 
 def visits(api, appt: dict, a2: dict, published: int) -> None:
@@ -125,7 +149,7 @@ def test_every_outbox_row_keeps_the_contract(api):
     assert seqs == sorted(set(seqs))
     assert Counter(r.table_name for r in rows) == {
         "slot_published": 1,
-        "appointment_booked": 4,
+        "appointment_booked": 5,
         "appointment_attended": 1,
         "encounter_closed": 2,
         "diagnosis_recorded": 3,
@@ -134,11 +158,19 @@ def test_every_outbox_row_keeps_the_contract(api):
         "referral_issued": 1,
         "appointment_no_show": 1,
         "appointment_cancelled": 1,
+        "hospital_admitted": 1,
+        "patient_transferred": 1,
+        "hospital_discharged": 1,
+        "follow_up_booked": 1,
     }
     # references the warehouse checks hold within the outbox (seeded slots came from the simulator's files)
     booked = {r.row["appointment_id"] for r in rows if r.table_name == "appointment_booked"}
     for r in rows:
-        if r.table_name.startswith("appointment_") and r.table_name != "appointment_booked":
+        if (
+            r.table_name.startswith("appointment_")
+            and r.table_name != "appointment_booked"
+            or (r.table_name == "follow_up_booked")
+        ):
             assert r.row["appointment_id"] in booked
     # no names, policies or documents: every string is a code, a pseudonym or a reason
     patients = set(api.patients)

@@ -8,6 +8,7 @@ import shutil
 import threading
 from collections import Counter
 
+import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -16,10 +17,12 @@ from typer.testing import CliRunner
 from services.api.cli import app as cli
 from services.api.db import upgrade
 from services.api.main import create_app
-from services.api.models import Doctor, Facility, Patient, Slot, Specialty
+from services.api.models import Doctor, Facility, Hospital, HospitalDepartment, Patient, Slot, Specialty
 from services.api.outbox import moscow_now, read_outbox, set_clock
 from services.api.seed import seed_from_landing
 from services.api.settings import Settings
+from services.contract.landing import reference_dir
+from tests.integration.api.conftest import write
 
 NARROW = {"COLUMNS": "40"}  # a narrow terminal: a message that wraps breaks the phrases searched for
 
@@ -29,7 +32,7 @@ def counts(url: str) -> dict[str, int]:
     with engine.connect() as conn:
         out = {
             m.__tablename__: conn.execute(select(func.count()).select_from(m)).scalar_one()
-            for m in (Facility, Specialty, Doctor, Patient, Slot)
+            for m in (Facility, Specialty, Doctor, Hospital, HospitalDepartment, Patient, Slot)
         }
     engine.dispose()
     return out
@@ -38,7 +41,15 @@ def counts(url: str) -> dict[str, int]:
 def test_seed_loads_the_directory_and_future_slots_once(landing, tmp_path):
     url = f"sqlite:///{tmp_path / 'api.sqlite'}"
     report = seed_from_landing(landing, url)
-    expected = {"facilities": 2, "specialties": 2, "doctors": 4, "patients": 120, "slots": 80}
+    expected = {
+        "facilities": 2,
+        "specialties": 2,
+        "doctors": 4,
+        "hospitals": 2,
+        "hospital_departments": 5,  # every dated row: department 102's beds changed today
+        "patients": 120,
+        "slots": 80,
+    }
     assert report.read == report.added == expected  # the past slot is left out, doctor 21's lasting post kept
     tomorrow = moscow_now().date() + dt.timedelta(days=1)
     assert report.slots_from == tomorrow - dt.timedelta(days=1)  # the day after the last landed day
@@ -54,6 +65,33 @@ def test_seed_loads_the_directory_and_future_slots_once(landing, tmp_path):
         booked = conn.execute(select(Slot.slot_id).where(Slot.is_booked)).scalars().all()
         assert booked == [80]  # booked in the simulation; slot 79's booking was cancelled
     engine.dispose()
+
+
+def test_a_reseed_closes_a_department_row_the_city_closed(landing, tmp_path):
+    """Department rows are dated: when the city's newer snapshot closes a row (its beds changed), a seed
+    over it sets the stored row's valid_to and adds the new row, so bed availability follows."""
+    url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+    seed_from_landing(landing, url)
+    newer = tmp_path / "landing"
+    shutil.copytree(landing, newer)
+    folder = reference_dir(newer, "hospital_departments")
+    rows = pq.read_table(folder / "part-0.parquet").to_pylist()
+    today = moscow_now().date()
+    yesterday = today - dt.timedelta(days=1)
+    closed = [dict(r, valid_to=yesterday) if r["department_id"] == 201 else r for r in rows]
+    closed.append(dict(closed[-1], beds=25, valid_from=today, valid_to=None))
+    write(folder, "hospital_departments", closed)
+    again = seed_from_landing(newer, url)
+    assert again.added["hospital_departments"] == 1
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        dated = conn.execute(
+            select(HospitalDepartment.valid_from, HospitalDepartment.valid_to, HospitalDepartment.beds)
+            .where(HospitalDepartment.department_id == 201)
+            .order_by(HospitalDepartment.valid_from)
+        ).all()
+    engine.dispose()
+    assert [(to, beds) for _, to, beds in dated] == [(yesterday, 20), (None, 25)]
 
 
 def test_the_embedded_default_is_a_sqlite_file_in_the_data_dir(tmp_path, monkeypatch):
