@@ -288,9 +288,6 @@ class _Batch:
         self.daily = table.kind == "transaction"
         self.day = "f.day" if self.daily else None
         self.references = [c for c in table.columns if c.references and self.daily]
-        for col in self.references:
-            if col.nullable:  # pragma: no cover - the contract declares none
-                raise LoadError(f"{table.name}.{col.name}: a reference of a nullable column is not checked")
         # a file's number (raw rows' `_file`), increasing in load order (for row order)
         first = self._first_number(len(files), outbox=outbox)
         self.place = {id(f): first + i for i, f in enumerate(files)}
@@ -586,9 +583,21 @@ class _Batch:
         return f"{known}.key = {self.typed(group, col.name)} and f.day >= {known}.lo and f.day <= {known}.hi"
 
     def _known_join(self, group: list[_File]) -> str:
+        """Semi joins keeping the rows whose required references name a known key (a nullable
+        reference's null keeps the rule: `_known_where`)."""
         return " ".join(
             f"semi join {self.known[c.name]} as k_{c.name} on {self._points_at(group, c, f'k_{c.name}')}"
             for c in self.references
+            if not c.nullable
+        )
+
+    def _known_where(self, group: list[_File]) -> str:
+        """SQL true when each nullable reference of the row is null or names a known key."""
+        return "".join(
+            f" and ({self.typed(group, c.name)} is null or exists (select 1 from {self.known[c.name]} as k "
+            f"where {self._points_at(group, c, 'k')}))"
+            for c in self.references
+            if c.nullable
         )
 
     def _other_row_rules(self, group: list[_File]) -> list[Rule]:
@@ -629,7 +638,8 @@ class _Batch:
             )
             selects.append(
                 f"select {', '.join(cols)} from {self.source(g)} {self._known_join(g)} {no_dups} "
-                f"{self._set_joins('anti')} {self.lookup_join(g)} where {kept_all(rules)}"
+                f"{self._set_joins('anti')} {self.lookup_join(g)} "
+                f"where {kept_all(rules)}{self._known_where(g)}"
             )
         if selects:
             self.target.append(self.table.name, raw_columns(self.table), " union all ".join(selects))

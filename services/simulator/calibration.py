@@ -379,13 +379,16 @@ DEPARTMENT_BED_CHANGE_SHARE = 0.05  # departments whose beds change within 3 yea
 DEPARTMENT_BED_CHANGE = (0.8, 1.2)  # the new beds against the old (EST)
 
 ADMISSIONS_PER_RESIDENT = 0.20  # ~20 admissions per 100 residents a year (EST; Russia's rate ~21)
+# the streams are drawn this much above it: a stay drawn over another stay of the patient or past their
+# death is dropped (fitted on the simulated files)
+ADMISSIONS_FIT = 1.05
 EMERGENCY_SHARE = 0.60  # of admissions (EST): the profiles' emergency shares below are fitted to it
 IN_HOSPITAL_MORTALITY = 0.019  # died / discharges (Russia 2018, naukaru.ru 34956)
 READMISSION_30D = 0.10  # unplanned readmissions within 30 days of an index stay discharged home (EST 8-12%)
 # Probability an index stay discharged home brings a related readmission within 30 days; the rest of the
 # 30-day readmissions are chance admissions of the same (often chronic) patients. Fitted so that the rate
 # above is what the simulated files show (EST).
-READMISSION_LINKED_PROB = 0.075
+READMISSION_LINKED_PROB = 0.12
 READMISSION_GAP_MEAN_DAYS = 9.0  # days from discharge to a linked readmission, exponential, at most 30 (EST)
 READMISSION_EMERGENCY_SHARE = 0.85  # EST
 TRANSFER_WITHIN_SHARE = 0.08  # stays moved to another department of the hospital (EST)
@@ -404,7 +407,7 @@ PLANNED_WAIT_BEYOND_MAX_WD = 10  # extra working days at most beyond the standar
 # the day before the visit (or within hours of the discharge, when that comes later), with the district
 # doctor (children: the pediatrician).
 FOLLOW_UP_NEVER_SHARE = 0.15
-FOLLOW_UP_WITHIN_7_SHARE = 0.65  # of all discharges home of attached patients (EST)
+FOLLOW_UP_WITHIN_7_SHARE = 0.7  # of all discharges home of attached patients (EST)
 FOLLOW_UP_MAX_DAYS = 14
 FOLLOW_UP_CHANNEL = "call_centre"  # the polyclinic books it and calls the patient (EST)
 # Relative admission risk of a register patient not under dispensary observation against an observed one:

@@ -149,6 +149,7 @@ def build_hospitals(city) -> Hospitals:
     """The hospitals, their departments, the admission streams; then the beds, from the first year's stays."""
     h = _network(city)
     h.streams = _streams(city)
+    city.hospitals = h
     _size_beds(city, h)
     return h
 
@@ -230,7 +231,14 @@ def _network(city) -> Hospitals:
     in_year = (city.pat_death >= city.epoch_ord) & (city.pat_death < city.epoch_ord + 365)
     deaths_a_year = max(int(in_year.sum()), 1)
     p_in_hospital = min(0.9, cal.IN_HOSPITAL_MORTALITY * cal.ADMISSIONS_PER_RESIDENT * n / deaths_a_year)
-    terminal = rng_t.random(n) < p_in_hospital
+    # systematic sampling over the deaths in date order: the share holds in any stretch of days, even in a
+    # small city (independent draws would let a year's in-hospital deaths wander by a few standard errors)
+    dying = np.flatnonzero(city.pat_death < NEVER)
+    dying = dying[np.lexsort((rng_t.random(len(dying)), city.pat_death[dying]))]
+    offset, i = rng_t.random(), np.arange(len(dying))
+    step = np.floor((i + 1) * p_in_hospital + offset) - np.floor(i * p_in_hospital + offset)
+    terminal = np.zeros(n, bool)
+    terminal[dying[step > 0]] = True
     free_until = np.where(terminal, city.pat_death.astype(np.int64) - terminal_los, city.pat_death).astype(
         np.int32
     )
@@ -308,6 +316,7 @@ def _streams(city) -> list[Stream]:
         expected[s.adm_type] += s.per_year
     total = cal.ADMISSIONS_PER_RESIDENT * n
     terminal = cal.IN_HOSPITAL_MORTALITY * total
+    total *= cal.ADMISSIONS_FIT
     # the index admissions bring linked readmissions and transfers to other hospitals on top
     index_total = total / (1 + cal.READMISSION_LINKED_PROB + cal.TRANSFER_OUT_SHARE)
     general = max(index_total - expected[EMERGENCY] - expected[PLANNED] - terminal, 0.0)
@@ -592,7 +601,9 @@ def _finish(city, h: Hospitals, rng, s, d0: int) -> dict[str, np.ndarray]:
     ref_day, wait = _referral_days(rng, s)
     attached = city.pat_fac[s["pat"]] >= 0
     fu = _follow_up_delays(rng, n)
-    fu = np.where((s["outcome"] == HOME) & attached, fu, 0).astype(np.int8)
+    # a visit that would fall on a day off is booked for the next working day
+    fu_day = working_day_ordinal(working_day_index(s["disch_day"] + np.maximum(fu, 1)))
+    fu_day = np.where((s["outcome"] == HOME) & attached & (fu > 0), fu_day, -1).astype(np.int32)
     # the city's records start at the epoch; the stays in hospital on it were admitted in the forward book
     keep = (s["disch_day"] >= city.epoch_ord) & (s["day"] >= city.epoch_ord - cal.PUBLISH_AHEAD_SPECIALIST)
     stay_seq = np.arange(n, dtype=np.int64)
@@ -619,7 +630,7 @@ def _finish(city, h: Hospitals, rng, s, d0: int) -> dict[str, np.ndarray]:
         "disch_day": s["disch_day"].astype(np.int32),
         "outcome": s["outcome"],
         "second": second,
-        "fu_delay": fu,
+        "fu_day": fu_day,
         "kind": s["cont_of"],  # -1 index, -2 linked readmission, >= 0 continued from another hospital
     }
     del stay_seq, wait
@@ -727,7 +738,7 @@ def referral_visits(city, s: int) -> dict[str, np.ndarray]:
 def follow_ups_due(city, s: int) -> dict[str, np.ndarray]:
     """Discharges home whose follow-up visit the polyclinic books on a slot of day s: patient, stay, and the
     moment of booking (an hour or a few after the discharge)."""
-    f = stays_around(city, s, lambda st: (st["fu_delay"] > 0) & (st["disch_day"] + st["fu_delay"] == s))
+    f = stays_around(city, s, lambda st: st["fu_day"] == s)
     rng = np.random.default_rng([city.seed, s, 41])
     at = f["disch_at"] + rng.integers(1800, 5 * 3600, len(f["pat"]))
     alive = city.pat_death[f["pat"]] > s
@@ -741,8 +752,10 @@ def _size_beds(city, h: Hospitals) -> None:
 
     w0, w1 = city.epoch_ord, city.epoch_ord + 365
     bed_days = np.zeros(len(h.dept_hosp))
-    for b in range(w0 // BLOCK_DAYS - BLOCKS_BACK, w1 // BLOCK_DAYS + BLOCKS_AHEAD + 1):
-        st = _make_block(city, h, b)
+    # latest first: the cache keeps the earliest blocks, which the run's first days need (and the forked
+    # workers inherit)
+    for b in range(w1 // BLOCK_DAYS + BLOCKS_AHEAD, w0 // BLOCK_DAYS - BLOCKS_BACK - 1, -1):
+        st = block_stays(city, b)
         tr = st["tr_to"] >= 0
         split = np.where(tr, st["tr_at"] // DAY_S + ORD_1970, st["disch_day"])
         for dept, lo, hi in (

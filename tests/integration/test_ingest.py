@@ -941,3 +941,111 @@ def test_outbox_rows_are_held_to_the_lifecycle_too(target, tmp_path):
     assert [r.split(":")[1].strip() for r in _reasons(target, "appointment_booked").values()] == [
         "bookedBeforeSlotStart"
     ]
+
+
+# ------------------------------------------------------------------- hospital stays (issue 14)
+
+
+def _referral(event_id: int, referral_id: int, at: dt.datetime) -> dict:
+    return dict(
+        event_id=event_id, occurred_at=at, referral_id=referral_id, encounter_id=event_id,
+        patient_id=GOOD_PATIENT, to_specialty_id="surgeon",
+    )  # fmt: skip
+
+
+def _admission(event_id: int, stay_id: int, at: dt.datetime, referral_id: int | None = None) -> dict:
+    return dict(
+        event_id=event_id, occurred_at=at, stay_id=stay_id, patient_id=GOOD_PATIENT, hospital_id=1,
+        department_id=1, admission_type="planned" if referral_id else "emergency",
+        admission_source="referral" if referral_id else "ambulance", referral_id=referral_id,
+        primary_icd10="K40.9", attached_facility_id=1,
+    )  # fmt: skip
+
+
+def _transfer(event_id: int, stay_id: int, at: dt.datetime) -> dict:
+    return dict(event_id=event_id, occurred_at=at, stay_id=stay_id, from_department_id=1, to_department_id=2)
+
+
+def _discharge(event_id: int, stay_id: int, at: dt.datetime) -> dict:
+    return dict(
+        event_id=event_id, occurred_at=at, stay_id=stay_id, discharge_outcome="home", primary_icd10="K40.9",
+        secondary_icd10=None,
+    )  # fmt: skip
+
+
+def _hospital_landing(landing: Path) -> None:
+    """A day of referrals and stays with each hospital rule broken once (event ids 9xx)."""
+    _write(landing, "referral_issued", [_referral(1, 501, _when(D1, 10)), _referral(2, 502, _when(D1, 15))])
+    _write(
+        landing,
+        "hospital_admitted",
+        [
+            _admission(11, 1001, _when(D1, 12), referral_id=501),
+            _admission(901, 1002, _when(D1, 12), referral_id=502),  # admitted before its referral
+            _admission(902, 1001, _when(D1, 13)),  # stay 1001 admitted again with a new event id
+            _admission(13, 1003, _when(D1, 20)),  # an emergency: no referral, none checked
+            _admission(909, 1004, _when(D1, 20), referral_id=599),  # a referral that was never issued
+        ],
+    )
+    _write(
+        landing,
+        "patient_transferred",
+        [
+            _transfer(21, 1001, _when(D1, 16)),
+            _transfer(903, 1003, _when(D1, 19)),  # an hour before its admission
+            _transfer(904, 9999, _when(D1, 16)),  # a stay that was never admitted
+        ],
+    )
+    _write(
+        landing,
+        "hospital_discharged",
+        [
+            _discharge(31, 1001, _when(D1, 22)),
+            _discharge(905, 1001, _when(D1, 23)),  # stay 1001 discharged twice
+            _discharge(906, 1003, _when(D1, 19, 30)),  # before its admission
+            _discharge(907, 9998, _when(D1, 22)),  # a stay that was never admitted
+        ],
+    )
+
+
+def test_hospital_faults_are_quarantined_with_the_rule_and_the_rest_loads(target, tmp_path):
+    landing = tmp_path / "landing"
+    _hospital_landing(landing)
+    results = _load_all(target, landing, [D1])
+
+    assert all(r.reconciles for rs in results.values() for r in rs)
+    for name in ("referral_issued", "hospital_admitted", "patient_transferred", "hospital_discharged"):
+        assert all(r.ok for r in reconcile_days(target, landing, table(name), [D1]))
+    counts = {n: (r.landing_rows, r.loaded_rows, r.quarantined_rows) for n, (r,) in results.items()}
+    assert counts["referral_issued"] == (2, 2, 0)
+    assert counts["hospital_admitted"] == (5, 2, 3)
+    assert counts["patient_transferred"] == (3, 1, 2)
+    assert counts["hospital_discharged"] == (4, 1, 3)
+    assert _reasons(target, "hospital_admitted") == {
+        901: "occurred_at: referralBeforeAdmission: 2025-01-06 12:00:00 is before "
+        "referral_issued.occurred_at 2025-01-06 15:00:00",
+        902: "stay_id: oneAdmissionPerStay: 1001 already has a row in hospital_admitted (event 11)",
+        909: "referral_id: isForeignKey: 599 is unknown "
+        "(no earlier referral_issued row with this referral_id)",
+    }
+    never_admitted = "is unknown (no earlier hospital_admitted row with this stay_id)"
+    assert _reasons(target, "patient_transferred") == {
+        903: "occurred_at: transferredAfterAdmission: 2025-01-06 19:00:00 is before "
+        "hospital_admitted.occurred_at 2025-01-06 20:00:00",
+        904: f"stay_id: isForeignKey: 9999 {never_admitted}",
+    }
+    assert _reasons(target, "hospital_discharged") == {
+        905: "stay_id: oneDischargePerStay: 1001 already has a row in hospital_discharged (event 31)",
+        906: "occurred_at: dischargedAfterAdmission: 2025-01-06 19:30:00 is before "
+        "hospital_admitted.occurred_at 2025-01-06 20:00:00",
+        907: f"stay_id: isForeignKey: 9998 {never_admitted}",
+    }
+    assert sorted(target.execute("select stay_id, referral_id from raw.hospital_admitted")) == [
+        (1001, 501),
+        (1003, None),
+    ]
+    # a reload of the day gives the same result (the rows it replaces are not held against it)
+    again = _load_all(target, landing, [D1])
+    assert {n: (r.loaded_rows, r.quarantined_rows) for n, (r,) in again.items()} == {
+        n: c[1:] for n, c in counts.items()
+    }
