@@ -1020,7 +1020,7 @@ def with_hospital_names(frame: pl.DataFrame) -> pl.DataFrame:
         "admission_type": ("admission_type_name", fmt.ADMISSION_TYPE_NAMES),
         "pqi_number": ("pqi_name", fmt.PQI_NAMES),
     }
-    if "hospital_id" in frame.columns:
+    if "hospital_id" in frame.columns and "hospital_name" not in frame.columns:
         vocabularies["hospital_id"] = ("hospital_name", hospital_names())
     named = [
         pl.col(code).cast(pl.Utf8).replace_strict(mapping, default=pl.col(code).cast(pl.Utf8)).alias(name)
