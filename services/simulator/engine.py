@@ -10,7 +10,8 @@ Warm start (the forward book). A city does not open on an empty calendar: on its
 the first run) the slots of the next five weeks are already published and many booked. The first run
 therefore also exports the partitions of the 35 days before A (`forward_book_from` .. A-1 in `_city.json`).
 They hold only what happened then for services on or after A: `slot_published`, `appointment_booked` and
-`appointment_cancelled` (the other tables have empty files for those days). A is the first full day
+`appointment_cancelled`, and the admissions and transfers of the stays still in hospital on A (the
+hospitals open occupied; the other tables have empty files for those days). A is the first full day
 (`first_full_day`): readers count activity (visits, no-shows, load) from A on, and lead times by the slot's
 day, which from A on include the bookings made before it. Every event still lands in the partition of its
 `occurred_at` day and references only rows of the same or earlier partitions.
@@ -26,7 +27,8 @@ when its content changed (`output.write_snapshot`).
 
 Known simplification: `appointment_booked.referral_id` is always null. Referrals are issued at encounters
 (`referral_issued`), but linking one to the later booking it leads to would make a day depend on earlier
-days, which the stateless per-day design avoids.
+days, which the stateless per-day design avoids. A planned admission does name its referral: both are
+drawn with the stay (`hospitals.py`), the referral visit on its day and the admission on its own.
 """
 
 from __future__ import annotations

@@ -36,8 +36,8 @@ from services.contract import (
     HOSPITAL_KINDS,
 )
 from services.simulator import calibration as cal
-from services.simulator.codes import HOSPITAL_ICD_INDEX, ID_CODES, make_ids
-from services.simulator.workdays import WORKING, _calendar, working_day_index, working_day_ordinal
+from services.simulator.codes import HOSPITAL_ICD_INDEX, make_ids
+from services.simulator.workdays import WORKING, kinds_of_days, working_day_index, working_day_ordinal
 
 DAY_S = 86_400
 ORD_1970 = dt.date(1970, 1, 1).toordinal()
@@ -281,10 +281,12 @@ def _stream(members, weights, per_year, em_share, profile, codes) -> list[Stream
     return out
 
 
-def patient_ages(city) -> np.ndarray:
+def patient_ages(city, pat: np.ndarray | None = None) -> np.ndarray:
+    """Age in whole years at the city's epoch of every resident (or of residents `pat`)."""
     from services.simulator.city import month_index
 
-    return (month_index(city.epoch) - city.pat_birth_mi) // 12
+    birth = city.pat_birth_mi if pat is None else city.pat_birth_mi[pat]
+    return (month_index(city.epoch) - birth) // 12
 
 
 def _streams(city) -> list[Stream]:
@@ -344,8 +346,7 @@ def _gamma_los(rng: np.random.Generator, alos: np.ndarray) -> np.ndarray:
 
 def _general_profile(rng, city, pat, adm_type) -> np.ndarray:
     """A general admission's profile by the patient's age group and sex, and the admission's type."""
-    age = patient_ages_of(city, pat)
-    profiles = np.array(BED_PROFILES)
+    age = patient_ages(city, pat)
     out = np.zeros(len(pat), np.int8)
     groups = (
         (age < cal.ADULT_AGE, cal.CHILD_PROFILE_MIX),
@@ -363,14 +364,7 @@ def _general_profile(rng, city, pat, adm_type) -> np.ndarray:
             p = w * share
             pick = np.searchsorted(np.cumsum(p / p.sum()), rng.random(len(sel)), side="right")
             out[sel] = idx[np.minimum(pick, len(idx) - 1)]
-    del profiles
     return out
-
-
-def patient_ages_of(city, pat: np.ndarray) -> np.ndarray:
-    from services.simulator.city import month_index
-
-    return (month_index(city.epoch) - city.pat_birth_mi[pat]) // 12
 
 
 def _department(rng, city, h: Hospitals, pat: np.ndarray, profile: np.ndarray) -> np.ndarray:
@@ -394,8 +388,7 @@ def _index_stays(city, h: Hospitals, rng, d0: int) -> dict[str, np.ndarray]:
     """The index admissions of the block's days from every stream: patient, day, type, profile, code."""
     days = np.arange(d0, d0 + BLOCK_DAYS)
     season = season_factor(days)
-    kinds = _calendar()[0][days - _calendar_base()]
-    working = (kinds == WORKING).astype(float)
+    working = (kinds_of_days(days) == WORKING).astype(float)
     parts = []
     for st in h.streams:
         if st.adm_type == EMERGENCY:
@@ -425,19 +418,13 @@ def _index_stays(city, h: Hospitals, rng, d0: int) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _calendar_base() -> int:
-    from services.contract.calendar import FIRST_YEAR
-
-    return dt.date(FIRST_YEAR, 1, 1).toordinal()
-
-
 def _terminal_stays(city, h: Hospitals, rng, d0: int) -> dict[str, np.ndarray]:
     """The stays of the residents who die in hospital on one of the block's days."""
     pat = np.flatnonzero(h.terminal & (city.pat_death >= d0) & (city.pat_death < d0 + BLOCK_DAYS)).astype(
         np.int32
     )
     n = len(pat)
-    child = patient_ages_of(city, pat) < cal.ADULT_AGE
+    child = patient_ages(city, pat) < cal.ADULT_AGE
     idx = np.array([PROFILE_INDEX[p] for p, _ in cal.TERMINAL_PROFILES])
     w = np.array([x for _, x in cal.TERMINAL_PROFILES])
     profile = idx[
@@ -562,7 +549,7 @@ def _with_readmissions(city, h: Hospitals, rng, s) -> dict[str, np.ndarray]:
     r["los"] = _gamma_los(rng, ALOS[r["profile"]])
     r["disch_day"] = r["day"] + r["los"]
     r["cont_of"] = np.full(len(go), -2, np.int64)  # a readmission
-    planned_ok = (r["type"] == EMERGENCY) | (_calendar()[0][r["day"] - _calendar_base()] == WORKING)
+    planned_ok = (r["type"] == EMERGENCY) | (kinds_of_days(r["day"]) == WORKING)
     keep = (r["disch_day"] < h.free_until[r["pat"]]) & planned_ok
     r = {k: v[keep] for k, v in r.items()}
     return {k: np.concatenate([s[k], r[k]]) for k in s}
@@ -598,7 +585,7 @@ def _finish(city, h: Hospitals, rng, s, d0: int) -> dict[str, np.ndarray]:
     second = np.where(rng.random(n) < cal.SECONDARY_DIAGNOSIS_SHARE, _pick(rng, _SECONDARY, n), -1).astype(
         np.int16
     )
-    ref_day, wait = _referral_days(rng, s)
+    ref_day = _referral_days(rng, s)
     attached = city.pat_fac[s["pat"]] >= 0
     fu = _follow_up_delays(rng, n)
     # a visit that would fall on a day off is booked for the next working day
@@ -606,7 +593,7 @@ def _finish(city, h: Hospitals, rng, s, d0: int) -> dict[str, np.ndarray]:
     fu_day = np.where((s["outcome"] == HOME) & attached & (fu > 0), fu_day, -1).astype(np.int32)
     # the city's records start at the epoch; the stays in hospital on it were admitted in the forward book
     keep = (s["disch_day"] >= city.epoch_ord) & (s["day"] >= city.epoch_ord - cal.PUBLISH_AHEAD_SPECIALIST)
-    stay_seq = np.arange(n, dtype=np.int64)
+    keep &= s["day"] >= _birth_day(city, s["pat"])  # a baby of the epoch's month was born in it
     out = {
         "stay_id": make_ids(d0, "stay", n),
         "referral_id": np.where(
@@ -633,11 +620,16 @@ def _finish(city, h: Hospitals, rng, s, d0: int) -> dict[str, np.ndarray]:
         "fu_day": fu_day,
         "kind": s["cont_of"],  # -1 index, -2 linked readmission, >= 0 continued from another hospital
     }
-    del stay_seq, wait
     return {k: v[keep] for k, v in out.items()}
 
 
-def _referral_days(rng, s) -> tuple[np.ndarray, np.ndarray]:
+def _birth_day(city, pat: np.ndarray) -> np.ndarray:
+    """Ordinal of the first day of each resident's month of birth (all the contract knows of it)."""
+    months = (city.pat_birth_mi[pat].astype(np.int64) - 1970 * 12).astype("datetime64[M]")
+    return months.astype("datetime64[D]").astype(np.int64) + ORD_1970
+
+
+def _referral_days(rng, s) -> np.ndarray:
     """The working day each planned stay's referral was issued: within the standard for most."""
     n = len(s["pat"])
     std = _WAIT_STD[s["profile"]]
@@ -648,7 +640,7 @@ def _referral_days(rng, s) -> tuple[np.ndarray, np.ndarray]:
         1 + (rng.random(n) * std).astype(np.int64),
     )
     ref_day = working_day_ordinal(working_day_index(s["day"]) - wait)
-    return np.where(s["type"] == PLANNED, ref_day, -1).astype(np.int32), wait
+    return np.where(s["type"] == PLANNED, ref_day, -1).astype(np.int32)
 
 
 def _follow_up_delays(rng, n: int) -> np.ndarray:
@@ -689,10 +681,12 @@ def hospital_events(city, s: int) -> dict[str, dict[str, np.ndarray]]:
         return (st["adm_day"] == s) | (first & (st["adm_day"] < epoch))
 
     a = stays_around(city, s, admitted)
-    tr_day = lambda st: (st["tr_at"] // DAY_S) + ORD_1970  # noqa: E731
-    t = stays_around(
-        city, s, lambda st: (st["tr_to"] >= 0) & ((tr_day(st) == s) | (first & (tr_day(st) < epoch)))
-    )
+
+    def transferred(st):
+        day = st["tr_at"] // DAY_S + ORD_1970
+        return (st["tr_to"] >= 0) & ((day == s) | (first & (day < epoch)))
+
+    t = stays_around(city, s, transferred)
     d = stays_around(city, s, lambda st: st["disch_day"] == s)
     na, nt, nd = len(a["pat"]), len(t["pat"]), len(d["pat"])
     att = city.pat_fac[a["pat"]]
@@ -771,6 +765,3 @@ def _size_beds(city, h: Hospitals) -> None:
     )
     h.dept_beds = np.minimum(beds, 1000)
     h.dept_beds_after = np.minimum(after, 1000)
-
-
-ID_CODES_USED = (ID_CODES["stay"], ID_CODES["hospital_referral"])

@@ -26,6 +26,7 @@ __all__ = [
     "WEEKEND",
     "WORKING",
     "day_kind",
+    "kinds_of_days",
     "working_day_index",
     "working_day_ordinal",
     "working_days_in",
@@ -53,6 +54,11 @@ def _index(ordinal: int | np.ndarray) -> np.ndarray:
 def day_kind(ordinal: int) -> int:
     """WORKING, WEEKEND or HOLIDAY for one ordinal day."""
     return int(_calendar()[0][_index(ordinal)])
+
+
+def kinds_of_days(ordinals: np.ndarray) -> np.ndarray:
+    """WORKING, WEEKEND or HOLIDAY for each ordinal day of an array."""
+    return _calendar()[0][_index(ordinals)]
 
 
 def working_day_index(ordinal: int | np.ndarray) -> np.ndarray:

@@ -174,17 +174,20 @@ def readmission_flags(raw: Raw) -> dict:
 
 
 def readmissions(raw: Raw) -> dict:
-    """(hospital, profile, discharge month) -> (index stays, unplanned readmissions within 30 days)."""
+    """(hospital, profile, discharge month) -> (stays discharged, index stays, unplanned readmissions within
+    30 days)."""
     out: dict = {}
+    by_id = raw.admitted.set_index("stay_id")
     for stay_id, (reason, _, readmitted) in readmission_flags(raw).items():
-        if reason is not None:
+        left = raw.discharge(stay_id)
+        if left is None:
             continue
-        stay = raw.admitted.set_index("stay_id").loc[stay_id]
-        left_on = _day(raw.discharge(stay_id)["occurred_at"])
+        stay = by_id.loc[stay_id]
+        left_on = _day(left["occurred_at"])
         last_department = raw.moves({**stay, "stay_id": stay_id})[-1][1]
         key = (stay["hospital_id"], raw.profile(last_department, left_on), left_on.replace(day=1))
-        index, again = out.get(key, (0, 0))
-        out[key] = (index + 1, again + int(readmitted))
+        discharged, index, again = out.get(key, (0, 0, 0))
+        out[key] = (discharged + 1, index + int(reason is None), again + int(readmitted))
     return out
 
 
@@ -238,7 +241,7 @@ def test_readmissions_equal_a_recomputation_from_raw(city):
     ).fetchall()
     assert {r[0]: tuple(r[1:]) for r in rows} == readmission_flags(raw)
     rows = con.execute(
-        "select hospital_id, bed_profile, discharge_month, index_stays, unplanned_readmissions_30d"
-        " from marts.mart_readmissions_monthly"
+        "select hospital_id, bed_profile, discharge_month, discharges, index_stays,"
+        " unplanned_readmissions_30d from marts.mart_readmissions_monthly"
     ).fetchall()
     assert {tuple(r[:3]): tuple(r[3:]) for r in rows} == readmissions(raw)
