@@ -1094,7 +1094,9 @@ def length_of_stay_by_hospital(start: dt.date, end: dt.date) -> pl.DataFrame:
 
 
 def _no_index_stays(frame: pl.DataFrame) -> None:
-    if frame.is_empty():
+    """NoData when the frame counts no index stay (the mart also holds months of discharges without one)."""
+    index_stays = frame["index_stays"] if "index_stays" in frame.columns else pl.Series([], dtype=pl.Int64)
+    if index_stays.null_count() == 0 and (index_stays.sum() or 0) == 0:
         raise NoData("no index stay discharged in this period has its 30 days of follow-up in the data yet")
 
 
@@ -1110,7 +1112,9 @@ def readmissions_by_hospital(start: dt.date, end: dt.date) -> pl.DataFrame:
     )
     _no_index_stays(frame)
     frame = frame.with_columns(
-        readmission_rate=pl.col("unplanned_readmissions_30d") / pl.col("index_stays")
+        readmission_rate=pl.when(pl.col("index_stays") > 0).then(
+            pl.col("unplanned_readmissions_30d") / pl.col("index_stays")
+        )
     ).sort("hospital_id")
     published = publish(frame, READMISSION_SUPPRESS, nested=[("unplanned_readmissions_30d", "index_stays")])
     return with_hospital_names(published)
