@@ -113,6 +113,13 @@ READERS = {
     "hospital_length_of_stay": ("start", "end"),
     "hospital_readmissions": ("start", "end"),
     "avoidable_admissions": ("span_year", "pqi", "kind"),
+    # the hospitals page and the facility comparison's avoidable admissions
+    "occupancy_grid": ("start", "end"),
+    "length_of_stay_by_profile": ("start", "end"),
+    "readmissions_by_hospital": ("start", "end"),
+    "planned_care_by_polyclinic": ("start", "end"),
+    "avoidable_funnel": ("span_year", "pqi", "kind", "facility", "peers_named"),
+    "avoidable_table": ("span_year", "pqi", "kind", "facility", "peers_named"),
 }
 PQI_CHOICES = ["01", "03", "05", "07", "08", "11", "12", "14", "15", "90", "91", "92"]
 
@@ -140,6 +147,7 @@ def reader_calls(draw, city):
         "by_month": draw(st.booleans()),
         "span_year": draw(st.sampled_from(sorted({first.year, last.year}))),
         "pqi": draw(st.sampled_from(PQI_CHOICES)),
+        "peers_named": draw(st.booleans()),
     }
     return reader, [values[kind] for kind in READERS[reader]]
 
