@@ -1233,3 +1233,43 @@ def avoidable_table(
         own = frame.filter(pl.col("facility_id") == own_facility)
         frame = pl.concat([own, peers], how="diagonal_relaxed")
     return _avoidable_published(frame)
+
+
+#: length-of-stay bands (days, inclusive): short stays to the long stays over 30 days the marts count apart
+LOS_BANDS = ((0, 1), (2, 3), (4, 7), (8, 14), (15, 30), (31, None))
+
+
+def _los_band_sql(column: str) -> str:
+    cases = " ".join(
+        f"when {column} <= {high} then '{low}–{high} days'" for low, high in LOS_BANDS if high is not None
+    )
+    return f"case {cases} else '{LOS_BANDS[-1][0]}+ days' end"
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def length_of_stay_bands(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The distribution of length of stay: the city's stays discharged in [start, end] by bed profile x band
+    of days (`LOS_BANDS`, "0–1 days" ... "31+ days"): discharges and their share of the profile's discharges
+    (0-1). A cross table: suppressed along both margins, the share with its count."""
+    require_marts("fct_hospital_stays")
+    where, params = where_clause({"discharged_date": (start, end)})
+    sql = (
+        f"select discharging_bed_profile as bed_profile, {_los_band_sql('length_of_stay_days')} as los_band,"
+        f" count(*) as discharges from marts.fct_hospital_stays{where} group by 1, 2"
+    )
+    try:
+        frame = read_sql(sql, params)
+    except WarehouseNotBuiltError as e:
+        raise NoData(str(e)) from e
+    if frame.is_empty():
+        raise NoData("no stay discharged in this period")
+    frame = frame.with_columns(
+        share_of_profile=pl.col("discharges") / pl.col("discharges").sum().over("bed_profile"),
+        _order=pl.col("los_band").str.extract(r"^(\d+)").cast(pl.Int64),
+    ).sort("bed_profile", "_order")
+    published = publish(
+        frame.drop("_order"),
+        {"discharges": ["share_of_profile"]},
+        totals=_cross_table("bed_profile", "los_band"),
+    )
+    return with_hospital_names(published)

@@ -9,6 +9,8 @@ draws it left out, so a gap is never read as a zero.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
@@ -664,6 +666,39 @@ def alos_by_profile(los: pl.DataFrame) -> go.Figure:
         barmode="group",
         xaxis=_axis("alos_days", title=fmt.label("alos_days"), rangemode="tozero"),
         height=_bar_height(2 * len(profiles)),
+    )
+
+
+def length_of_stay_bands(bands: pl.DataFrame) -> go.Figure:
+    """The distribution of length of stay: one stacked bar per bed profile, the share of its discharges in
+    each band of days (`los_band`, "0–1 days" ... "31+ days"), shortest first, coloured green to red."""
+    order = sorted(set(_values(bands, "los_band")), key=lambda b: int(re.match(r"\d+", b).group()))
+    colours = BAND_COLOURS[-len(order) :] if len(order) < len(BAND_COLOURS) else BAND_COLOURS
+    profiles = list(dict.fromkeys(_names(bands, "bed_profile")))
+    fig = go.Figure()
+    for band, colour in zip(order, colours, strict=False):
+        part = bands.filter(pl.col("los_band") == band)
+        lookup = dict(zip(_names(part, "bed_profile"), _values(part, "share_of_profile"), strict=True))
+        fig.add_trace(
+            go.Bar(
+                y=profiles,
+                x=[lookup.get(p) for p in profiles],
+                name=band,
+                orientation="h",
+                marker_color=colour,
+                hovertemplate="%{y}, " + band + ": %{x:.1%}<extra></extra>",
+            )
+        )
+    return _finish(
+        fig,
+        bands,
+        "Length of stay by bed profile (share of discharges in each band of days)",
+        ["share_of_profile"],
+        barmode="stack",
+        xaxis={"tickformat": ".0%", "range": [0, 1]},
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "y": -0.15, "traceorder": "normal"},
+        height=_bar_height(len(profiles)),
     )
 
 

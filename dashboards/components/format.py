@@ -216,6 +216,8 @@ COLUMNS: dict[str, Column] = {
     "median_los_days": Column("Median length of stay (days)", "days"),
     "p90_los_days": Column("90th percentile length of stay (days)", "days"),
     "share_over_30_days": Column("Stays over 30 days", "share"),
+    "los_band": Column("Length of stay"),
+    "share_of_profile": Column("Share of the profile's discharges", "share"),
     "index_stays": Column("Index stays", "count"),
     "unplanned_readmissions_30d": Column("Unplanned readmissions within 30 days", "count"),
     "readmission_rate": Column("30-day readmission rate", "share"),

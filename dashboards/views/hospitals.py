@@ -37,6 +37,9 @@ with section("Length of stay"):
     st.plotly_chart(
         figures.alos_by_profile(data.length_of_stay_by_profile(*period)), key="chart_alos_by_profile"
     )
+    bands = data.length_of_stay_bands(*period)
+    st.plotly_chart(figures.length_of_stay_bands(bands), key="chart_los_bands")
+    show_table(bands, "length_of_stay_bands", title="length of stay distribution")
     show_table(
         data.length_of_stay_by_hospital(*period),
         "hospital_length_of_stay",

@@ -28,7 +28,7 @@ EXPECTED = {
     "capacity": (3, 3),
     "costs": (3, 2),
     # the small city's 21 days hold no index stay with its 30 days of follow-up: no readmission chart or table
-    "hospitals": (5, 3),
+    "hospitals": (6, 4),
     "facility_comparison": (5, 4),
     "facility_load": (1, 1),
     "disease_registers": (5, 4),

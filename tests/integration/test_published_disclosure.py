@@ -116,6 +116,7 @@ READERS = {
     # the hospitals page and the facility comparison's avoidable admissions
     "occupancy_grid": ("start", "end"),
     "length_of_stay_by_profile": ("start", "end"),
+    "length_of_stay_bands": ("start", "end"),
     "readmissions_by_hospital": ("start", "end"),
     "planned_care_by_polyclinic": ("start", "end"),
     "avoidable_funnel": ("span_year", "pqi", "kind", "facility", "peers_named"),

@@ -144,3 +144,29 @@ def test_hospital_vocabularies_are_named_as_the_contract_and_the_seed_list_them(
 def test_occupancy_is_drawn_by_day_up_to_six_weeks_then_by_week():
     assert occupancy_grain(dt.date(2025, 1, 1), dt.date(2025, 2, 11)) == "day"  # 42 days
     assert occupancy_grain(dt.date(2025, 1, 1), dt.date(2025, 2, 12)) == "week"
+
+
+def test_length_of_stay_bands_bound_their_days_and_stack_shortest_first():
+    import duckdb
+
+    from dashboards.data import _los_band_sql
+
+    days = [0, 1, 2, 3, 4, 7, 8, 14, 15, 30, 31, 90]
+    con = duckdb.connect()
+    got = [con.execute(f"select {_los_band_sql('d')} from (select ? as d)", [d]).fetchone()[0] for d in days]
+    assert got == [
+        "0–1 days", "0–1 days", "2–3 days", "2–3 days", "4–7 days", "4–7 days",
+        "8–14 days", "8–14 days", "15–30 days", "15–30 days", "31+ days", "31+ days",
+    ]  # fmt: skip
+    bands = with_hospital_names(
+        pl.DataFrame(
+            {
+                "bed_profile": ["surgical", "surgical", "surgical"],
+                "los_band": ["31+ days", "0–1 days", "8–14 days"],
+                "share_of_profile": [0.1, 0.5, 0.4],
+            }
+        )
+    )
+    fig = figures.length_of_stay_bands(bands)
+    assert [t.name for t in fig.data] == ["0–1 days", "8–14 days", "31+ days"]
+    assert [t.x[0] for t in fig.data] == [0.5, 0.4, 0.1] and fig.data[0].y == ("Surgical",)
