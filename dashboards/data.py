@@ -1093,39 +1093,36 @@ def length_of_stay_by_hospital(start: dt.date, end: dt.date) -> pl.DataFrame:
     return with_hospital_names(hospital_length_of_stay(start, end))
 
 
-def _no_index_stays(frame: pl.DataFrame) -> None:
-    """NoData when the frame counts no index stay (the mart also holds months of discharges without one)."""
-    index_stays = frame["index_stays"] if "index_stays" in frame.columns else pl.Series([], dtype=pl.Int64)
-    if index_stays.null_count() == 0 and (index_stays.sum() or 0) == 0:
-        raise NoData("no index stay discharged in this period has its 30 days of follow-up in the data yet")
-
-
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def readmissions_by_hospital(start: dt.date, end: dt.date) -> pl.DataFrame:
-    """30-day unplanned readmissions by hospital discharged from (index stays discharged in the months of
-    [start, end]): index stays, readmissions and the rate (0-1). Raises NoData when there is no index stay."""
+def _readmissions(start: dt.date, end: dt.date, by: Sequence[str]) -> pl.DataFrame:
+    """Index stays discharged in the months of [start, end], their unplanned readmissions within 30 days
+    and the rate (0-1) by `by`, published. Rows without an index stay are left out before suppression: a
+    children's hospital has none by definition (the measure counts adults), and a zero there would only
+    take a real count with it by secondary suppression. Raises NoData when no row has an index stay."""
     frame = _summed(
         "mart_readmissions_monthly",
-        ["hospital_id"],
+        by,
         ["index_stays", "unplanned_readmissions_30d"],
         {"discharge_month": (_month_start(start), end)},
-    )
-    _no_index_stays(frame)
+    ).filter(pl.col("index_stays") > 0)
+    if frame.is_empty():
+        raise NoData("no index stay discharged in this period has its 30 days of follow-up in the data yet")
     frame = frame.with_columns(
-        readmission_rate=pl.when(pl.col("index_stays") > 0).then(
-            pl.col("unplanned_readmissions_30d") / pl.col("index_stays")
-        )
-    ).sort("hospital_id")
+        readmission_rate=pl.col("unplanned_readmissions_30d") / pl.col("index_stays")
+    ).sort(by)
     published = publish(frame, READMISSION_SUPPRESS, nested=[("unplanned_readmissions_30d", "index_stays")])
     return with_hospital_names(published)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def readmissions_by_hospital(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """30-day unplanned readmissions by hospital discharged from (`_readmissions`)."""
+    return _readmissions(start, end, ["hospital_id"])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def readmissions_by_hospital_profile(start: dt.date, end: dt.date) -> pl.DataFrame:
-    """`hospital_readmissions` (hospital x bed profile) with names; NoData when there is no index stay."""
-    frame = hospital_readmissions(start, end)
-    _no_index_stays(frame)
-    return with_hospital_names(frame)
+    """30-day unplanned readmissions by hospital x bed profile discharged from (`_readmissions`)."""
+    return _readmissions(start, end, ["hospital_id", "bed_profile"])
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

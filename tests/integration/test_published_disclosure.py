@@ -118,6 +118,7 @@ READERS = {
     "length_of_stay_by_profile": ("start", "end"),
     "length_of_stay_bands": ("start", "end"),
     "readmissions_by_hospital": ("start", "end"),
+    "readmissions_by_hospital_profile": ("start", "end"),
     "planned_care_by_polyclinic": ("start", "end"),
     "avoidable_funnel": ("span_year", "pqi", "kind", "facility", "peers_named"),
     "avoidable_table": ("span_year", "pqi", "kind", "facility", "peers_named"),
