@@ -17,8 +17,8 @@ from dashboards.components.tables import show_table
 user, chosen = open_page("hospitals")
 period = (chosen.start, chosen.end)
 st.caption(
-    "All hospitals of the city, whatever the okrug, facility and specialty chosen in the sidebar: those "
-    "filters choose polyclinics."
+    "Every hospital of the city, and every polyclinic in planned care: the sidebar's okrug, facility and "
+    "specialty do not apply here, its period does."
 )
 
 with section("Bed occupancy"):
