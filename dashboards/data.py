@@ -1036,14 +1036,19 @@ def occupancy_grain(start: dt.date, end: dt.date) -> str:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def occupancy_grid(start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Bed occupancy by hospital x bed profile x day (`date_day`) or ISO week (`week_start`, its days within
-    [start, end]; see `occupancy_grain`): occupied bed-days (the midnight census summed), available bed-days
-    (staffed beds summed) and occupancy % (x 100). A cross table: suppressed along both margins."""
+def occupancy_grid(
+    start: dt.date, end: dt.date, rows: tuple[str, ...] = ("hospital_id", "bed_profile")
+) -> pl.DataFrame:
+    """Bed occupancy by `rows` (hospital_id, bed_profile or both: `OCCUPANCY_ROWS`) x day (`date_day`) or
+    ISO week (`week_start`, its days within [start, end]; see `occupancy_grain`): occupied bed-days (the
+    midnight census summed), available bed-days (staffed beds summed) and occupancy % (x 100). A cross
+    table: suppressed along both margins. Raises ValueError on rows other than those."""
+    if not rows or set(rows) - {"hospital_id", "bed_profile"}:
+        raise ValueError(f"occupancy rows are hospital_id and/or bed_profile, not {rows!r}")
     grain = occupancy_grain(start, end)
     frame = _summed(
         "mart_bed_occupancy_daily",
-        ["hospital_id", "bed_profile", *(["date_day"] if grain == "day" else [])],
+        [*rows, *(["date_day"] if grain == "day" else [])],
         ["midnight_census", "beds"],
         {"date_day": (start, end)},
         week_of="date_day" if grain == "week" else None,
@@ -1051,9 +1056,17 @@ def occupancy_grid(start: dt.date, end: dt.date) -> pl.DataFrame:
     period = "date_day" if grain == "day" else "week_start"
     frame = frame.with_columns(
         occupancy_pct=100 * pl.col("occupied_bed_days") / pl.col("available_bed_days")
-    ).sort("hospital_id", "bed_profile", period)
-    totals = [["hospital_id", "bed_profile"], [period], []]
+    ).sort(*rows, period)
+    totals = [list(rows), [period], []]
     return with_hospital_names(publish(frame, OCCUPANCY_GRID_SUPPRESS, totals=totals))
+
+
+#: what the occupancy heat map's rows can be, as the page offers them
+OCCUPANCY_ROWS = {
+    "Bed profiles (the city)": ("bed_profile",),
+    "Hospitals": ("hospital_id",),
+    "Hospitals and bed profiles": ("hospital_id", "bed_profile"),
+}
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

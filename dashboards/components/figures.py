@@ -574,15 +574,16 @@ PER_100K = 100_000
 
 
 def _ward_names(frame: pl.DataFrame) -> list[str]:
-    """Hospital and bed profile as one label: "City clinical hospital No. 1 · Cardiology"."""
-    return [
-        f"{h} · {p}" for h, p in zip(_names(frame, "hospital_id"), _names(frame, "bed_profile"), strict=True)
-    ]
+    """Hospital and bed profile as one label ("City clinical hospital No. 1 · Cardiology"), or whichever of
+    the two the frame has."""
+    parts = [_names(frame, c) for c in ("hospital_id", "bed_profile") if c in frame.columns]
+    return [" · ".join(names) for names in zip(*parts, strict=True)]
 
 
 def occupancy_heatmap(grid: pl.DataFrame) -> go.Figure:
-    """Bed occupancy (%) of each hospital's bed profile (rows) by day or ISO week (columns: `date_day` or
-    `week_start`, whichever the frame has), coloured around the 86% norm (blue below, red above)."""
+    """Bed occupancy (%) of each hospital, bed profile or hospital's bed profile (rows, whichever the frame
+    has) by day or ISO week (columns: `date_day` or `week_start`), coloured around the 86% norm (blue below,
+    red above)."""
     period = "date_day" if "date_day" in grid.columns else "week_start"
     rows = list(dict.fromkeys(_ward_names(grid)))
     periods = sorted(set(_values(grid, period)))

@@ -22,7 +22,9 @@ st.caption(
 )
 
 with section("Bed occupancy"):
-    st.plotly_chart(figures.occupancy_heatmap(data.occupancy_grid(*period)), key="chart_occupancy_heatmap")
+    rows = st.radio("Rows of the heat map", list(data.OCCUPANCY_ROWS), horizontal=True, key="occupancy_rows")
+    grid = data.occupancy_grid(*period, data.OCCUPANCY_ROWS[rows])
+    st.plotly_chart(figures.occupancy_heatmap(grid), key="chart_occupancy_heatmap")
     occupancy = data.occupancy_by_hospital_profile(*period)
     st.plotly_chart(figures.occupancy_against_norm(occupancy), key="chart_occupancy_norm")
     show_table(

@@ -8,6 +8,7 @@ CSV download.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -173,6 +174,11 @@ def test_the_hospitals_page_reads_occupancy_from_the_midnight_census(city, monke
     titles = " ".join(chart.proto.spec for chart in app.get("plotly_chart"))
     assert "Bed occupancy by day: midnight census over staffed beds" in titles
     assert "against the 86% norm" in titles and "Average length of stay by bed profile" in titles
+    profiles = json.loads(app.get_by_key("chart_occupancy_heatmap").proto.spec)["data"][0]["y"]
+    assert "Therapeutic" in profiles and len(profiles) == len(set(table["Bed profile"]))
+    app.radio(key="occupancy_rows").set_value("Hospitals").run()
+    hospitals = json.loads(app.get_by_key("chart_occupancy_heatmap").proto.spec)["data"][0]["y"]
+    assert hospitals == list(dict.fromkeys(table["Hospital"]))
     shown = " ".join(m.value for m in app.markdown)
     assert "index stay" in shown and "within 30 days" in shown  # the readmission definition is stated
     said = [i.value for i in app.info]

@@ -114,7 +114,7 @@ READERS = {
     "hospital_readmissions": ("start", "end"),
     "avoidable_admissions": ("span_year", "pqi", "kind"),
     # the hospitals page and the facility comparison's avoidable admissions
-    "occupancy_grid": ("start", "end"),
+    "occupancy_grid": ("start", "end", "occupancy_rows"),
     "length_of_stay_by_profile": ("start", "end"),
     "length_of_stay_bands": ("start", "end"),
     "readmissions_by_hospital": ("start", "end"),
@@ -150,6 +150,9 @@ def reader_calls(draw, city):
         "span_year": draw(st.sampled_from(sorted({first.year, last.year}))),
         "pqi": draw(st.sampled_from(PQI_CHOICES)),
         "peers_named": draw(st.booleans()),
+        "occupancy_rows": draw(
+            st.sampled_from([("bed_profile",), ("hospital_id",), ("hospital_id", "bed_profile")])
+        ),
     }
     return reader, [values[kind] for kind in READERS[reader]]
 

@@ -44,6 +44,11 @@ def test_the_occupancy_heat_map_puts_each_value_in_its_ward_and_day_around_the_n
     assert "by day" in fig.layout.title.text and "2 of 4 values not shown" in fig.layout.title.text
 
 
+def test_the_heat_map_rows_are_the_bed_profiles_when_the_frame_has_no_hospital():
+    grid = _grid().filter(pl.col("bed_profile") == "therapeutic").drop("hospital_id", "hospital_name")
+    assert list(figures.occupancy_heatmap(grid).data[0].y) == ["Therapeutic"]
+
+
 def test_occupancy_against_the_norm_draws_the_86_percent_line_and_percent_ticks():
     occupancy = _grid().filter(pl.col("date_day") == MON).drop("date_day")
     fig = figures.occupancy_against_norm(occupancy)
