@@ -975,3 +975,311 @@ def failing_reconciliations() -> pl.DataFrame:
         filters={"is_reconciled": False},
         order_by=["table_name", "partition_date"],
     )
+
+
+# ------------------------------------------------------------------------------------- hospital pages
+# What the Hospitals page and the chief physician's avoidable admissions read, beyond the hospital readers
+# above: the grains those pages draw, and the hospitals, bed profiles, admission types and PQIs by name.
+
+LOS_SUPPRESS = {"discharges": ["alos_days", "median_los_days", "p90_los_days", "share_over_30_days"]}
+OCCUPANCY_GRID_SUPPRESS = {"occupied_bed_days": ["occupancy_pct"]}
+PLANNED_CARE_SUPPRESS = {
+    "referred_admissions": ["admitted_within_standard_share"],
+    "admitted_within_standard": ["admitted_within_standard_share"],
+    "discharges_home": ["followed_up_share"],
+    "followed_up_within_7_days": ["followed_up_share"],
+}
+PLANNED_CARE_NESTED = (
+    ("admitted_within_standard", "referred_admissions"),
+    ("followed_up_within_7_days", "discharges_home"),
+)
+#: the longest period the occupancy heat map draws by day; longer ones by ISO week
+OCCUPANCY_DAYS_BY_DAY = 42
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def hospital_names() -> dict[str, str]:
+    """hospital_id (as text) -> name, from `dim_hospitals` when the warehouse has it; otherwise each hospital
+    of the occupancy mart as "Hospital <id>" (no mart names hospitals yet: the raw `hospitals` table does,
+    and the dashboards read the marts only)."""
+    if "dim_hospitals" in available_marts():
+        rows = _read("dim_hospitals", columns=["hospital_id", "hospital_name"])
+    else:
+        rows = _read("mart_bed_occupancy_daily", columns=["hospital_id"]).unique()
+        rows = rows.with_columns(hospital_name=pl.format("Hospital {}", pl.col("hospital_id")))
+    return dict(zip(rows["hospital_id"].cast(pl.Utf8), rows["hospital_name"], strict=True))
+
+
+def with_hospital_names(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with `hospital_name`, `bed_profile_name`, `admission_type_name` and `pqi_name` beside the
+    codes it has (dashboards/components/format.py names the vocabularies)."""
+    from dashboards.components import format as fmt
+
+    vocabularies = {
+        "bed_profile": ("bed_profile_name", fmt.BED_PROFILE_NAMES),
+        "admission_type": ("admission_type_name", fmt.ADMISSION_TYPE_NAMES),
+        "pqi_number": ("pqi_name", fmt.PQI_NAMES),
+    }
+    if "hospital_id" in frame.columns and "hospital_name" not in frame.columns:
+        vocabularies["hospital_id"] = ("hospital_name", hospital_names())
+    named = [
+        pl.col(code).cast(pl.Utf8).replace_strict(mapping, default=pl.col(code).cast(pl.Utf8)).alias(name)
+        for code, (name, mapping) in vocabularies.items()
+        if code in frame.columns and name not in frame.columns
+    ]
+    return frame.with_columns(named) if named else frame
+
+
+def occupancy_grain(start: dt.date, end: dt.date) -> str:
+    """ "day" for a period of up to OCCUPANCY_DAYS_BY_DAY days, else "week" (a year by day is 365 columns)."""
+    return "day" if (end - start).days < OCCUPANCY_DAYS_BY_DAY else "week"
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def occupancy_grid(
+    start: dt.date, end: dt.date, rows: tuple[str, ...] = ("hospital_id", "bed_profile")
+) -> pl.DataFrame:
+    """Bed occupancy by `rows` (hospital_id, bed_profile or both: `OCCUPANCY_ROWS`) x day (`date_day`) or
+    ISO week (`week_start`, its days within [start, end]; see `occupancy_grain`): occupied bed-days (the
+    midnight census summed), available bed-days (staffed beds summed) and occupancy % (x 100). A cross
+    table: suppressed along both margins. Raises ValueError on rows other than those."""
+    if not rows or set(rows) - {"hospital_id", "bed_profile"}:
+        raise ValueError(f"occupancy rows are hospital_id and/or bed_profile, not {rows!r}")
+    grain = occupancy_grain(start, end)
+    frame = _summed(
+        "mart_bed_occupancy_daily",
+        [*rows, *(["date_day"] if grain == "day" else [])],
+        ["midnight_census", "beds"],
+        {"date_day": (start, end)},
+        week_of="date_day" if grain == "week" else None,
+    ).rename({"midnight_census": "occupied_bed_days", "beds": "available_bed_days"})
+    period = "date_day" if grain == "day" else "week_start"
+    frame = frame.with_columns(
+        occupancy_pct=100 * pl.col("occupied_bed_days") / pl.col("available_bed_days")
+    ).sort(*rows, period)
+    totals = [list(rows), [period], []]
+    return with_hospital_names(publish(frame, OCCUPANCY_GRID_SUPPRESS, totals=totals))
+
+
+#: what the occupancy heat map's rows can be, as the page offers them
+OCCUPANCY_ROWS = {
+    "Bed profiles (the city)": ("bed_profile",),
+    "Hospitals": ("hospital_id",),
+    "Hospitals and bed profiles": ("hospital_id", "bed_profile"),
+}
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def occupancy_by_hospital_profile(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """`hospital_occupancy` (hospital x bed profile over the period) with names."""
+    return with_hospital_names(hospital_occupancy(start, end))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def length_of_stay_by_profile(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Length of stay of the city's stays discharged in [start, end] by bed profile x admission type:
+    discharges, ALOS, median, 90th percentile (days), share over 30 days (percentiles from the stays)."""
+    require_marts("fct_hospital_stays")
+    where, params = where_clause({"discharged_date": (start, end)})
+    sql = (
+        "select discharging_bed_profile as bed_profile, admission_type, count(*) as discharges,"
+        " avg(length_of_stay_days) as alos_days,"
+        " percentile_cont(0.5) within group (order by length_of_stay_days) as median_los_days,"
+        " percentile_cont(0.9) within group (order by length_of_stay_days) as p90_los_days,"
+        " avg(case when length_of_stay_days > 30 then 1.0 else 0.0 end) as share_over_30_days"
+        f" from marts.fct_hospital_stays{where} group by 1, 2 order by 1, 2"
+    )
+    try:
+        frame = read_sql(sql, params)
+    except WarehouseNotBuiltError as e:
+        raise NoData(str(e)) from e
+    if frame.is_empty():
+        raise NoData("no stay discharged in this period")
+    return with_hospital_names(
+        publish(frame, LOS_SUPPRESS, totals=_cross_table("bed_profile", "admission_type"))
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def length_of_stay_by_hospital(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """`hospital_length_of_stay` (hospital x bed profile x admission type) with names."""
+    return with_hospital_names(hospital_length_of_stay(start, end))
+
+
+def _readmissions(start: dt.date, end: dt.date, by: Sequence[str]) -> pl.DataFrame:
+    """Index stays discharged in the months of [start, end], their unplanned readmissions within 30 days
+    and the rate (0-1) by `by`, published. Rows without an index stay are left out before suppression: a
+    children's hospital has none by definition (the measure counts adults), and a zero there would only
+    take a real count with it by secondary suppression. Raises NoData when no row has an index stay."""
+    frame = _summed(
+        "mart_readmissions_monthly",
+        by,
+        ["index_stays", "unplanned_readmissions_30d"],
+        {"discharge_month": (_month_start(start), end)},
+    ).filter(pl.col("index_stays") > 0)
+    if frame.is_empty():
+        raise NoData("no index stay discharged in this period has its 30 days of follow-up in the data yet")
+    frame = frame.with_columns(
+        readmission_rate=pl.col("unplanned_readmissions_30d") / pl.col("index_stays")
+    ).sort(by)
+    published = publish(frame, READMISSION_SUPPRESS, nested=[("unplanned_readmissions_30d", "index_stays")])
+    return with_hospital_names(published)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def readmissions_by_hospital(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """30-day unplanned readmissions by hospital discharged from (`_readmissions`)."""
+    return _readmissions(start, end, ["hospital_id"])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def readmissions_by_hospital_profile(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """30-day unplanned readmissions by hospital x bed profile discharged from (`_readmissions`)."""
+    return _readmissions(start, end, ["hospital_id", "bed_profile"])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def planned_care_by_polyclinic(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Planned care by polyclinic of attachment over the months of [start, end] (mart_planned_care_monthly):
+    planned admissions by referral and those within the standard (14 working days from the referral, 7 for
+    oncology) with their share (0-1); discharges home and those seen in the polyclinic within 7 days with
+    their share. Raises NoData when the months hold neither."""
+    frame = _summed(
+        "mart_planned_care_monthly",
+        ["facility_id"],
+        ["referred_admissions", "admitted_within_standard", "discharges_home", "followed_up_within_7_days"],
+        {"month_start": (_month_start(start), end)},
+    )
+    if frame.is_empty():
+        raise NoData("no planned admission and no discharge home in this period")
+    frame = frame.with_columns(
+        admitted_within_standard_share=pl.col("admitted_within_standard") / pl.col("referred_admissions"),
+        followed_up_share=pl.col("followed_up_within_7_days") / pl.col("discharges_home"),
+    ).sort("facility_id")
+    return publish(frame, PLANNED_CARE_SUPPRESS, nested=PLANNED_CARE_NESTED)
+
+
+# ------------------------------------------------------------------- avoidable admissions against peers
+
+AVOIDABLE_COLUMNS = ("pqi_number", "year", "facility_id", "admissions", "population", "crude_rate", "dsr")
+
+
+def _avoidable_unpublished(year: int, pqi: str, facility_kind: str) -> pl.DataFrame:
+    """The PQI's rates of every polyclinic of a kind before suppression (registers.avoidable), with PHE's
+    derived denominator of each DSR (`standardised_population`: 100,000 x admissions / DSR, where the unit
+    is drawn on a DSR funnel; none below 10 admissions) and the funnel's target `pooled_dsr` (PHE's
+    baseline: the admissions over the derived denominators, per 100,000)."""
+    from registers import phe_funnel_points
+    from registers.avoidable import PER
+    from registers.avoidable import avoidable_admissions as rates
+
+    require_marts("mart_avoidable_admissions_yearly")
+    peers = facilities().filter(pl.col("facility_kind") == facility_kind)["facility_id"].to_list()
+    try:
+        frame = rates(pqi, year, facilities=peers, suppress=False, con=_con())
+    except LookupError as e:
+        raise NoData(str(e)) from e
+    placed = phe_funnel_points(
+        frame, "admissions", "dsr", "population", rate_type="dsr", years_of_data=1, multiplier=PER
+    )
+    frame["standardised_population"] = placed["denominator_derived"].to_numpy()
+    derived = frame["standardised_population"]
+    frame["pooled_dsr"] = PER * frame["admissions"].sum() / derived.sum() if derived.notna().any() else None
+    return pl.from_pandas(frame)
+
+
+def _avoidable_published(frame: pl.DataFrame) -> pl.DataFrame:
+    derived = [c for c in frame.columns if c.startswith(("crude_", "dsr")) and c not in ("dsr_note",)] + [
+        "significance",
+        "standardised_population",
+    ]
+    return with_hospital_names(publish(frame, {"admissions": derived}))
+
+
+def _anonymous_peers(frame: pl.DataFrame, own_facility: int | None) -> pl.DataFrame:
+    """No id or name for any polyclinic but one's own (a chief physician's view)."""
+    own = pl.col("facility_id") == own_facility
+    return frame.with_columns(
+        facility_name=pl.when(own).then(pl.col("facility_name")).otherwise(pl.lit("peer")),
+        facility_id=pl.when(own).then(pl.col("facility_id")).otherwise(None),
+    ).sort("facility_id", nulls_last=True)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def avoidable_funnel(
+    year: int, pqi: str, facility_kind: str, own_facility: int | None = None, peers_named: bool = True
+) -> pl.DataFrame:
+    """One row per polyclinic of a kind: the PQI's admissions of its attached adults in the year, the
+    residents of the measure's ages, crude rate and DSR per 100,000 with limits, `significance` against the
+    peers (registers.avoidable), `standardised_population` and `pooled_dsr` for drawing the funnel;
+    published, and with peers_named=False every polyclinic but `own_facility` anonymous."""
+    frame = _avoidable_published(_avoidable_unpublished(year, pqi, facility_kind))
+    return frame if peers_named else _anonymous_peers(frame, own_facility)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def avoidable_table(
+    year: int, pqi: str, facility_kind: str, own_facility: int | None = None, peers_named: bool = True
+) -> pl.DataFrame:
+    """The comparison as a table: every polyclinic by name, or (a chief physician) one's own and the peers
+    as one row (admissions and residents summed, the pooled crude rate; no DSR of the pool)."""
+    from registers.avoidable import PER
+
+    frame = _avoidable_unpublished(year, pqi, facility_kind)
+    columns = [*AVOIDABLE_COLUMNS, "dsr_lower95_0cl", "dsr_upper95_0cl", "dsr_note", "significance"]
+    frame = with_names(frame.select([c for c in columns if c in frame.columns]))
+    if not peers_named:
+        others = frame.filter(pl.col("facility_id") != own_facility)
+        peers = others.select(
+            pl.col("pqi_number").first(),
+            pl.col("year").first(),
+            pl.lit(None, dtype=frame["facility_id"].dtype).alias("facility_id"),
+            pl.col("admissions").sum(),
+            pl.col("population").sum(),
+        ).with_columns(
+            crude_rate=PER * pl.col("admissions") / pl.col("population"),
+            facility_name=pl.lit(f"all {others.height} peers"),
+        )
+        own = frame.filter(pl.col("facility_id") == own_facility)
+        frame = pl.concat([own, peers], how="diagonal_relaxed")
+    return _avoidable_published(frame)
+
+
+#: length-of-stay bands (days, inclusive): short stays to the long stays over 30 days the marts count apart
+LOS_BANDS = ((0, 1), (2, 3), (4, 7), (8, 14), (15, 30), (31, None))
+
+
+def _los_band_sql(column: str) -> str:
+    cases = " ".join(
+        f"when {column} <= {high} then '{low}–{high} days'" for low, high in LOS_BANDS if high is not None
+    )
+    return f"case {cases} else '{LOS_BANDS[-1][0]}+ days' end"
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def length_of_stay_bands(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The distribution of length of stay: the city's stays discharged in [start, end] by bed profile x band
+    of days (`LOS_BANDS`, "0–1 days" ... "31+ days"): discharges and their share of the profile's discharges
+    (0-1). A cross table: suppressed along both margins, the share with its count."""
+    require_marts("fct_hospital_stays")
+    where, params = where_clause({"discharged_date": (start, end)})
+    sql = (
+        f"select discharging_bed_profile as bed_profile, {_los_band_sql('length_of_stay_days')} as los_band,"
+        f" count(*) as discharges from marts.fct_hospital_stays{where} group by 1, 2"
+    )
+    try:
+        frame = read_sql(sql, params)
+    except WarehouseNotBuiltError as e:
+        raise NoData(str(e)) from e
+    if frame.is_empty():
+        raise NoData("no stay discharged in this period")
+    frame = frame.with_columns(
+        share_of_profile=pl.col("discharges") / pl.col("discharges").sum().over("bed_profile"),
+        _order=pl.col("los_band").str.extract(r"^(\d+)").cast(pl.Int64),
+    ).sort("bed_profile", "_order")
+    published = publish(
+        frame.drop("_order"),
+        {"discharges": ["share_of_profile"]},
+        totals=_cross_table("bed_profile", "los_band"),
+    )
+    return with_hospital_names(published)

@@ -39,6 +39,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("access", "Access and waiting times", "Leaders", _EVERYONE_BUT_CHIEF),
     PageSpec("capacity", "Capacity", "Leaders", _EVERYONE_BUT_CHIEF),
     PageSpec("costs", "Costs", "Leaders", _EVERYONE_BUT_CHIEF),
+    # named hospitals: not for an epidemiologist (no named facility) nor a chief physician (facility pages)
+    PageSpec("hospitals", "Hospitals", "Leaders", _NAMED_FACILITIES),
     PageSpec("facility_comparison", "Facility comparison", "Chief physicians", _FACILITY_ROLES),
     PageSpec("facility_load", "Facility load", "Chief physicians", _FACILITY_ROLES),
     PageSpec("disease_registers", "Disease registers", "Epidemiologists", _EVERYONE_BUT_CHIEF),

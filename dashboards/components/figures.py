@@ -9,6 +9,8 @@ draws it left out, so a gap is never read as a zero.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
@@ -211,12 +213,16 @@ def funnel_plot(
     key: str = "facility_id",
     points: str = "Peers",
     y_format: str = ".0%",
+    target: float | None = None,
+    note: str = "",
 ) -> go.Figure:
     """Units against the pooled value with 95% and 99.8% control limits (registers.funnel_limits).
 
     count/denominator: the numerator and denominator columns (e.g. no-shows over appointments); `names`
     labels the points (the read layer has already anonymised peers where the role requires); `highlight`
-    is the key of the unit drawn apart; y_format: the Plotly format of the value axis.
+    is the key of the unit drawn apart; y_format: the Plotly format of the value axis. target: the plain
+    value the units are compared with (default: pooled over the units drawn, sum(count) / sum(denominator));
+    note: said under the title.
     """
     usable = frame.filter(pl.col(count).is_not_null() & (pl.col(denominator) > 0))
     fig = go.Figure()
@@ -227,7 +233,8 @@ def funnel_plot(
     if usable.is_empty():
         return _finish(fig, frame, title, [count, denominator], "no unit to compare", **layout)
     n = usable[denominator].cast(pl.Float64).to_numpy()
-    target = float(usable[count].sum()) / float(n.sum())
+    if target is None:
+        target = float(usable[count].sum()) / float(n.sum())
     grid = np.geomspace(max(n.min() * 0.8, 1e-9), n.max() * 1.2, 100)
     limits = funnel_limits(target, grid, statistic=statistic, multiplier=multiplier)
     for level, dash in (("95_0", "dash"), ("99_8", "dot")):
@@ -266,7 +273,7 @@ def funnel_plot(
                 hovertemplate=hover,
             )
         )
-    return _finish(fig, frame, title, [count, denominator], **layout)
+    return _finish(fig, frame, title, [count, denominator], note, **layout)
 
 
 def cost_funnel(frame: pl.DataFrame, *, title: str, highlight: object = None) -> go.Figure:
@@ -555,3 +562,170 @@ def monthly_lines(frame: pl.DataFrame, columns: list[str], title: str) -> go.Fig
             go.Scatter(x=months, y=_values(frame, column), name=fmt.label(column), mode="lines+markers")
         )
     return _finish(fig, frame, title, columns, yaxis=_axis(columns[0], rangemode="tozero"))
+
+
+# --------------------------------------------------------------------------------------------- hospitals
+
+#: the bed occupancy hospitals are planned for: 313 days a year, about 86% (Russia 2018; CALIBRATION.md
+#: "Hospitals"), drawn as the norm occupancy is read against
+OCCUPANCY_NORM_PCT = 86.0
+#: avoidable admissions are counted per 100,000 attached adults (registers.avoidable.PER)
+PER_100K = 100_000
+
+
+def _ward_names(frame: pl.DataFrame) -> list[str]:
+    """Hospital and bed profile as one label ("City clinical hospital No. 1 · Cardiology"), or whichever of
+    the two the frame has."""
+    parts = [_names(frame, c) for c in ("hospital_id", "bed_profile") if c in frame.columns]
+    return [" · ".join(names) for names in zip(*parts, strict=True)]
+
+
+def occupancy_heatmap(grid: pl.DataFrame) -> go.Figure:
+    """Bed occupancy (%) of each hospital, bed profile or hospital's bed profile (rows, whichever the frame
+    has) by day or ISO week (columns: `date_day` or `week_start`), coloured around the 86% norm (blue below,
+    red above)."""
+    period = "date_day" if "date_day" in grid.columns else "week_start"
+    rows = list(dict.fromkeys(_ward_names(grid)))
+    periods = sorted(set(_values(grid, period)))
+    z = [[None] * len(periods) for _ in rows]
+    for row, when, value in zip(
+        _ward_names(grid), _values(grid, period), _values(grid, "occupancy_pct"), strict=True
+    ):
+        z[rows.index(row)][periods.index(when)] = value
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[fmt.value(p, "date") for p in periods],
+            y=rows,
+            colorscale="RdBu_r",
+            zmid=OCCUPANCY_NORM_PCT,
+            colorbar={"title": "occupancy %", "ticksuffix": "%"},
+            hovertemplate="%{y}, %{x}: %{z:.1f}% of beds occupied at midnight<extra></extra>",
+        )
+    )
+    grain = "day" if period == "date_day" else "week starting"
+    norm = f"white at the {OCCUPANCY_NORM_PCT:.0f}% norm"
+    return _finish(
+        fig,
+        grid,
+        f"Bed occupancy by {grain}: midnight census over staffed beds (%; {norm})",
+        ["occupancy_pct"],
+        yaxis={"autorange": "reversed"},
+        height=_bar_height(len(rows)),
+    )
+
+
+def occupancy_against_norm(occupancy: pl.DataFrame) -> go.Figure:
+    """Bed occupancy (%) over the period of each hospital's bed profile, highest first, with the norm."""
+    order = occupancy.sort("occupancy_pct", nulls_last=False)
+    fig = go.Figure(
+        go.Bar(
+            y=_ward_names(order),
+            x=_values(order, "occupancy_pct"),
+            orientation="h",
+            name=fmt.label("occupancy_pct"),
+            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+        )
+    )
+    fig.add_vline(x=OCCUPANCY_NORM_PCT, line_dash="dot", annotation_text=f"norm {OCCUPANCY_NORM_PCT:.0f}%")
+    return _finish(
+        fig,
+        occupancy,
+        "Bed occupancy against the 86% norm (%)",
+        ["occupancy_pct"],
+        xaxis=_axis("occupancy_pct", title=fmt.label("occupancy_pct"), rangemode="tozero"),
+        height=_bar_height(occupancy.height),
+        showlegend=False,
+    )
+
+
+def alos_by_profile(los: pl.DataFrame) -> go.Figure:
+    """Average length of stay (days) by bed profile, one bar per admission type (planned, emergency), with
+    the median of each as a marker."""
+    fig = go.Figure()
+    profiles = sorted(set(_names(los, "bed_profile")), reverse=True)
+    for kind in sorted(set(_values(los, "admission_type"))):
+        part = los.filter(pl.col("admission_type") == kind)
+        name = _names(part, "admission_type")[0]
+        lookup = dict(zip(_names(part, "bed_profile"), _values(part, "alos_days"), strict=True))
+        medians = dict(zip(_names(part, "bed_profile"), _values(part, "median_los_days"), strict=True))
+        fig.add_trace(
+            go.Bar(
+                y=profiles,
+                x=[lookup.get(p) for p in profiles],
+                orientation="h",
+                name=f"{name}: average",
+                customdata=[medians.get(p) for p in profiles],
+                hovertemplate="%{y}: average %{x:.1f} days, median %{customdata:.1f}<extra></extra>",
+            )
+        )
+    return _finish(
+        fig,
+        los,
+        "Average length of stay by bed profile, planned and emergency (days)",
+        ["alos_days"],
+        barmode="group",
+        xaxis=_axis("alos_days", title=fmt.label("alos_days"), rangemode="tozero"),
+        height=_bar_height(2 * len(profiles)),
+    )
+
+
+def length_of_stay_bands(bands: pl.DataFrame) -> go.Figure:
+    """The distribution of length of stay: one stacked bar per bed profile, the share of its discharges in
+    each band of days (`los_band`, "0–1 days" ... "31+ days"), shortest first, coloured green to red."""
+    order = sorted(set(_values(bands, "los_band")), key=lambda b: int(re.match(r"\d+", b).group()))
+    colours = BAND_COLOURS[-len(order) :] if len(order) < len(BAND_COLOURS) else BAND_COLOURS
+    profiles = list(dict.fromkeys(_names(bands, "bed_profile")))
+    fig = go.Figure()
+    for band, colour in zip(order, colours, strict=False):
+        part = bands.filter(pl.col("los_band") == band)
+        lookup = dict(zip(_names(part, "bed_profile"), _values(part, "share_of_profile"), strict=True))
+        fig.add_trace(
+            go.Bar(
+                y=profiles,
+                x=[lookup.get(p) for p in profiles],
+                name=band,
+                orientation="h",
+                marker_color=colour,
+                hovertemplate="%{y}, " + band + ": %{x:.1%}<extra></extra>",
+            )
+        )
+    return _finish(
+        fig,
+        bands,
+        "Length of stay by bed profile (share of discharges in each band of days)",
+        ["share_of_profile"],
+        barmode="stack",
+        xaxis={"tickformat": ".0%", "range": [0, 1]},
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "y": -0.15, "traceorder": "normal"},
+        height=_bar_height(len(profiles)),
+    )
+
+
+def avoidable_funnel(frame: pl.DataFrame, *, title: str, highlight: object = None) -> go.Figure:
+    """Each polyclinic's age-sex standardised rate (DSR per 100,000) of avoidable admissions on PHE's DSR
+    funnel: drawn at its derived denominator (`standardised_population`, 100,000 x admissions / DSR), with
+    exact Poisson 95% and 99.8% limits around `pooled_dsr`, the peers' baseline (PHE's funnel-plot
+    guidance; the reader computes both). A polyclinic with fewer than 10 admissions has no DSR and is not
+    drawn."""
+    pooled = next((v for v in _values(frame, "pooled_dsr") if v is not None), None)
+    undrawn = frame.filter(pl.col("dsr").is_null()).height if "dsr" in frame.columns else frame.height
+    note = (
+        f"{undrawn} polyclinic(s) with no DSR (fewer than 10 admissions or suppressed) not drawn"
+        if undrawn
+        else ""
+    )
+    return funnel_plot(
+        frame.filter(pl.col("dsr").is_not_null()) if "dsr" in frame.columns else frame,
+        count="admissions",
+        denominator="standardised_population",
+        label=fmt.label("dsr"),
+        title=title,
+        statistic="rate",
+        multiplier=PER_100K,
+        highlight=highlight,
+        y_format=",.0f",
+        target=None if pooled is None else pooled / PER_100K,
+        note=note,
+    )

@@ -39,6 +39,35 @@ FACILITY_KIND_NAMES = {
     "diagnostic_centre": "Diagnostic centre",
 }
 WAIT_STANDARD_UNITS = {"hours": "hours", "working_days": "working days"}
+# Rosstat's bed profiles (services/contract/vocabulary.py BED_PROFILES) and the admission types
+BED_PROFILE_NAMES = {
+    "therapeutic": "Therapeutic",
+    "surgical": "Surgical",
+    "cardiology": "Cardiology",
+    "neurology": "Neurology",
+    "infectious": "Infectious diseases",
+    "maternity": "Maternity",
+    "gynaecological": "Gynaecology",
+    "oncology": "Oncology",
+    "paediatric": "Paediatrics",
+}
+ADMISSION_TYPE_NAMES = {"planned": "Planned", "emergency": "Emergency", "all": "All"}
+# AHRQ Prevention Quality Indicators as people read them (the measures: dbt seed `pqi_measures`, whose
+# numbers tests/unit/dashboards/test_formatting.py checks these against)
+PQI_NAMES = {
+    "90": "PQI 90: overall composite",
+    "91": "PQI 91: acute composite",
+    "92": "PQI 92: chronic composite",
+    "01": "PQI 01: diabetes short-term complications",
+    "03": "PQI 03: diabetes long-term complications",
+    "05": "PQI 05: COPD or asthma in older adults (40+)",
+    "07": "PQI 07: hypertension",
+    "08": "PQI 08: heart failure",
+    "11": "PQI 11: community-acquired pneumonia",
+    "12": "PQI 12: urinary tract infection",
+    "14": "PQI 14: uncontrolled diabetes",
+    "15": "PQI 15: asthma in younger adults (18-39)",
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +86,10 @@ NAME_OF = {
     "facility_id": "facility_name",
     "register_code": "register_name",
     "atc_group": "atc_group_name",
+    "hospital_id": "hospital_name",
+    "bed_profile": "bed_profile_name",
+    "admission_type": "admission_type_name",
+    "pqi_number": "pqi_name",
 }
 # codes people know by their code as well: shown beside the name
 KEEP_CODE = {"atc_group"}
@@ -91,11 +124,22 @@ COLUMNS: dict[str, Column] = {
     "sex": Column("Sex", "sex"),
     "age_band": Column("Age band (years)"),
     "year": Column("Year", "id"),
+    "hospital_id": Column("Hospital ID", "id"),
+    "hospital_name": Column("Hospital"),
+    "bed_profile": Column("Bed profile code"),
+    "bed_profile_name": Column("Bed profile"),
+    "admission_type": Column("Admission type code"),
+    "admission_type_name": Column("Admission type"),
+    "pqi_number": Column("PQI number"),
+    "pqi_name": Column("Prevention Quality Indicator"),
     # when
     "week_start": Column("Week starting", "date"),
     "month_start": Column("Month", "month"),
     "slot_date": Column("Day", "date"),
     "activity_date": Column("Day", "date"),
+    "date_day": Column("Day", "date"),
+    "discharge_month": Column("Month of discharge", "month"),
+    "days": Column("Days", "count"),
     "iso_weekday": Column("Weekday", "weekday"),
     "hour_of_day": Column("Hour", "hour"),
     "weeks": Column("Weeks", "count"),
@@ -161,6 +205,30 @@ COLUMNS: dict[str, Column] = {
     "with_guideline_prescription": Column("With a guideline prescription", "count"),
     "visit_pct": Column("With a dispensary visit (%)", "percent"),
     "prescription_pct": Column("With a guideline prescription (%)", "percent"),
+    # hospitals: occupancy from the midnight census (0-100 %), length of stay, readmissions, planned care
+    "occupied_bed_days": Column("Occupied bed-days (midnight census)", "count"),
+    "available_bed_days": Column("Available bed-days (staffed beds)", "count"),
+    "occupancy_pct": Column("Bed occupancy (%)", "percent"),
+    "bed_turnover": Column("Bed turnover (discharges per bed)", "decimal"),
+    "admissions": Column("Admissions", "count"),
+    "discharges": Column("Discharges", "count"),
+    "alos_days": Column("Average length of stay (days)", "days"),
+    "median_los_days": Column("Median length of stay (days)", "days"),
+    "p90_los_days": Column("90th percentile length of stay (days)", "days"),
+    "share_over_30_days": Column("Stays over 30 days", "share"),
+    "los_band": Column("Length of stay"),
+    "share_of_profile": Column("Share of the profile's discharges", "share"),
+    "index_stays": Column("Index stays", "count"),
+    "unplanned_readmissions_30d": Column("Unplanned readmissions within 30 days", "count"),
+    "readmission_rate": Column("30-day readmission rate", "share"),
+    "referred_admissions": Column("Planned admissions by referral", "count"),
+    "admitted_within_standard": Column("Admitted within the standard", "count"),
+    "admitted_within_standard_share": Column("Admitted within the standard (14/7 working days)", "share"),
+    "discharges_home": Column("Discharges home", "count"),
+    "followed_up_within_7_days": Column("Seen within 7 days of discharge", "count"),
+    "followed_up_share": Column("Seen within 7 days of discharge (share)", "share"),
+    "standardised_population": Column("Standardised population (PHE's derived denominator)", "count"),
+    "significance": Column("Against peers (95% / 99.8% limits)"),
     # data quality
     "table_name": Column("Source table", "words"),
     "checks": Column("Checks", "count"),

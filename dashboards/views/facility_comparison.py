@@ -76,3 +76,31 @@ with section("Drill down: doctors of this facility"):
     doctors = data.facility_doctors(chosen.start, chosen.end, chosen.facility_id, chosen.specialty_id)
     st.plotly_chart(figures.doctor_load_histogram(doctors), key="chart_facility_doctors")
     show_table(doctors, "facility_doctors", title="doctors")
+
+with section("Avoidable admissions of the attached adults (AHRQ PQI)"):
+    pqi = st.selectbox(
+        "Prevention Quality Indicator",
+        list(fmt.PQI_NAMES),
+        format_func=fmt.PQI_NAMES.get,
+        key="avoidable_pqi",
+    )
+    year = chosen.end.year
+    st.caption(
+        f"Admissions in {year} that good outpatient care can often prevent (AHRQ's Prevention Quality "
+        "Indicators, WHO ICD-10), of the adults attached to each polyclinic, per 100,000 attached residents "
+        "of the measure's ages, age-sex standardised (European Standard Population 2013). Peers: every "
+        f"{kind.lower()}; limits around their pooled rate (PHE's funnel method)."
+    )
+    st.plotly_chart(
+        figures.avoidable_funnel(
+            data.avoidable_funnel(year, pqi, facility["facility_kind"], chosen.facility_id, peers_named),
+            title=f"{fmt.PQI_NAMES[pqi]}: standardised rate per 100,000, {year}",
+            highlight=chosen.facility_id,
+        ),
+        key="funnel_avoidable",
+    )
+    show_table(
+        data.avoidable_table(year, pqi, facility["facility_kind"], chosen.facility_id, peers_named),
+        "avoidable_admissions",
+        title="avoidable admissions",
+    )

@@ -8,6 +8,7 @@ CSV download.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -27,7 +28,9 @@ EXPECTED = {
     "access": (5, 2),
     "capacity": (3, 3),
     "costs": (3, 2),
-    "facility_comparison": (4, 3),
+    # the small city's 21 days hold no index stay with its 30 days of follow-up: no readmission chart or table
+    "hospitals": (6, 4),
+    "facility_comparison": (5, 4),
     "facility_load": (1, 1),
     "disease_registers": (5, 4),
     "prescribing": (3, 2),
@@ -146,6 +149,64 @@ def test_a_chief_physician_sees_peers_only_in_aggregate(city, monkeypatch):
     assert '"peer"' in funnels
     others = [name for fid, name in city["names"].items() if fid != city["facility_id"]]
     assert not [name for name in others if f'"{name}"' in funnels]
+
+
+def test_the_hospitals_page_reads_occupancy_from_the_midnight_census(city, monkeypatch):
+    stores = _record_media_stores(monkeypatch)
+    app = _app("leader", city["facility_id"], "hospitals")
+    con = duckdb.connect(str(Path(city["data_dir"]) / "warehouse.duckdb"), read_only=True)
+    census, beds = con.execute(
+        "select sum(midnight_census), sum(beds) from marts.mart_bed_occupancy_daily"
+        " where hospital_id = 1 and bed_profile = 'therapeutic' and date_day between"
+        # "All data": the days with activity (the hospitals' warm-up weeks before them are left out)
+        " (select min(activity_date) from marts.mart_capacity_daily) and"
+        " (select max(activity_date) filter (where encounters > 0) from marts.mart_capacity_daily)"
+    ).fetchone()
+    con.close()
+    table = _table(app, "Bed occupancy (%)")
+    row = table[(table["Bed profile"] == "Therapeutic") & (table["Hospital"] == table["Hospital"].iloc[0])]
+    assert row["Bed occupancy (%)"].tolist() == [f"{100 * census / beds:.1f}%"], (census, beds)
+    occupancy = _csv(app, stores, "hospital_occupancy")
+    assert (
+        occupancy.loc[occupancy["bed_profile"] == "therapeutic", "occupied_bed_days"].astype(int).sum()
+        == census
+    )
+    titles = " ".join(chart.proto.spec for chart in app.get("plotly_chart"))
+    assert "Bed occupancy by day: midnight census over staffed beds" in titles
+    assert "against the 86% norm" in titles and "Average length of stay by bed profile" in titles
+    profiles = json.loads(app.get_by_key("chart_occupancy_heatmap").proto.spec)["data"][0]["y"]
+    assert "Therapeutic" in profiles and len(profiles) == len(set(table["Bed profile"]))
+    app.radio(key="occupancy_rows").set_value("Hospitals").run()
+    hospitals = json.loads(app.get_by_key("chart_occupancy_heatmap").proto.spec)["data"][0]["y"]
+    assert hospitals == list(dict.fromkeys(table["Hospital"]))
+    shown = " ".join(m.value for m in app.markdown)
+    assert "index stay" in shown and "within 30 days" in shown  # the readmission definition is stated
+    said = [i.value for i in app.info]
+    assert any("30 days of follow-up" in i for i in said), said  # 21 days of data: no index stay yet
+
+
+def test_the_facility_comparison_shows_avoidable_admissions_against_peers(city, monkeypatch):
+    stores = _record_media_stores(monkeypatch)
+    app = _app(CHIEF_PHYSICIAN, city["facility_id"], "facility_comparison")
+    assert "Avoidable admissions of the attached adults (AHRQ PQI)" in [h.value for h in app.subheader]
+    assert app.selectbox(key="avoidable_pqi").value == "90"
+    funnel = app.get_by_key("funnel_avoidable").proto.spec
+    assert "PQI 90: overall composite: standardised rate per 100,000" in funnel
+    con = duckdb.connect(str(Path(city["data_dir"]) / "warehouse.duckdb"), read_only=True)
+    own, peers = con.execute(
+        "select sum(admissions) filter (where facility_id = ?),"
+        " count(distinct facility_id) filter (where facility_id <> ?)"
+        " from marts.mart_avoidable_admissions_yearly a join marts.dim_facilities using (facility_id)"
+        " where pqi_number = '90' and year = 2025 and facility_kind = 'adult_polyclinic'",
+        [city["facility_id"], city["facility_id"]],
+    ).fetchone()
+    con.close()
+    table = _csv(app, stores, "avoidable_admissions")
+    assert table["facility_id"].dropna().astype(int).tolist() == [city["facility_id"]]
+    assert table["facility_name"].tolist()[1] == f"all {peers} peers"
+    assert str(table["admissions"].iloc[0]) == ("[c]" if own < 5 else str(own))
+    others = [name for fid, name in city["names"].items() if fid != city["facility_id"]]
+    assert not [name for name in others if f'"{name}"' in funnel]
 
 
 def test_signing_in_with_a_password(city, tmp_path, monkeypatch):

@@ -113,6 +113,15 @@ READERS = {
     "hospital_length_of_stay": ("start", "end"),
     "hospital_readmissions": ("start", "end"),
     "avoidable_admissions": ("span_year", "pqi", "kind"),
+    # the hospitals page and the facility comparison's avoidable admissions
+    "occupancy_grid": ("start", "end", "occupancy_rows"),
+    "length_of_stay_by_profile": ("start", "end"),
+    "length_of_stay_bands": ("start", "end"),
+    "readmissions_by_hospital": ("start", "end"),
+    "readmissions_by_hospital_profile": ("start", "end"),
+    "planned_care_by_polyclinic": ("start", "end"),
+    "avoidable_funnel": ("span_year", "pqi", "kind", "facility", "peers_named"),
+    "avoidable_table": ("span_year", "pqi", "kind", "facility", "peers_named"),
 }
 PQI_CHOICES = ["01", "03", "05", "07", "08", "11", "12", "14", "15", "90", "91", "92"]
 
@@ -140,6 +149,10 @@ def reader_calls(draw, city):
         "by_month": draw(st.booleans()),
         "span_year": draw(st.sampled_from(sorted({first.year, last.year}))),
         "pqi": draw(st.sampled_from(PQI_CHOICES)),
+        "peers_named": draw(st.booleans()),
+        "occupancy_rows": draw(
+            st.sampled_from([("bed_profile",), ("hospital_id",), ("hospital_id", "bed_profile")])
+        ),
     }
     return reader, [values[kind] for kind in READERS[reader]]
 

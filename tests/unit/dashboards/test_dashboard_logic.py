@@ -23,7 +23,10 @@ def test_roles_see_what_the_issue_says():
     )
     for page in ("facility_comparison", "facility_load"):
         assert may_see("chief_physician", page) and not may_see("epidemiologist", page)
-    assert not may_see(None, "city_overview") and len(PAGES) == 9
+    for role in ("leader", "analyst"):
+        assert may_see(role, "hospitals")  # named hospitals: leaders and analysts only
+    assert not may_see("epidemiologist", "hospitals") and not may_see("chief_physician", "hospitals")
+    assert not may_see(None, "city_overview") and len(PAGES) == 10
 
 
 def test_periods_count_back_from_the_last_day_of_data():
