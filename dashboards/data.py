@@ -999,14 +999,8 @@ OCCUPANCY_DAYS_BY_DAY = 42
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def hospital_names() -> dict[str, str]:
-    """hospital_id (as text) -> name, from `dim_hospitals` when the warehouse has it; otherwise each hospital
-    of the occupancy mart as "Hospital <id>" (no mart names hospitals yet: the raw `hospitals` table does,
-    and the dashboards read the marts only)."""
-    if "dim_hospitals" in available_marts():
-        rows = _read("dim_hospitals", columns=["hospital_id", "hospital_name"])
-    else:
-        rows = _read("mart_bed_occupancy_daily", columns=["hospital_id"]).unique()
-        rows = rows.with_columns(hospital_name=pl.format("Hospital {}", pl.col("hospital_id")))
+    """hospital_id (as text) -> name, from `dim_hospitals`."""
+    rows = _read("dim_hospitals", columns=["hospital_id", "hospital_name"])
     return dict(zip(rows["hospital_id"].cast(pl.Utf8), rows["hospital_name"], strict=True))
 
 
