@@ -377,6 +377,9 @@ CHILDREN_PROFILES = ("paediatric",)
 BED_OCCUPANCY = 313 / 365  # 313 bed-days a bed a year (Russia 2018, naukaru.ru 34956): beds are sized to it
 DEPARTMENT_BED_CHANGE_SHARE = 0.05  # departments whose beds change within 3 years of the epoch (EST)
 DEPARTMENT_BED_CHANGE = (0.8, 1.2)  # the new beds against the old (EST)
+# a hospital's beds of one profile are run as departments of at most this many beds (EST: Moscow city
+# hospitals' departments hold some 30-120 beds; a large hospital has several therapeutic departments)
+DEPARTMENT_MAX_BEDS = 120
 
 ADMISSIONS_PER_RESIDENT = 0.20  # ~20 admissions per 100 residents a year (EST; Russia's rate ~21)
 # the streams are drawn this much above it: a stay drawn over another stay of the patient or past their

@@ -140,8 +140,14 @@ class Hospitals:
     terminal: np.ndarray  # the resident dies in hospital (if they die within the horizon)
     terminal_los: np.ndarray
     free_until: np.ndarray  # last day + 1 a resident may be discharged from an ordinary stay
+    # the departments the contract shows: each unit above (hospital x profile) split into departments of at
+    # most DEPARTMENT_MAX_BEDS beds; a stay goes to one of its unit's by its id (`department_of`)
+    unit_first_dept: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    unit_depts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    dept_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     dept_beds: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     dept_beds_after: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    dept_labels: list[str] = field(default_factory=list)
     cache: dict = field(default_factory=dict)
 
 
@@ -689,6 +695,7 @@ def hospital_events(city, s: int) -> dict[str, dict[str, np.ndarray]]:
     t = stays_around(city, s, transferred)
     d = stays_around(city, s, lambda st: st["disch_day"] == s)
     na, nt, nd = len(a["pat"]), len(t["pat"]), len(d["pat"])
+    h: Hospitals = city.hospitals
     att = city.pat_fac[a["pat"]]
     disch_code = d["code"]
     return {
@@ -698,7 +705,7 @@ def hospital_events(city, s: int) -> dict[str, dict[str, np.ndarray]]:
             "stay_id": a["stay_id"],
             "patient": a["pat"],
             "hospital_id": a["hosp"] + 1,
-            "department_id": a["dept"] + 1,
+            "department_id": department_of(h, a["dept"], a["stay_id"]) + 1,
             "admission_type": a["type"],
             "admission_source": a["source"],
             "referral_id": a["referral_id"],
@@ -709,8 +716,8 @@ def hospital_events(city, s: int) -> dict[str, dict[str, np.ndarray]]:
             "event_id": make_ids(s, "patient_transferred", nt),
             "occurred_at": t["tr_at"],
             "stay_id": t["stay_id"],
-            "from_department_id": t["dept"] + 1,
-            "to_department_id": t["tr_to"] + 1,
+            "from_department_id": department_of(h, t["dept"], t["stay_id"]) + 1,
+            "to_department_id": department_of(h, t["tr_to"], t["stay_id"]) + 1,
         },
         "hospital_discharged": {
             "event_id": make_ids(s, "hospital_discharged", nd),
@@ -768,5 +775,20 @@ def _size_beds(city, h: Hospitals) -> None:
     after = np.maximum(np.round(beds * rng.uniform(*cal.DEPARTMENT_BED_CHANGE, len(beds))), 1).astype(
         np.int32
     )
-    h.dept_beds = np.minimum(beds, 1000)
-    h.dept_beds_after = np.minimum(after, 1000)
+    k = np.maximum(1, np.ceil(beds / cal.DEPARTMENT_MAX_BEDS)).astype(np.int64)
+    h.unit_first_dept = np.concatenate([[0], np.cumsum(k)[:-1]]).astype(np.int64)
+    h.unit_depts = k
+    h.dept_unit = np.repeat(np.arange(len(beds)), k)
+    j = np.arange(len(h.dept_unit)) - h.unit_first_dept[h.dept_unit]  # the department's number in its unit
+    share = beds[h.dept_unit] // k[h.dept_unit] + (j < beds[h.dept_unit] % k[h.dept_unit])
+    h.dept_beds = np.maximum(share, 1).astype(np.int32)
+    ratio = after / beds
+    h.dept_beds_after = np.maximum(np.round(h.dept_beds * ratio[h.dept_unit]), 1).astype(np.int32)
+    h.dept_labels = [
+        h.dept_names[u] + (f" No. {jj + 1}" if k[u] > 1 else "") for u, jj in zip(h.dept_unit, j, strict=True)
+    ]
+
+
+def department_of(h: Hospitals, unit: np.ndarray, stay_id: np.ndarray) -> np.ndarray:
+    """The department (index) of a stay in a unit (hospital x profile): one of the unit's, by stay id."""
+    return h.unit_first_dept[unit] + stay_id % h.unit_depts[unit]

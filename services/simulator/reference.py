@@ -181,20 +181,19 @@ def _hospitals(city: City, end: dt.date) -> dict[str, pa.Table]:
         },
     )
     end_ord = end.toordinal()
-    changed = h.dept_change <= end_ord  # the new beds are known
-    n = len(h.dept_hosp)
-    dept = np.concatenate([np.arange(n), np.flatnonzero(changed)])
-    valid_from = np.concatenate([h.dept_from, h.dept_change[changed]])
-    valid_to = np.concatenate(
-        [np.where(changed, h.dept_change - 1, NEVER), np.full(int(changed.sum()), NEVER)]
-    )
+    unit = h.dept_unit  # each department's unit (hospital x profile): its dates are the unit's
+    change = h.dept_change[unit]
+    changed = change <= end_ord  # the new beds are known
+    dept = np.concatenate([np.arange(len(unit)), np.flatnonzero(changed)])
+    valid_from = np.concatenate([h.dept_from[unit], change[changed]])
+    valid_to = np.concatenate([np.where(changed, change - 1, NEVER), np.full(int(changed.sum()), NEVER)])
     beds = np.concatenate([h.dept_beds, h.dept_beds_after[changed]])
     departments = pa.Table.from_arrays(
         [
             pa.array(dept + 1, pa.int32()),
-            pa.array(h.dept_hosp[dept] + 1, pa.int32()),
-            pa.array([h.dept_names[d] for d in dept], pa.string()),
-            pa.array([BED_PROFILES[h.dept_profile[d]] for d in dept], pa.string()),
+            pa.array(h.dept_hosp[unit[dept]] + 1, pa.int32()),
+            pa.array([h.dept_labels[d] for d in dept], pa.string()),
+            pa.array([BED_PROFILES[h.dept_profile[unit[d]]] for d in dept], pa.string()),
             pa.array(beds, pa.int32()),
             _dates(valid_from, np.ones(len(dept), bool)),
             _dates(np.minimum(valid_to, end_ord), valid_to < NEVER),
