@@ -12,7 +12,8 @@ def attack(out: pd.DataFrame, truth: pd.DataFrame, counts, nested, lines, small)
     """Everything subtraction gives: published cells, then repeatedly the one unknown cell of a line whose
     total is published (all `lines`' totals of every count and of every nested difference, unless the totals'
     own table suppresses it: small, or a part whose difference is small) and the one unknown of
-    part + difference = whole in a row. Returns {(column, row): value} of what is known."""
+    part + difference = whole in a row. A line of a single hidden cell publishes no total (the documented
+    limit of `registers.suppress_complementary`). Returns {(column, row): value} of what is known."""
     known = {(c, i): int(v) for c in counts for i, v in out[c].items() if not pd.isna(v)}
     terms = list(counts) + [f"{w}-{p}" for p, w in nested]
     value = {(c, i): int(truth.at[i, c]) for c in counts for i in truth.index}
@@ -25,7 +26,12 @@ def attack(out: pd.DataFrame, truth: pd.DataFrame, counts, nested, lines, small)
         for group in ids.unique():
             rows = ids.index[ids == group]
             total = {t: sum(value[(t, i)] for i in rows) for t in terms}
-            shown = {c: not small(total[c]) for c in counts}
+            # a line of one cell, hidden, is its own total: registers.suppress_complementary's documented
+            # limit (such a total must be suppressed where it is published; linked tables are not
+            # controlled together), so the attack does not take it as published
+            shown = {
+                c: not small(total[c]) and not (len(rows) == 1 and (c, rows[0]) not in known) for c in counts
+            }
             for p, w in nested:  # the totals are a table published under the same rule for parts
                 shown[p] = shown[p] and not (shown[w] and small(total[w] - total[p]))
                 shown[f"{w}-{p}"] = shown[p] and shown[w]
