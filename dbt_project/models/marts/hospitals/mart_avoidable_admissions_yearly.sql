@@ -41,7 +41,7 @@ years as (
             and dates.calendar_year <= cast(extract(year from span.last_day) as {{ dbt.type_int() }})
 ),
 
-residents as (
+ages as (
     select
         patients.attached_facility_id,
         years.year,
@@ -58,6 +58,19 @@ residents as (
         and (patients.death_date is null or patients.death_date > years.mid_year)
 ),
 
+-- attached residents counted by single year of age first: the measures' age limits then join a few
+-- hundred thousand counts instead of every patient (13 million at Moscow scale) once per measure
+residents as (
+    select
+        attached_facility_id,
+        year,
+        sex,
+        age_years,
+        count(*) as attached_residents
+    from ages
+    group by attached_facility_id, year, sex, age_years
+),
+
 population as (
     select
         residents.attached_facility_id,
@@ -65,7 +78,7 @@ population as (
         measures.pqi_number,
         residents.sex,
         {{ esp_age_band('residents.age_years') }} as age_band,
-        count(*) as attached_residents
+        sum(residents.attached_residents) as attached_residents
     from residents
     inner join measures
         on
